@@ -1,0 +1,19 @@
+# The qbsync worker image used by docker-compose.yml.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/scripts ./scripts
+COPY --from=build /app/package.json ./package.json
+USER node
+ENTRYPOINT ["node", "bin/qbsync.js"]
+CMD ["worker"]

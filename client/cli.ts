@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../workers/config';
+import { describeStartupError } from './errors';
+import { StartupError } from './context';
+import { registerMigrate } from './commands/migrate';
+import { registerWorker } from './commands/worker';
+import { registerDev } from './commands/dev';
+import { registerBundle } from './commands/bundle';
+import { registerHistory } from './commands/history';
+import { registerEmbeddedPostgres } from './commands/embeddedPostgres';
+import { registerEmulator } from './commands/emulator';
+import { registerTenant } from './commands/tenant';
+import { registerConnect } from './commands/connect';
+import { registerReplay } from './commands/replay';
+
+/** Every command registers itself from its own file in client/commands/. */
+export function buildProgram(): Command {
+  const program = new Command('qbsync')
+    .description('Keeps a business app and QuickBooks Online in sync, on Temporal.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerMigrate(program);
+  registerWorker(program);
+  registerDev(program);
+  registerBundle(program);
+  registerHistory(program);
+  registerEmbeddedPostgres(program);
+  registerEmulator(program);
+  registerTenant(program);
+  registerConnect(program);
+  registerReplay(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    // One clear line, no stack trace, for the errors a user can fix (configuration, unreachable services).
+    const line = error instanceof ConfigError || error instanceof StartupError ? error.message : describeStartupError(error);
+    console.error(`qbsync: ${line}`);
+    if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) console.error(error.stack);
+    process.exitCode = error instanceof ConfigError ? 2 : 1;
+  }
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { checkWorker } from '../../workflows';
+import { migrateToLatest } from '../../schema/migrate';
+import { startDevServer, type DevServer } from '../../workers/devServer';
+import { installRuntime } from '../../workers/runtime';
+import { startWorker, type RunningWorker } from '../../workers/run';
+import { ensureTemporalCli } from '../../workers/temporalCli';
+import { embeddedDataDir, startEmbeddedPostgres } from '../../workers/embeddedPostgres';
+import { commandContext, connectTemporalClient, connectTemporalWorker, openDatabase, untilSignal } from '../context';
+
+/** Whether a PostgreSQL server accepts connections at the URL's host and port (any answer, even a refusal to log in). */
+async function answers(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 5432) });
+    socket.setTimeout(2_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Stops what `dev` started, newest first, whatever happens to any one of them. */
+class Stack {
+  private readonly closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
+  push(name: string, close: () => Promise<unknown>): void {
+    this.closers.push({ name, close });
+  }
+  async closeAll(say: (line: string) => void): Promise<void> {
+    for (const { name, close } of this.closers.reverse()) {
+      try {
+        await close();
+        say(`stopped ${name}`);
+      } catch (error) {
+        say(`could not stop ${name} cleanly: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+export function registerDev(program: Command): void {
+  program
+    .command('dev')
+    .description('run qbsync on embedded defaults: Temporal dev server, PostgreSQL, worker (what `npm start` runs)')
+    .action(async () => {
+      const { config, logger } = commandContext();
+      const say = (line: string) => console.log(`[qbsync] ${line}`);
+      const stack = new Stack();
+      installRuntime(logger);
+      fs.mkdirSync(config.dataDir, { recursive: true });
+      const stopRequested = untilSignal();
+      try {
+        let temporalAddress = config.TEMPORAL_ADDRESS;
+        let webUrl: string | undefined;
+        if (!temporalAddress) {
+          const cliPath = await ensureTemporalCli((line) => say(line));
+          say(`starting the Temporal dev server (state in ${path.relative(process.cwd(), config.dataDir) || '.'}/temporal.db)…`);
+          const server: DevServer = await startDevServer({
+            cliPath,
+            port: config.TEMPORAL_DEV_PORT,
+            uiPort: config.TEMPORAL_UI_PORT,
+            dbFilename: path.join(config.dataDir, 'temporal.db'),
+            logFile: path.join(config.dataDir, 'temporal.log'),
+          });
+          stack.push('Temporal dev server', () => server.stop());
+          temporalAddress = server.address;
+          webUrl = server.uiUrl;
+          logger.debug({ pid: server.pid }, 'temporal dev server started');
+          say(`Temporal dev server pid ${server.pid}`);
+        }
+
+        let databaseUrl = config.DATABASE_URL;
+        if (!config.databaseUrlExplicit && !(await answers(databaseUrl))) {
+          // Nothing on the default address and no DATABASE_URL: run PostgreSQL embedded (PGlite), data under .data/pg.
+          const dir = embeddedDataDir(config.dataDir);
+          say(`no PostgreSQL answers at 127.0.0.1:5432 and DATABASE_URL is unset: starting the embedded PostgreSQL (data in ${path.relative(process.cwd(), dir) || dir})`);
+          const embedded = await startEmbeddedPostgres(dir, 54329).catch(() => startEmbeddedPostgres(dir, 0));
+          stack.push('embedded PostgreSQL', () => embedded.stop());
+          databaseUrl = embedded.url;
+          say(`embedded PostgreSQL ready; other qbsync commands can use it with DATABASE_URL=${databaseUrl}`);
+        }
+        const db = await openDatabase(databaseUrl, { create: databaseUrl === config.DATABASE_URL });
+        stack.push('database pool', () => db.destroy());
+        const applied = await migrateToLatest(db);
+        say(applied.length ? `database ready: applied ${applied.length} migration(s)` : 'database ready: schema up to date');
+
+        const connection = await connectTemporalWorker(config, temporalAddress);
+        stack.push('Temporal connection', () => connection.close());
+        const worker: RunningWorker = await startWorker(config, db, connection, logger);
+        stack.push('worker', () => worker.shutdown());
+
+        const client = await connectTemporalClient(config, temporalAddress);
+        stack.push('Temporal client', () => client.connection.close());
+        const probe = await client.workflow.execute(checkWorker, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: `qbsync-check-${worker.identity}`,
+          args: [worker.identity],
+        });
+
+        say(`worker ${worker.identity} is running on task queue "${config.TEMPORAL_TASK_QUEUE}" (schema ${probe.latestMigration})`);
+        say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
+        say('press Ctrl-C to stop');
+        await Promise.race([stopRequested, worker.done]);
+      } finally {
+        say('stopping…');
+        await stack.closeAll(say);
+      }
+    });
+}

@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { Worker } from '@temporalio/worker';
+import { workflowSource } from '../../workers/worker';
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay <files...>')
+    .description('replay workflow histories (JSON from `temporal workflow show -o json`) against this workflow code; fails on nondeterminism — run before deploying a workflow change')
+    .action(async (files: string[]) => {
+      const histories = files.map((file) => ({ workflowId: path.basename(file), history: JSON.parse(fs.readFileSync(file, 'utf8')) as unknown }));
+      let failed = 0;
+      for await (const result of Worker.runReplayHistories(workflowSource(), histories)) {
+        if (result.error) {
+          failed++;
+          console.log(`FAIL ${result.workflowId}: ${result.error.message.split('\n')[0]}`);
+        } else console.log(`ok   ${result.workflowId}`);
+      }
+      if (failed) throw new Error(`${failed} of ${files.length} histories do not replay: this change would break running workflows (version it with patched())`);
+    });
+}

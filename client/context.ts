@@ -1,0 +1,80 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createDb, ensureDatabase, checkDatabase, type Db } from '../schema/db';
+import { loadConfig, type Config } from '../workers/config';
+import { createLogger, type Logger } from '../workers/logger';
+
+/** A failure the user can fix (unreachable service, bad address): printed as one line, without a stack trace. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+function reason(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  const message = (e?.message ?? String(error)).split('\n')[0];
+  return e?.code && !message.includes(e.code) ? `${e.code}: ${message}` : message;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export interface CommandContext {
+  config: Config;
+  logger: Logger;
+}
+
+export function commandContext(): CommandContext {
+  const config = loadConfig();
+  return { config, logger: createLogger(config.LOG_LEVEL) };
+}
+
+/** Opens the configured database, creating it when missing; any failure becomes one line naming DATABASE_URL. */
+export async function openDatabase(databaseUrl: string, options: { create?: boolean; max?: number } = {}): Promise<Db> {
+  try {
+    if (options.create !== false) await ensureDatabase(databaseUrl);
+    const db = createDb(databaseUrl, { max: options.max });
+    await checkDatabase(db);
+    return db;
+  } catch (error) {
+    const hint = (error as { code?: string }).code === '3D000' ? '; run `qbsync migrate` to create it' : '';
+    throw new StartupError(`cannot use PostgreSQL at DATABASE_URL=${redactUrl(databaseUrl)}: ${reason(error)}${hint}`);
+  }
+}
+
+export async function connectTemporalClient(config: Config, address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+    await connection.workflowService.getSystemInfo({});
+    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  } catch (error) {
+    throw new StartupError(`cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`);
+  }
+}
+
+export async function connectTemporalWorker(config: Config, address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ address });
+  } catch (error) {
+    throw new StartupError(`cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`);
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * The typed view of every table qbsync owns. Each area keeps its tables in schema/tables/<area>.ts,
+ * beside the migration that creates them; this file only composes them.
+ */
+import type { AppTables } from './tables/app';
+import type { CoreTables } from './tables/core';
+import type { SyncTables } from './tables/sync';
+import type { TenantTables } from './tables/tenants';
+
+export type Database = CoreTables & TenantTables & AppTables & SyncTables;

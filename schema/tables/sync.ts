@@ -1,0 +1,120 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { DefaultedTimestamp } from './core';
+
+type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface SyncLinksTable {
+  tenant_id: string;
+  entity: string;
+  app_id: number;
+  qbo_id: string;
+  qbo_sync_token: string | null;
+  fingerprint: string;
+  agreed_at: DefaultedTimestamp;
+}
+
+export interface SyncCursorsTable {
+  tenant_id: string;
+  entity: string;
+  state: Json<Record<string, unknown>>;
+  updated_at: DefaultedTimestamp;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface StepError {
+  message: string;
+  type?: string;
+  code?: string;
+  entity?: string;
+  appId?: number | string | null;
+  qboId?: string | null;
+  record?: string | null;
+  action?: string;
+}
+
+export interface SyncRunsTable {
+  id: string;
+  tenant_id: string;
+  workflow_id: string;
+  trigger: string;
+  status: RunStatus;
+  started_at: DefaultedTimestamp;
+  finished_at: NullableTimestamp;
+  error: NullableJson<StepError>;
+}
+
+export interface SyncStepRunsTable {
+  run_id: string;
+  step: string;
+  position: number;
+  status: StepStatus;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  pulled_created: Generated<number>;
+  pulled_updated: Generated<number>;
+  pulled_unchanged: Generated<number>;
+  pulled_failed: Generated<number>;
+  pulled_deleted: Generated<number>;
+  pushed_created: Generated<number>;
+  pushed_updated: Generated<number>;
+  pushed_unchanged: Generated<number>;
+  pushed_failed: Generated<number>;
+  pushed_deleted: Generated<number>;
+  conflicts: Generated<number>;
+  pages: Generated<number>;
+  error: NullableJson<StepError>;
+}
+
+export interface SyncProblemsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  run_id: string | null;
+  step: string;
+  entity: string;
+  direction: 'pull' | 'push';
+  app_id: number | null;
+  qbo_id: string | null;
+  record_label: string | null;
+  code: string | null;
+  message: string;
+  detail: string | null;
+  user_action: string | null;
+  skipped: Generated<boolean>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface SyncConflictsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  run_id: string | null;
+  entity: string;
+  app_id: number | null;
+  qbo_id: string | null;
+  policy: string;
+  winner: 'app' | 'quickbooks';
+  app_version: Json<unknown>;
+  qbo_version: Json<unknown>;
+  decided_at: DefaultedTimestamp;
+}
+
+export interface PushIntentsTable {
+  tenant_id: string;
+  entity: string;
+  request_id: string;
+  plan: Json<unknown>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface SyncTables {
+  sync_links: SyncLinksTable;
+  sync_cursors: SyncCursorsTable;
+  sync_runs: SyncRunsTable;
+  sync_step_runs: SyncStepRunsTable;
+  sync_problems: SyncProblemsTable;
+  sync_conflicts: SyncConflictsTable;
+  push_intents: PushIntentsTable;
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../workers/devServer';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { processAlive, runCli, startCli } from '../helpers/cli';
+
+test.each([
+  [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/qbsync' }, /^qbsync: cannot use PostgreSQL at DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:1\/qbsync: .*ECONNREFUSED/],
+  [{ DATABASE_URL: 'not a url' }, /^qbsync: DATABASE_URL is invalid: expected a PostgreSQL URL/],
+])('a bad DATABASE_URL gives one clear line and a non-zero exit (%o)', async (env, expected) => {
+  const result = await runCli(['migrate'], env);
+  expect(result.code).not.toBe(0);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr.trim()).toMatch(expected);
+});
+
+describe('with a database', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('cli');
+  });
+  afterAll(async () => database?.drop());
+
+  test('a bad TEMPORAL_ADDRESS gives one clear line and a non-zero exit', async () => {
+    const port = await freePort();
+    const result = await runCli(['worker'], { DATABASE_URL: database.url, TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(new RegExp(`^qbsync: cannot reach Temporal at TEMPORAL_ADDRESS=127\\.0\\.0\\.1:${port}: .*[Cc]onnection refused`));
+  });
+
+  test('`qbsync dev` reaches a running worker, prints the Temporal Web URL, and Ctrl-C leaves no process behind', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbsync-dev-'));
+    const [temporalPort, uiPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+    const dev = startCli(['dev'], {
+      DATABASE_URL: database.url,
+      QBSYNC_DATA_DIR: dataDir,
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      EMULATOR_PORT: String(emulatorPort),
+      TEMPORAL_TASK_QUEUE: `dev-${temporalPort}`,
+      LOG_LEVEL: 'warn',
+    });
+    await dev.waitFor(/press Ctrl-C to stop/);
+    expect(dev.output()).toContain(`Temporal Web: http://127.0.0.1:${uiPort}`);
+    expect(dev.output()).toMatch(/worker \S+ is running on task queue "dev-\d+"/);
+    expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+
+    const serverPid = Number(/Temporal dev server pid (\d+)/.exec(dev.output())?.[1]);
+    expect(processAlive(serverPid)).toBe(true);
+    dev.child.kill('SIGINT');
+    expect(await dev.exited).toBe(0);
+    expect(processAlive(serverPid)).toBe(false);
+  });
+});

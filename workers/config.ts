@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+/** Thrown when the environment is unusable; the CLI prints its message as one line and exits 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/qbsync';
+
+const postgresUrl = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  }, 'a PostgreSQL URL such as postgres://user@host:5432/dbname');
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'host:port, such as 127.0.0.1:7233');
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const port = z.coerce.number().int().min(0, 'a port number from 0 to 65535').max(65535, 'a port number from 0 to 65535');
+
+export const configSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('qbsync'),
+  TEMPORAL_CLI: optionalNonEmpty,
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  QBSYNC_DATA_DIR: z.string().min(1).default('.data'),
+  QBSYNC_ENCRYPTION_KEY: optionalNonEmpty,
+  QBSYNC_ENCRYPTION_KEYS_OLD: optionalNonEmpty,
+  QBO_ENV: z.enum(['emulator', 'sandbox', 'production']).default('emulator'),
+  QBO_CLIENT_ID: optionalNonEmpty,
+  QBO_CLIENT_SECRET: optionalNonEmpty,
+  QBO_REDIRECT_URI: optionalNonEmpty,
+  QBO_API_BASE_URL: z.string().url('an http(s) URL').optional(),
+  QBO_OAUTH_BASE_URL: z.string().url('an http(s) URL').optional(),
+  EMULATOR_PORT: port.default(8910),
+  SMTP_URL: optionalNonEmpty,
+  SMTP_FROM: z.string().default('qbsync <qbsync@localhost>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends Omit<RawConfig, 'DATABASE_URL'> {
+  /** The URL to use; `databaseUrlExplicit` tells whether the user chose it (no embedded fallback then). */
+  DATABASE_URL: string;
+  databaseUrlExplicit: boolean;
+  dataDir: string;
+}
+
+/** Reads `.env` (if present) under the real environment, validates, and names the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const fromFile = readDotEnv(cwd);
+  const merged: Record<string, string | undefined> = { ...fromFile, ...env };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    const shown = merged[variable] === undefined ? 'missing' : 'invalid';
+    throw new ConfigError(`${variable} is ${shown}: expected ${describeExpectation(issue)}`);
+  }
+  const raw = result.data;
+  return {
+    ...raw,
+    DATABASE_URL: raw.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databaseUrlExplicit: raw.DATABASE_URL !== undefined,
+    dataDir: path.resolve(cwd, raw.QBSYNC_DATA_DIR),
+  };
+}
+
+function describeExpectation(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) return `one of ${issue.values.join(', ')}`;
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+function readDotEnv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env');
+  if (!fs.existsSync(file)) return {};
+  return dotenv.parse(fs.readFileSync(file));
+}

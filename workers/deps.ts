@@ -1,0 +1,17 @@
+import type { ActivityDeps } from '../activities/activities';
+import { cipherFromConfig } from '../activities/connection/crypto';
+import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
+import { TokenStore } from '../activities/connection/tokenStore';
+import { RateLimiterRegistry } from '../activities/quickbooks';
+import { quickbooksFactory } from '../activities/quickbooksFor';
+import type { Db } from '../schema/db';
+import { systemClock } from './clock';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+/** Assembles what activities receive in production; tests assemble their own. */
+export function buildActivityDeps(config: Config, db: Db, logger: Logger): ActivityDeps {
+  const tokens = new TokenStore(db, cipherFromConfig(config), new IntuitOAuth(oauthSettings(config)), systemClock);
+  const quickbooks = quickbooksFactory(db, tokens, new RateLimiterRegistry());
+  return { db, logger: logger.child({ component: 'activity' }), clock: systemClock, quickbooksFor: (tenantId) => quickbooks.api(tenantId) };
+}
