@@ -1,0 +1,28 @@
+import type { RequestLogEntry } from './options';
+
+const MAX_ENTRIES = 200_000;
+
+/** Every QuickBooks and OAuth request the emulator answered (admin calls excluded), so tests can count calls and spot duplicates. */
+export class RequestLog {
+  private entries: RequestLogEntry[] = [];
+  private seq = 0;
+
+  record(entry: Omit<RequestLogEntry, 'seq' | 'time'>, startedAt: number): void {
+    this.entries.push({ seq: ++this.seq, time: new Date(startedAt).toISOString(), ...entry });
+    if (this.entries.length > MAX_ENTRIES) this.entries = this.entries.slice(-MAX_ENTRIES / 2);
+  }
+
+  list(filter: { realmId?: string; sinceSeq?: number }): RequestLogEntry[] {
+    const since = filter.sinceSeq ?? 0;
+    return this.entries.filter((e) => e.seq > since && (!filter.realmId || e.realmId === filter.realmId));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Sequence numbers keep growing after a clear, so `sinceSeq` cursors stay valid. */
+  clear(): void {
+    this.entries = [];
+  }
+}
