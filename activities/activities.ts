@@ -1,0 +1,25 @@
+import type { Logger } from '../workers/logger';
+import type { Clock } from '../workers/clock';
+import type { Db } from '../schema/db';
+import { createHealthActivities } from './health';
+import { createSyncActivities } from './sync/activities';
+import type { QboApi } from './sync/qboApi';
+
+/** Everything activities need, handed in by the worker (and by tests), never reached for globally. */
+export interface ActivityDeps {
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  /** The QuickBooks API of a tenant's connected company; tokens are loaded inside, never passed around. */
+  quickbooksFor(tenantId: string): Promise<QboApi>;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createHealthActivities(deps),
+    ...createSyncActivities(deps),
+  };
+}
+
+/** The activity surface as workflows see it (type-only import in workflows/). */
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,122 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { StepError } from '../../schema/tables/sync';
+import type { Clock } from '../../workers/clock';
+import type { Logger } from '../../workers/logger';
+import { AppSide } from './appSide';
+import { settleBalances } from './balances';
+import { pullPage, pushPage, type EngineContext } from './engine';
+import { MAPPINGS } from './entities';
+import { RecordRejectedError } from './errors';
+import { LinkStore } from './links';
+import type { EntityMapping } from './mapping';
+import { STEP_ENTITIES, type Direction, type EntityName, type PageCounts, type StepName } from './model';
+import type { QboApi } from './qboApi';
+import { QboSide } from './qboSide';
+import { addPageCounts, beginRun, finishRun, finishStep, startStep, type RunStart } from './runs';
+import { readSyncSettings, UnknownTenantError } from './settings';
+import type { Db } from './side';
+
+export interface SyncDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** The QuickBooks API of a tenant's connected company (tokens stay inside it). */
+  quickbooksFor(tenantId: string): Promise<QboApi>;
+}
+
+export interface StepPart {
+  entity: EntityName;
+  direction: Direction;
+}
+
+export interface PageInput {
+  tenantId: string;
+  runId: string;
+  step: StepName;
+  entity: EntityName;
+  direction: Direction;
+  /** Pushes only: where the next page starts in this run. */
+  cursor: unknown;
+}
+
+export interface PageResult {
+  counts: PageCounts;
+  nextCursor: unknown;
+  done: boolean;
+}
+
+const mappings = MAPPINGS as Record<string, EntityMapping<unknown>>;
+
+/** The error as Temporal should see it: a record the user must fix is final; anything else is left to the retry policy. */
+function toFailure(error: unknown): unknown {
+  if (error instanceof RecordRejectedError) {
+    return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true, details: [error.problem] });
+  }
+  if (error instanceof UnknownTenantError) return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
+  return error;
+}
+
+export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncDeps) {
+  return {
+    async beginSyncRun(start: RunStart): Promise<void> {
+      await readSyncSettings(db, start.tenantId).catch((e) => {
+        throw toFailure(e);
+      });
+      await beginRun(db, start, clock.now());
+    },
+
+    /** Marks the step running and says which entities and directions it moves. */
+    async beginSyncStep(input: { runId: string; step: StepName }): Promise<StepPart[]> {
+      await startStep(db, input.runId, input.step, clock.now());
+      return STEP_ENTITIES[input.step].flatMap((entity) => {
+        const mapping = mappings[entity];
+        if (!mapping) return [];
+        const parts: StepPart[] = [];
+        if (mapping.pull) parts.push({ entity, direction: 'pull' });
+        if (mapping.push) parts.push({ entity, direction: 'push' });
+        return parts;
+      });
+    },
+
+    /** One page: at most 1000 records pulled, or one QuickBooks batch pushed. */
+    async syncPage(input: PageInput): Promise<PageResult> {
+      try {
+        const mapping = mappings[input.entity];
+        const settings = await readSyncSettings(db, input.tenantId);
+        const links = new LinkStore(input.tenantId);
+        const api = await quickbooksFor(input.tenantId);
+        const ctx: EngineContext = {
+          db,
+          clock,
+          tenantId: input.tenantId,
+          runId: input.runId,
+          step: input.step,
+          app: new AppSide(db, input.tenantId, mappings),
+          qbo: new QboSide(api, db, links, mappings, clock),
+          links,
+          policy: settings.conflictPolicy,
+          onRecordError: settings.onRecordError,
+          countPage: (trx, direction, counts) => addPageCounts(trx, input.runId, input.step, direction, counts),
+        };
+        const outcome = input.direction === 'pull' ? await pullPage(ctx, mapping) : await pushPage(ctx, mapping, input.cursor);
+        logger.debug({ tenantId: input.tenantId, runId: input.runId, entity: input.entity, direction: input.direction, counts: outcome.counts }, 'sync page done');
+        return outcome;
+      } catch (error) {
+        throw toFailure(error);
+      }
+    },
+
+    /** Closes the payments step: invoice and customer balances follow the payments applied. */
+    async settleBalances(input: { tenantId: string }): Promise<{ invoices: number; customers: number }> {
+      return settleBalances(db, input.tenantId);
+    },
+
+    async endSyncStep(input: { runId: string; step: StepName; status: 'succeeded' | 'failed'; error?: StepError }): Promise<void> {
+      await finishStep(db, input.runId, input.step, input.status, clock.now(), input.error);
+    },
+
+    async endSyncRun(input: { runId: string; status: 'succeeded' | 'failed' | 'cancelled'; error?: StepError }): Promise<void> {
+      await finishRun(db, input.runId, input.status, clock.now(), input.error);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { sql } from 'kysely';
+import { syncTransaction } from './appSide';
+import type { Db } from './side';
+
+/**
+ * After payments moved, invoice balances and statuses follow the payments applied to them, and customer balances
+ * follow their open invoices — computed the way QuickBooks computes them, so the next pull finds both sides agreeing.
+ */
+export async function settleBalances(db: Db, tenantId: string): Promise<{ invoices: number; customers: number }> {
+  return syncTransaction(db, async (trx) => {
+    const invoices = await sql`
+      with paid as (
+        select a.invoice_id, sum(a.amount_cents) as cents
+        from payment_applications a join payments p on p.id = a.payment_id
+        where p.tenant_id = ${tenantId} and p.status = 'active'
+        group by a.invoice_id
+      ), next as (
+        select i.id, greatest(i.total_cents - coalesce(paid.cents, 0), 0) as balance
+        from invoices i left join paid on paid.invoice_id = i.id
+        where i.tenant_id = ${tenantId} and i.status in ('open', 'paid')
+      )
+      update invoices i
+      set balance_cents = next.balance,
+          status = case when next.balance = 0 and i.total_cents > 0 then 'paid' else 'open' end
+      from next
+      where i.id = next.id and (i.balance_cents <> next.balance or i.status <> case when next.balance = 0 and i.total_cents > 0 then 'paid' else 'open' end)
+    `.execute(trx);
+    const customers = await sql`
+      with owed as (
+        select customer_id, sum(balance_cents) as cents from invoices
+        where tenant_id = ${tenantId} and status = 'open' group by customer_id
+      )
+      update customers c set balance_cents = coalesce(owed.cents, 0)
+      from customers c2 left join owed on owed.customer_id = c2.id
+      where c.id = c2.id and c.tenant_id = ${tenantId} and c.balance_cents <> coalesce(owed.cents, 0)
+    `.execute(trx);
+    return { invoices: Number(invoices.numAffectedRows ?? 0), customers: Number(customers.numAffectedRows ?? 0) };
+  });
+}

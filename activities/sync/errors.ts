@@ -1,0 +1,22 @@
+import type { ProblemRecord } from './records';
+
+/**
+ * A record that could not be synced while the tenant's on-record-error policy is `stop`: the step fails, naming it.
+ * Its name is the Temporal failure type; it is never retried (the record has to be fixed first).
+ */
+export class RecordRejectedError extends Error {
+  override name = 'RecordRejectedError';
+  constructor(
+    readonly tenantId: string,
+    readonly problem: ProblemRecord,
+  ) {
+    const where = problem.direction === 'push' ? 'QuickBooks rejected' : 'could not take into the app';
+    const code = problem.code ? ` [QuickBooks code ${problem.code}]` : '';
+    super(`tenant ${tenantId}: ${where} ${problem.label}${code}: ${problem.message}${problem.detail ? ` (${problem.detail})` : ''}. What to do: ${problem.action}`);
+  }
+}
+
+/** A record QuickBooks could not take for a passing reason (a fault inside a batch answer): retried by Temporal. */
+export class TransientRecordError extends Error {
+  override name = 'TransientRecordError';
+}

@@ -1,0 +1,67 @@
+import type { Trx } from './side';
+import type { Direction, EntityName, StepName } from './model';
+import type { Conflict } from './decide';
+
+export interface ProblemRecord {
+  entity: EntityName;
+  direction: Direction;
+  appId?: string;
+  qboId?: string;
+  label: string;
+  code?: string;
+  message: string;
+  detail?: string;
+  action: string;
+  skipped: boolean;
+}
+
+/** Per-record problems and conflicts, kept for `qbsync history` and notifications. */
+export async function recordProblem(trx: Trx, tenantId: string, runId: string, step: StepName, p: ProblemRecord): Promise<void> {
+  await trx
+    .insertInto('sync_problems')
+    .values({
+      tenant_id: tenantId,
+      run_id: runId,
+      step,
+      entity: p.entity,
+      direction: p.direction,
+      app_id: p.appId ? Number(p.appId) : null,
+      qbo_id: p.qboId ?? null,
+      record_label: p.label,
+      code: p.code ?? null,
+      message: p.message,
+      detail: p.detail ?? null,
+      user_action: p.action,
+      skipped: p.skipped,
+    })
+    .execute();
+}
+
+export async function recordConflict(
+  trx: Trx,
+  tenantId: string,
+  runId: string,
+  entity: EntityName,
+  policy: string,
+  ids: { appId?: string; qboId?: string },
+  conflict: Conflict,
+  sourceSide: 'app' | 'quickbooks',
+): Promise<void> {
+  const appVersion = sourceSide === 'app' ? conflict.source : conflict.target;
+  const qboVersion = sourceSide === 'quickbooks' ? conflict.source : conflict.target;
+  const winner = conflict.winner === 'source' ? sourceSide : sourceSide === 'app' ? 'quickbooks' : 'app';
+  await trx
+    .insertInto('sync_conflicts')
+    .values({
+      tenant_id: tenantId,
+      run_id: runId,
+      entity,
+      app_id: ids.appId ? Number(ids.appId) : null,
+      qbo_id: ids.qboId ?? null,
+      policy,
+      winner,
+      app_version: JSON.stringify(appVersion ?? null),
+      qbo_version: JSON.stringify(qboVersion ?? null),
+    })
+    .execute();
+}

@@ -1,0 +1,206 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { OUTCOME, TENANT, TRIGGER } from '../workers/searchAttributes';
+import type { Activities } from '../activities/activities';
+import type { PageResult, StepPart } from '../activities/sync/activities';
+import type { PageCounts, StepName } from '../activities/sync/model';
+import type { StepError } from '../schema/tables/sync';
+
+/** Failures that retrying cannot fix: a record the user must correct, a connection that must be re-authorised. */
+export const NON_RETRYABLE_SYNC_ERRORS = [
+  'RecordRejectedError',
+  'UnknownTenantError',
+  'QboValidationError',
+  'QboReconnectRequiredError',
+  'ReconnectRequiredError',
+];
+
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS },
+});
+
+const pages = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  // Transient QuickBooks faults back off exponentially; a 429 comes with its own 60-second delay (nextRetryDelay).
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS },
+});
+
+export interface SyncTenantInput {
+  tenantId: string;
+  /** What started the run: `manual`, `schedule`, `signal`, `npm-start`, … */
+  trigger: string;
+  /** Set only when a long run continues as new. */
+  resume?: ResumeState;
+}
+
+interface ResumeState {
+  runId: string;
+  completed: StepName[];
+  step?: { name: StepName; part: number; cursor: unknown };
+  progress: SyncProgress;
+}
+
+export interface StepProgress {
+  step: StepName;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  pages: number;
+  pulled: PageCounts;
+  pushed: PageCounts;
+}
+
+export interface SyncProgress {
+  runId: string;
+  tenantId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  currentStep?: StepName;
+  current?: { entity: string; direction: string };
+  steps: StepProgress[];
+  error?: StepError;
+}
+
+export const progressQuery = defineQuery<SyncProgress>('progress');
+/** Sent to the tenant's coordinator (the parent), so its `status` query can show the running step and progress. */
+export const syncProgressSignal = defineSignal<[SyncProgress]>('syncProgress');
+
+/** How often, in pages, a run tells its coordinator where it is (besides every step boundary). */
+const PROGRESS_EVERY_PAGES = 5;
+
+const STEP_ORDER: StepName[] = ['customers', 'items', 'taxes', 'invoices', 'payments'];
+
+function zero(): PageCounts {
+  return { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, conflicts: 0 };
+}
+
+function plus(a: PageCounts, b: PageCounts): PageCounts {
+  return { created: a.created + b.created, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged, deleted: a.deleted + b.deleted, failed: a.failed + b.failed, conflicts: a.conflicts + b.conflicts };
+}
+
+/**
+ * One sync run ("Synchronize All") of one tenant: five steps, in this order, each only after every earlier one
+ * succeeded. A failed step fails the run (later steps are recorded as skipped) and the workflow ends as Failed.
+ */
+export async function syncTenant(input: SyncTenantInput): Promise<SyncProgress> {
+  const run = await openRun(input);
+  setHandler(progressQuery, () => run.progress);
+  upsertSearchAttributes([
+    { key: TENANT, value: input.tenantId },
+    { key: TRIGGER, value: input.trigger },
+    { key: OUTCOME, value: 'running' },
+  ]);
+  try {
+    await syncStep(run, 'customers');
+    await syncStep(run, 'items');
+    await syncStep(run, 'taxes');
+    await syncStep(run, 'invoices');
+    await syncStep(run, 'payments');
+  } catch (error) {
+    const failure = await failRun(run, error);
+    upsertSearchAttributes([{ key: OUTCOME, value: 'failed' }]);
+    await reportProgress(run);
+    throw failure;
+  }
+  await bookkeeping.endSyncRun({ runId: run.runId, status: 'succeeded' });
+  run.progress.status = 'succeeded';
+  run.progress.currentStep = undefined;
+  run.progress.current = undefined;
+  upsertSearchAttributes([{ key: OUTCOME, value: 'succeeded' }]);
+  await reportProgress(run);
+  return run.progress;
+}
+
+async function reportProgress(run: Run): Promise<void> {
+  const parent = workflowInfo().parent;
+  if (!parent) return;
+  // The coordinator may have ended (e.g. terminated by an operator); progress is a courtesy, never a failure.
+  await getExternalWorkflowHandle(parent.workflowId, parent.runId)
+    .signal(syncProgressSignal, run.progress)
+    .catch(() => undefined);
+}
+
+interface Run {
+  input: SyncTenantInput;
+  runId: string;
+  completed: Set<StepName>;
+  resumeStep?: ResumeState['step'];
+  progress: SyncProgress;
+}
+
+async function openRun(input: SyncTenantInput): Promise<Run> {
+  if (input.resume) {
+    return { input, runId: input.resume.runId, completed: new Set(input.resume.completed), resumeStep: input.resume.step, progress: input.resume.progress };
+  }
+  const runId = workflowInfo().runId;
+  await bookkeeping.beginSyncRun({ runId, tenantId: input.tenantId, workflowId: workflowInfo().workflowId, trigger: input.trigger });
+  const steps = STEP_ORDER.map((step): StepProgress => ({ step, status: 'pending', pages: 0, pulled: zero(), pushed: zero() }));
+  return { input, runId, completed: new Set(), progress: { runId, tenantId: input.tenantId, status: 'running', steps } };
+}
+
+async function syncStep(run: Run, step: StepName): Promise<void> {
+  if (run.completed.has(step)) return;
+  const progress = run.progress.steps.find((s) => s.step === step)!;
+  progress.status = 'running';
+  run.progress.currentStep = step;
+  const resuming = run.resumeStep?.name === step ? run.resumeStep : undefined;
+  run.resumeStep = undefined;
+  const parts: StepPart[] = await bookkeeping.beginSyncStep({ runId: run.runId, step });
+  await reportProgress(run);
+  for (let part = resuming?.part ?? 0; part < parts.length; part++) {
+    const { entity, direction } = parts[part];
+    run.progress.current = { entity, direction };
+    let cursor: unknown = part === resuming?.part ? resuming.cursor : null;
+    for (;;) {
+      const page: PageResult = await pages.syncPage({ tenantId: run.input.tenantId, runId: run.runId, step, entity, direction, cursor });
+      progress.pages++;
+      if (direction === 'pull') progress.pulled = plus(progress.pulled, page.counts);
+      else progress.pushed = plus(progress.pushed, page.counts);
+      cursor = page.nextCursor;
+      if (progress.pages % PROGRESS_EVERY_PAGES === 0) await reportProgress(run);
+      if (page.done) break;
+      if (workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof syncTenant>({ ...run.input, resume: { runId: run.runId, completed: [...run.completed], step: { name: step, part, cursor }, progress: run.progress } });
+      }
+    }
+  }
+  if (step === 'payments') await bookkeeping.settleBalances({ tenantId: run.input.tenantId });
+  await bookkeeping.endSyncStep({ runId: run.runId, step, status: 'succeeded' });
+  progress.status = 'succeeded';
+  run.completed.add(step);
+}
+
+/** Records the failing step and reason, then returns the failure the workflow ends with (Failed in Temporal Web). */
+async function failRun(run: Run, error: unknown): Promise<ApplicationFailure> {
+  const step = run.progress.currentStep;
+  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+  const failure = cause instanceof ApplicationFailure ? cause : undefined;
+  const details = (failure?.details?.[0] ?? {}) as { code?: string; entity?: string; appId?: string; qboId?: string; label?: string; action?: string };
+  const stepError: StepError = {
+    message: (cause as Error)?.message ?? String(cause),
+    type: failure?.type ?? (cause as Error)?.name,
+    code: details.code,
+    entity: details.entity,
+    appId: details.appId ?? null,
+    qboId: details.qboId ?? null,
+    record: details.label ?? null,
+    action: details.action,
+  };
+  if (step) await bookkeeping.endSyncStep({ runId: run.runId, step, status: 'failed', error: stepError });
+  await bookkeeping.endSyncRun({ runId: run.runId, status: 'failed', error: stepError });
+  run.progress.status = 'failed';
+  run.progress.error = stepError;
+  for (const s of run.progress.steps) {
+    if (s.step === step) s.status = 'failed';
+    else if (s.status === 'pending') s.status = 'skipped';
+  }
+  return ApplicationFailure.create({ type: 'SyncStepFailed', message: `sync of tenant ${run.input.tenantId} failed in step ${step ?? '(start)'}: ${stepError.message}`, nonRetryable: true, details: [stepError] });
+}
