@@ -3,12 +3,16 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Worker } from '@temporalio/worker';
 import { workflowSource } from '../../workers/worker';
+import { createLogger } from '../../workers/logger';
+import { installRuntime } from '../../workers/runtime';
 
 export function registerReplay(program: Command): void {
   program
     .command('replay <files...>')
     .description('replay workflow histories (JSON from `temporal workflow show -o json`) against this workflow code; fails on nondeterminism — run before deploying a workflow change')
     .action(async (files: string[]) => {
+      // The verdict is the output; the SDK's bundling and worker chatter would bury it, so only its warnings show.
+      installRuntime(createLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'warn'));
       const histories = files.map((file) => ({ workflowId: path.basename(file), history: JSON.parse(fs.readFileSync(file, 'utf8')) as unknown }));
       let failed = 0;
       for await (const result of Worker.runReplayHistories(workflowSource(), histories)) {
