@@ -101,6 +101,12 @@ export class Emulator {
         res.socket?.destroy();
         return;
       }
+      if (injected?.kind === 'delay' && injected.afterExecute) {
+        entry(reply.status, { faultCode: faultCodeOf(reply.body), replayed: replayed || undefined, injected: 'delay-after-execute' });
+        await sleep(injected.ms);
+        send(res, reply);
+        return;
+      }
       const finalReply = injected?.kind === 'malformed-json' && reply.status === 200 ? { status: 200, body: MALFORMED_JSON, headers: { 'content-type': 'application/json;charset=UTF-8' } } : reply;
       entry(finalReply.status, { faultCode: faultCodeOf(reply.body), replayed: replayed || undefined, injected: injected?.kind });
       send(res, finalReply);
@@ -124,7 +130,7 @@ export class Emulator {
     if (!this.limiter.admit(company.realmId, facts.operation === 'batch')) return { reply: { status: 429, body: faults.throttled().toBody(qboTime(now)) }, replayed: false };
     try {
       // The delay holds a concurrency slot, as a slow QuickBooks request would.
-      if (injected?.kind === 'delay') await sleep(injected.ms);
+      if (injected?.kind === 'delay' && !injected.afterExecute) await sleep(injected.ms);
       if (injected?.kind === 'status') return { reply: injectedReply(injected.status, this.clock.now()), replayed: false };
       return this.accountingRequest(company, req, url, facts, body);
     } finally {

@@ -1,7 +1,7 @@
 import { qboTime } from './clock';
 import { authenticationFault, faults, QboFault, type Reply } from './faults';
 
-export type FaultKind = { kind: 'status'; status: number } | { kind: 'delay'; ms: number } | { kind: 'drop'; /** Execute the request first, then drop: the change happens but the answer is lost. */ afterExecute?: boolean } | { kind: 'malformed-json' };
+export type FaultKind = { kind: 'status'; status: number } | { kind: 'delay'; ms: number; /** Execute the request first, log it, then hold the answer: a window in which the change is made but the client does not know yet. */ afterExecute?: boolean } | { kind: 'drop'; /** Execute the request first, then drop: the change happens but the answer is lost. */ afterExecute?: boolean } | { kind: 'malformed-json' };
 
 export interface FaultMatch {
   method?: string;

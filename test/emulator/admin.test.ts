@@ -68,6 +68,19 @@ contract('admin API and fault injection', ({ target, emulatorOnly }) => {
     expect(await t.admin!.entities(realm.realmId, 'Customer')).toHaveLength(1);
   });
 
+  emulatorOnly('a delay after execution makes the change and logs it while the answer is still held', async () => {
+    const t = target();
+    const realm = await t.realm();
+    await t.admin!.injectFaults({ realmId: realm.realmId, match: { operation: 'create', entity: 'Customer' }, count: 1, fault: { kind: 'delay', ms: 3000, afterExecute: true } });
+    let answered = false;
+    const pending = realm.call('POST', 'customer?requestid=held-1', { DisplayName: 'Held Answer' }).finally(() => (answered = true));
+    const log = await until(() => t.admin!.requests({ realmId: realm.realmId }), (l) => l.some((e) => e.injected === 'delay-after-execute'));
+    expect(log.find((e) => e.injected === 'delay-after-execute')).toMatchObject({ entity: 'Customer', operation: 'create', status: 200 });
+    expect(await t.admin!.entities(realm.realmId, 'Customer')).toHaveLength(1);
+    expect(answered).toBe(false);
+    expect((await pending).status).toBe(200);
+  });
+
   emulatorOnly('the request log records method, path, entity, operation, requestid, status and fault code; admin calls are not in it', async () => {
     const t = target();
     const realm = await t.realm();

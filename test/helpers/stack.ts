@@ -24,6 +24,8 @@ export interface Stack {
   tokens: TokenStore;
   quickbooks: ReturnType<typeof quickbooksFactory>;
   activities: ReturnType<typeof createActivities>;
+  /** The environment a separate `qbsync` process (CLI or worker) needs to act on this stack. */
+  env: Record<string, string>;
   /** Adds a tenant connected (through the OAuth flow) to a new emulator company. */
   addTenant(options?: { settings?: Record<string, unknown>; customTxnNumbers?: boolean; seed?: 'demo' | 'empty'; mode?: 'billing' | 'order-taking' }): Promise<{ tenantId: string; realmId: string }>;
   /** Runs one sync to its end on a worker of this stack; resolves with the workflow's result or rejects with its failure. */
@@ -35,7 +37,12 @@ export interface Stack {
 
 const KEY = randomBytes(32).toString('base64');
 
-export async function createStack(area: string): Promise<Stack> {
+export interface StackOptions {
+  /** false: no worker in this process — start one with test/helpers/workerProcess.ts (to kill it). */
+  inProcessWorker?: boolean;
+}
+
+export async function createStack(area: string, options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase(area);
   const emulator = await startEmulator({ port: 0, limits: 'off' });
   const admin = new EmulatorAdmin(emulator.url);
@@ -47,8 +54,23 @@ export async function createStack(area: string): Promise<Stack> {
   const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry());
   const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: (t) => quickbooks.api(t) });
   const temporal = await connectTestTemporal(area);
-  const worker = await (await import('../../workers/worker')).createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue: temporal.taskQueue, activities, shutdownGraceTime: '1 second' });
-  const running = worker.run();
+  const worker = options.inProcessWorker === false ? undefined : await (await import('../../workers/worker')).createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue: temporal.taskQueue, activities, shutdownGraceTime: '1 second' });
+  const running = worker?.run();
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+    QBO_ENV: 'emulator',
+    QBO_API_BASE_URL: emulator.url,
+    QBO_OAUTH_BASE_URL: emulator.url,
+    QBO_CLIENT_ID: app.clientId,
+    QBO_CLIENT_SECRET: app.clientSecret,
+    QBO_REDIRECT_URI: 'http://127.0.0.1:1/callback',
+    QBSYNC_ENCRYPTION_KEY: KEY,
+  };
   const accessTokens = new Map<string, string>();
   let n = 0;
 
@@ -60,6 +82,7 @@ export async function createStack(area: string): Promise<Stack> {
     tokens,
     quickbooks,
     activities,
+    env,
     async addTenant(options = {}) {
       const { realmId } = await admin.createCompany({ customTxnNumbers: options.customTxnNumbers ?? false, seed: options.seed ?? 'empty' });
       const tenantId = `t${++n}-${randomBytes(2).toString('hex')}`;
@@ -81,7 +104,7 @@ export async function createStack(area: string): Promise<Stack> {
       return (await response.json()) as Record<string, unknown>;
     },
     async close() {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await temporal.close();
       await emulator.close();
