@@ -188,8 +188,9 @@ function forbidden(now: number): Reply {
   return { status: 403, body: { Fault: { Error: [{ Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', Detail: 'The application is not authorized to access this company', code: '3100' }], type: 'AUTHORIZATION' }, time: qboTime(now) } };
 }
 
+/** Unref'd: a held answer must not keep a closed emulator's process alive (its server already does while open). */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** The QuickBooks error code (or OAuth error) in a reply body, for the request log. */

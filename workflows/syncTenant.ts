@@ -32,6 +32,8 @@ const bookkeeping = proxyActivities<Activities>({
 
 const pages = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  // Pages heartbeat every few seconds: a crashed worker's page is retried elsewhere after 20 s, not 5 minutes.
+  heartbeatTimeout: '20 seconds',
   // Transient QuickBooks faults back off exponentially; a 429 comes with its own 60-second delay (nextRetryDelay).
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS },
 });

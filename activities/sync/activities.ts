@@ -3,6 +3,7 @@ import type { StepError } from '../../schema/tables/sync';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
 import { AppSide } from './appSide';
+import { withHeartbeat } from '../heartbeat';
 import { settleBalances } from './balances';
 import { pullPage, pushPage, type EngineContext } from './engine';
 import { MAPPINGS } from './entities';
@@ -80,35 +81,37 @@ export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncD
 
     /** One page: at most 1000 records pulled, or one QuickBooks batch pushed. */
     async syncPage(input: PageInput): Promise<PageResult> {
-      try {
-        const mapping = mappings[input.entity];
-        const settings = await readSyncSettings(db, input.tenantId);
-        const links = new LinkStore(input.tenantId);
-        const api = await quickbooksFor(input.tenantId);
-        const ctx: EngineContext = {
-          db,
-          clock,
-          tenantId: input.tenantId,
-          runId: input.runId,
-          step: input.step,
-          app: new AppSide(db, input.tenantId, mappings),
-          qbo: new QboSide(api, db, links, mappings, clock),
-          links,
-          policy: settings.conflictPolicy,
-          onRecordError: settings.onRecordError,
-          countPage: (trx, direction, counts) => addPageCounts(trx, input.runId, input.step, direction, counts),
-        };
-        const outcome = input.direction === 'pull' ? await pullPage(ctx, mapping) : await pushPage(ctx, mapping, input.cursor);
-        logger.debug({ tenantId: input.tenantId, runId: input.runId, entity: input.entity, direction: input.direction, counts: outcome.counts }, 'sync page done');
-        return outcome;
-      } catch (error) {
-        throw toFailure(error);
-      }
+      return withHeartbeat(async () => {
+        try {
+          const mapping = mappings[input.entity];
+          const settings = await readSyncSettings(db, input.tenantId);
+          const links = new LinkStore(input.tenantId);
+          const api = await quickbooksFor(input.tenantId);
+          const ctx: EngineContext = {
+            db,
+            clock,
+            tenantId: input.tenantId,
+            runId: input.runId,
+            step: input.step,
+            app: new AppSide(db, input.tenantId, mappings),
+            qbo: new QboSide(api, db, links, mappings, clock),
+            links,
+            policy: settings.conflictPolicy,
+            onRecordError: settings.onRecordError,
+            countPage: (trx, direction, counts) => addPageCounts(trx, input.runId, input.step, direction, counts),
+          };
+          const outcome = input.direction === 'pull' ? await pullPage(ctx, mapping) : await pushPage(ctx, mapping, input.cursor);
+          logger.debug({ tenantId: input.tenantId, runId: input.runId, entity: input.entity, direction: input.direction, counts: outcome.counts }, 'sync page done');
+          return outcome;
+        } catch (error) {
+          throw toFailure(error);
+        }
+      });
     },
 
     /** Closes the payments step: invoice and customer balances follow the payments applied. */
     async settleBalances(input: { tenantId: string }): Promise<{ invoices: number; customers: number }> {
-      return settleBalances(db, input.tenantId);
+      return withHeartbeat(() => settleBalances(db, input.tenantId));
     },
 
     async endSyncStep(input: { runId: string; step: StepName; status: 'succeeded' | 'failed'; error?: StepError }): Promise<void> {

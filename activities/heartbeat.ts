@@ -1,0 +1,26 @@
+import { Context } from '@temporalio/activity';
+
+/** How often a running activity tells Temporal it is alive; well inside the workflows' heartbeatTimeout. */
+export const HEARTBEAT_EVERY_MS = 4_000;
+
+/**
+ * Runs `work` while heartbeating on a timer, so a worker that dies mid-page is noticed within the heartbeat timeout
+ * (seconds) instead of the start-to-close timeout (minutes), and the page is retried on another worker. A timer,
+ * not calls sprinkled through the work: a single slow QuickBooks request must not look like a dead worker.
+ * Outside an activity (activities called directly in tests) it just runs the work.
+ */
+export async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    return work();
+  }
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
