@@ -2,6 +2,7 @@ import type { Logger } from '../workers/logger';
 import type { Clock } from '../workers/clock';
 import type { Db } from '../schema/db';
 import { createHealthActivities } from './health';
+import { createNotificationActivities } from './notifications/activities';
 import { createSyncActivities } from './sync/activities';
 import type { QboApi } from './sync/qboApi';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
     ...createSyncActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 
