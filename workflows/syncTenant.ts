@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ContinueAsNew,
   continueAsNew,
   defineQuery,
   defineSignal,
@@ -107,6 +108,8 @@ export async function syncTenant(input: SyncTenantInput): Promise<SyncProgress> 
     await syncStep(run, 'invoices');
     await syncStep(run, 'payments');
   } catch (error) {
+    // continueAsNew() ends this run by throwing; it is the run going on, not failing.
+    if (error instanceof ContinueAsNew) throw error;
     const failure = await failRun(run, error);
     upsertSearchAttributes([{ key: OUTCOME, value: 'failed' }]);
     await reportProgress(run);
