@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkWorker } from '../../workflows';
+import { checkWorker, syncTenant } from '../../workflows';
 import { migrateToLatest } from '../../schema/migrate';
 import { startDevServer, type DevServer } from '../../workers/devServer';
 import { installRuntime } from '../../workers/runtime';
@@ -10,24 +9,8 @@ import { startWorker, type RunningWorker } from '../../workers/run';
 import { ensureTemporalCli } from '../../workers/temporalCli';
 import { embeddedDataDir, startEmbeddedPostgres } from '../../workers/embeddedPostgres';
 import { commandContext, connectTemporalClient, connectTemporalWorker, openDatabase, untilSignal } from '../context';
-
-/** Whether a PostgreSQL server accepts connections at the URL's host and port (any answer, even a refusal to log in). */
-async function answers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || 5432) });
-    socket.setTimeout(2_000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { ensureDemoTenant, startDemoEmulator, summarize, wantsEmbeddedEmulator } from '../demo';
+import { answers } from '../net';
 
 /** Stops what `dev` started, newest first, whatever happens to any one of them. */
 class Stack {
@@ -93,6 +76,14 @@ export function registerDev(program: Command): void {
         const applied = await migrateToLatest(db);
         say(applied.length ? `database ready: applied ${applied.length} migration(s)` : 'database ready: schema up to date');
 
+        // With no Intuit app configured, the emulator stands in for QuickBooks and a demo tenant is connected to it.
+        let demoTenant: string | undefined;
+        if (wantsEmbeddedEmulator(config)) {
+          const emulator = await startDemoEmulator(config, say);
+          if (emulator) stack.push('QuickBooks emulator', () => emulator.close());
+          demoTenant = await ensureDemoTenant(config, db, say);
+        }
+
         const connection = await connectTemporalWorker(config, temporalAddress);
         stack.push('Temporal connection', () => connection.close());
         const worker: RunningWorker = await startWorker(config, db, connection, logger);
@@ -108,6 +99,20 @@ export function registerDev(program: Command): void {
 
         say(`worker ${worker.identity} is running on task queue "${config.TEMPORAL_TASK_QUEUE}" (schema ${probe.latestMigration})`);
         say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
+        if (demoTenant) {
+          say(`synchronizing tenant "${demoTenant}" (customers, items, taxes, invoices, payments)…`);
+          const progress = await client.workflow
+            .execute(syncTenant, { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `qbsync:${demoTenant}:npm-start:${Date.now()}`, args: [{ tenantId: demoTenant, trigger: 'npm-start' }] })
+            .catch((error: Error) => {
+              say(`the first sync failed: ${(error.cause as Error | undefined)?.message ?? error.message}; see \`qbsync history ${demoTenant}\``);
+              return undefined;
+            });
+          if (progress) {
+            say(`sync ${progress.status}:`);
+            for (const line of summarize(progress)) say(line);
+          }
+          say(`next: \`qbsync history ${demoTenant}\`, or edit the demo company in the emulator and sync again`);
+        }
         say('press Ctrl-C to stop');
         await Promise.race([stopRequested, worker.done]);
       } finally {

@@ -33,7 +33,7 @@ describe('with a database', () => {
   test('`qbsync dev` reaches a running worker, prints the Temporal Web URL, and Ctrl-C leaves no process behind', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbsync-dev-'));
     const [temporalPort, uiPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
-    const dev = startCli(['dev'], {
+    const env = {
       DATABASE_URL: database.url,
       QBSYNC_DATA_DIR: dataDir,
       TEMPORAL_DEV_PORT: String(temporalPort),
@@ -41,16 +41,32 @@ describe('with a database', () => {
       EMULATOR_PORT: String(emulatorPort),
       TEMPORAL_TASK_QUEUE: `dev-${temporalPort}`,
       LOG_LEVEL: 'warn',
-    });
+    };
+    const dev = startCli(['dev'], env);
     await dev.waitFor(/press Ctrl-C to stop/);
     expect(dev.output()).toContain(`Temporal Web: http://127.0.0.1:${uiPort}`);
     expect(dev.output()).toMatch(/worker \S+ is running on task queue "dev-\d+"/);
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+    // No Intuit app configured: the emulator stands in, a demo tenant is connected and synchronized.
+    expect(dev.output()).toContain(`QuickBooks emulator (stands in for QuickBooks Online and Intuit OAuth) at http://127.0.0.1:${emulatorPort}`);
+    expect(dev.output()).toContain('tenant "demo" connected');
+    expect(dev.output()).toContain('sync succeeded:');
+    expect(dev.output()).toMatch(/customers\s+succeeded\s+from QuickBooks: [1-9]\d* new/);
+    expect(dev.output()).toMatch(/invoices\s+succeeded\s+from QuickBooks: [1-9]\d* new/);
 
     const serverPid = Number(/Temporal dev server pid (\d+)/.exec(dev.output())?.[1]);
     expect(processAlive(serverPid)).toBe(true);
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(processAlive(serverPid)).toBe(false);
-  });
+    expect(fs.existsSync(path.join(dataDir, 'emulator.json'))).toBe(true);
+
+    // A second start finds the same tenant and company: nothing new either way.
+    const again = startCli(['dev'], { ...env });
+    await again.waitFor(/press Ctrl-C to stop/);
+    expect(again.output()).toContain('sync succeeded:');
+    for (const step of ['customers', 'items', 'invoices', 'payments']) expect(again.output()).toMatch(new RegExp(`${step}\\s+succeeded\\s+from QuickBooks: 0 new, 0 updated; to QuickBooks: 0 new, 0 updated`));
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  }, 180_000);
 });
