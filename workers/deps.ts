@@ -1,5 +1,6 @@
 import type { ActivityDeps } from '../activities/activities';
 import { cipherFromConfig } from '../activities/connection/crypto';
+import { notificationConfig } from '../activities/notifications/config';
 import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
 import { TokenStore } from '../activities/connection/tokenStore';
 import { RateLimiterRegistry } from '../activities/quickbooks';
@@ -13,5 +14,5 @@ import type { Logger } from './logger';
 export function buildActivityDeps(config: Config, db: Db, logger: Logger): ActivityDeps {
   const tokens = new TokenStore(db, cipherFromConfig(config), new IntuitOAuth(oauthSettings(config)), systemClock);
   const quickbooks = quickbooksFactory(db, tokens, new RateLimiterRegistry());
-  return { db, logger: logger.child({ component: 'activity' }), clock: systemClock, quickbooksFor: (tenantId) => quickbooks.api(tenantId) };
+  return { db, logger: logger.child({ component: 'activity' }), clock: systemClock, quickbooksFor: (tenantId) => quickbooks.api(tenantId), notifications: notificationConfig(config, process.env) };
 }

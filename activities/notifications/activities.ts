@@ -1,32 +1,27 @@
 import type { ActivityDeps } from '../activities';
+import { withHeartbeat } from '../heartbeat';
+import { NO_NOTIFICATIONS } from './config';
+import { deliverInvoices, type DeliverInvoicesResult } from './invoiceDelivery';
+import { createMailer } from './mailer';
+import { notifySyncOutcome, type NotifySyncOutcomeInput } from './notices';
 
-export interface NotifySyncOutcomeInput {
-  tenantId: string;
-  syncRunId: string | null;
-  workflowId: string;
-  trigger: string;
-  outcome: 'succeeded' | 'failed';
-}
+export type { DeliverInvoicesResult } from './invoiceDelivery';
+export type { NotifySyncOutcomeInput } from './notices';
+export { lastNotices, type NoticeSummary } from './notices';
 
-export interface DeliverInvoicesResult {
-  sent: number;
-  failed: number;
-  remaining: number;
-}
-
-/** Notices about sync runs and the automatic emailing of invoices that arrive from QuickBooks. */
+/** Notices about sync runs, and the automatic emailing of invoices that arrive from QuickBooks. */
 export function createNotificationActivities(deps: ActivityDeps) {
+  const config = deps.notifications ?? NO_NOTIFICATIONS;
+  const mailer = createMailer(config);
   return {
-    /** Tells the tenant's recipients how a run ended; never fails the run (a failed notice is recorded instead). */
+    /** Tells the tenant's recipients how a run ended; a notice that cannot be delivered is recorded, never fails the run. */
     async notifySyncOutcome(input: NotifySyncOutcomeInput): Promise<{ notices: number }> {
-      deps.logger.info({ tenantId: input.tenantId, syncRunId: input.syncRunId, outcome: input.outcome }, 'sync outcome');
-      return { notices: 0 };
+      return withHeartbeat(() => notifySyncOutcome({ db: deps.db, logger: deps.logger, clock: deps.clock, config, mailer }, input));
     },
 
-    /** Emails one page of QuickBooks-born invoices to their customers; call again until `remaining` is 0. */
+    /** Emails one page (at most 25) of due QuickBooks-born invoices to their customers; call again while `remaining` > 0. */
     async deliverInvoices(input: { tenantId: string }): Promise<DeliverInvoicesResult> {
-      void input;
-      return { sent: 0, failed: 0, remaining: 0 };
+      return withHeartbeat(() => deliverInvoices({ db: deps.db, logger: deps.logger, clock: deps.clock, mailer }, input.tenantId));
     },
   };
 }
