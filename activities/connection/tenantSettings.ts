@@ -40,8 +40,14 @@ export const tenantSettingsSchema = z
         orderAs: z.enum(['Estimate', 'Invoice']).default('Estimate'),
         saleTypes: z.array(z.string().min(1)).default(['Invoice', 'Quote', 'Order']),
         statuses: z.array(z.string().min(1)).default(['Open', 'Closed']),
+        /**
+         * How the tenant's own sale types transfer: type name → Invoice, Quote, Order or none. A type named Invoice,
+         * Quote or Order (any case) transfers as that unless listed here; every other type never transfers.
+         */
+        transferAs: z.record(z.string().min(1), z.enum(['Invoice', 'Quote', 'Order', 'none'])).optional(),
       })
       .strict()
+      .refine((o) => o.readyStatus.trim().toLowerCase() !== o.doneStatus.trim().toLowerCase(), { message: 'readyStatus and doneStatus must differ', path: ['doneStatus'] })
       .prefault({}),
   })
   .strict();

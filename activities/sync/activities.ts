@@ -6,15 +6,16 @@ import { AppSide } from './appSide';
 import { withHeartbeat } from '../heartbeat';
 import { settleBalances } from './balances';
 import { pullPage, pushPage, type EngineContext } from './engine';
-import { MAPPINGS } from './entities';
 import { RecordRejectedError } from './errors';
 import { LinkStore } from './links';
 import type { EntityMapping } from './mapping';
-import { STEP_ENTITIES, type Direction, type EntityName, type PageCounts, type StepName } from './model';
+import { type Direction, type EntityName, type PageCounts, type StepName } from './model';
+import { mappingsFor, stepParts, type StepPart } from './modes';
+import { handoffPage } from './orderTaking/handoff';
 import type { QboApi } from './qboApi';
 import { QboSide } from './qboSide';
-import { addPageCounts, beginRun, finishRun, finishStep, startStep, type RunStart } from './runs';
-import { readSyncSettings, UnknownTenantError } from './settings';
+import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, type RunStart } from './runs';
+import { readSyncSettings, UnknownTenantError, type SyncSettings } from './settings';
 import type { Db } from './side';
 
 export interface SyncDeps {
@@ -25,10 +26,7 @@ export interface SyncDeps {
   quickbooksFor(tenantId: string): Promise<QboApi>;
 }
 
-export interface StepPart {
-  entity: EntityName;
-  direction: Direction;
-}
+export type { StepPart };
 
 export interface PageInput {
   tenantId: string;
@@ -46,8 +44,6 @@ export interface PageResult {
   done: boolean;
 }
 
-const mappings = MAPPINGS as Record<string, EntityMapping<unknown>>;
-
 /** The error as Temporal should see it: a record the user must fix is final; anything else is left to the retry policy. */
 function toFailure(error: unknown): unknown {
   if (error instanceof RecordRejectedError) {
@@ -57,34 +53,38 @@ function toFailure(error: unknown): unknown {
   return error;
 }
 
+/** One page of one part of a step: a pull or push through the engine, or (order-taking) a page of the sales handoff. */
+async function runPage(ctx: EngineContext, input: PageInput, settings: SyncSettings, mappings: Record<string, EntityMapping<unknown>>, api: QboApi): Promise<PageResult> {
+  if (input.entity === 'sale') {
+    if (settings.mode !== 'order-taking') throw new Error(`tenant ${input.tenantId}: sales are handed over in order-taking mode only`);
+    return handoffPage(ctx, api, settings.orderTaking, input.cursor);
+  }
+  const mapping = mappings[input.entity];
+  if (!mapping) throw new Error(`tenant ${input.tenantId}: ${input.entity} is not synced in ${settings.mode} mode`);
+  return input.direction === 'pull' ? pullPage(ctx, mapping) : pushPage(ctx, mapping, input.cursor);
+}
+
 export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncDeps) {
   return {
     async beginSyncRun(start: RunStart): Promise<void> {
-      await readSyncSettings(db, start.tenantId).catch((e) => {
+      const settings = await readSyncSettings(db, start.tenantId).catch((e) => {
         throw toFailure(e);
       });
-      await beginRun(db, start, clock.now());
+      await beginRun(db, start, clock.now(), settings.mode);
     },
 
-    /** Marks the step running and says which entities and directions it moves. */
+    /** Marks the step running and says which entities and directions it moves (the run's mode decides). */
     async beginSyncStep(input: { runId: string; step: StepName }): Promise<StepPart[]> {
       await startStep(db, input.runId, input.step, clock.now());
-      return STEP_ENTITIES[input.step].flatMap((entity) => {
-        const mapping = mappings[entity];
-        if (!mapping) return [];
-        const parts: StepPart[] = [];
-        if (mapping.pull) parts.push({ entity, direction: 'pull' });
-        if (mapping.push) parts.push({ entity, direction: 'push' });
-        return parts;
-      });
+      return stepParts(await runMode(db, input.runId), input.step);
     },
 
     /** One page: at most 1000 records pulled, or one QuickBooks batch pushed. */
     async syncPage(input: PageInput): Promise<PageResult> {
       return withHeartbeat(async () => {
         try {
-          const mapping = mappings[input.entity];
-          const settings = await readSyncSettings(db, input.tenantId);
+          const settings = await readSyncSettings(db, input.tenantId, input.runId);
+          const mappings = mappingsFor(settings.mode);
           const links = new LinkStore(input.tenantId);
           const api = await quickbooksFor(input.tenantId);
           const ctx: EngineContext = {
@@ -100,7 +100,7 @@ export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncD
             onRecordError: settings.onRecordError,
             countPage: (trx, direction, counts) => addPageCounts(trx, input.runId, input.step, direction, counts),
           };
-          const outcome = input.direction === 'pull' ? await pullPage(ctx, mapping) : await pushPage(ctx, mapping, input.cursor);
+          const outcome = await runPage(ctx, input, settings, mappings, api);
           logger.debug({ tenantId: input.tenantId, runId: input.runId, entity: input.entity, direction: input.direction, counts: outcome.counts }, 'sync page done');
           return outcome;
         } catch (error) {
@@ -109,8 +109,10 @@ export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncD
       });
     },
 
-    /** Closes the payments step: invoice and customer balances follow the payments applied. */
+    /** Closes the payments step: invoice and customer balances follow the payments applied (billing mode only). */
     async settleBalances(input: { tenantId: string }): Promise<{ invoices: number; customers: number }> {
+      // Order-taking moves no payments; balances are QuickBooks' business there.
+      if ((await readSyncSettings(db, input.tenantId)).mode === 'order-taking') return { invoices: 0, customers: 0 };
       return withHeartbeat(() => settleBalances(db, input.tenantId));
     },
 

@@ -33,6 +33,15 @@ export class AppSide implements SyncSide {
   }
 
   async readChanges(entity: EntityName, cursor: unknown, limit: number): Promise<ChangePage> {
+    const { recordIds, receipts, nextCursor, done } = await this.changedIds(entity, cursor, limit);
+    const loaded = await this.load(entity, recordIds.map(String));
+    // A record deleted from the app's tables outright leaves only its change rows: nothing to send, so they are consumed.
+    const records = recordIds.map(String).map((id) => loaded.get(id) ?? { id, label: `${entity} ${id} (no longer in the app)`, deleted: 'deleted' as const });
+    return { records, receipts, nextCursor, done };
+  }
+
+  /** The ids of up to `limit` changed records after the cursor, with the change-log rows that acknowledging each consumes. */
+  async changedIds(entity: EntityName, cursor: unknown, limit: number): Promise<{ recordIds: number[]; receipts: Record<string, number[]>; nextCursor: AppCursor; done: boolean }> {
     const after = (cursor as AppCursor | null)?.afterRecordId ?? 0;
     const ids = await this.db
       .selectFrom('app_changes')
@@ -50,10 +59,7 @@ export class AppSide implements SyncSide {
       : [];
     const receipts: Record<string, number[]> = {};
     for (const c of changes) (receipts[String(c.record_id)] ??= []).push(c.id);
-    const loaded = await this.load(entity, recordIds.map(String));
-    // A record deleted from the app's tables outright leaves only its change rows: nothing to send, so they are consumed.
-    const records = recordIds.map(String).map((id) => loaded.get(id) ?? { id, label: `${entity} ${id} (no longer in the app)`, deleted: 'deleted' as const });
-    return { records, receipts, nextCursor: { afterRecordId: recordIds.at(-1) ?? after } satisfies AppCursor, done: recordIds.length < limit };
+    return { recordIds, receipts, nextCursor: { afterRecordId: recordIds.at(-1) ?? after }, done: recordIds.length < limit };
   }
 
   async load(entity: EntityName, ids: string[], db: Db | Trx = this.db): Promise<Map<string, SideRecord>> {
@@ -119,4 +125,5 @@ const TABLES: Record<EntityName, string> = {
   invoice: 'invoices',
   payment: 'payments',
   estimate: 'estimates',
+  sale: 'sales',
 };

@@ -12,7 +12,9 @@ export type Decision =
   | { action: 'keep-target'; targetId: string; targetVersion?: string; conflict: Conflict }
   | { action: 'create' }
   | { action: 'update'; targetId: string; baseVersion?: string; conflict?: Conflict }
-  | { action: 'remove'; targetId: string; baseVersion?: string; how: 'deleted' | 'voided' | 'inactive' };
+  | { action: 'remove'; targetId: string; baseVersion?: string; how: 'deleted' | 'voided' | 'inactive' }
+  /** An app change the mapping does not send (EntityMapping.ignoreAppChanges): consumed and reported. */
+  | { action: 'ignore'; targetId?: string };
 
 export interface Conflict {
   winner: 'source' | 'target';

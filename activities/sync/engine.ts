@@ -6,11 +6,11 @@ import { readCursor, writeCursor } from './cursors';
 import { decide, type Decision } from './decide';
 import { RecordRejectedError, TransientRecordError } from './errors';
 import { fingerprint } from './fingerprint';
-import type { LinkStore } from './links';
+import type { Link, LinkStore } from './links';
 import type { EntityMapping } from './mapping';
 import { emptyCounts, type ConflictPolicy, type OnRecordError, type PageCounts, type StepName } from './model';
 import type { QboSide } from './qboSide';
-import { recordConflict, recordProblem, type ProblemRecord } from './records';
+import { IGNORED, recordConflict, recordProblem, type ProblemRecord } from './records';
 import type { Db, RecordProblem, SideRecord, SideWrite, SideWriteResult, Trx } from './side';
 
 export interface EngineContext {
@@ -205,17 +205,35 @@ async function loadIntent(ctx: EngineContext, entity: string): Promise<PushPlan 
   return row ? (row.plan as PushPlan) : undefined;
 }
 
+/** An app change the mapping does not send: unchanged records stay quiet, the rest are reported as ignored. */
+function ignoredEntry(mapping: EntityMapping<unknown>, source: SideRecord, link: Link | undefined): PushPlanEntry {
+  const sourceFp = source.canonical === undefined ? undefined : fingerprint(source.canonical);
+  const entry: PushPlanEntry = { sourceId: source.id, label: source.label, sourceFp, decision: { action: 'ignore', targetId: link?.qboId } };
+  if (link && sourceFp === link.fingerprint) entry.decision = { action: 'skip', why: 'unchanged' };
+  else if (!link && source.deleted) entry.decision = { action: 'skip', why: 'removed-unlinked' };
+  else entry.problem = { code: IGNORED, message: mapping.ignoreAppChanges!.message, action: mapping.ignoreAppChanges!.action };
+  return entry;
+}
+
 async function planPush(ctx: EngineContext, mapping: EntityMapping<unknown>, cursor: unknown): Promise<PushPlan> {
   const page = await ctx.app.readChanges(mapping.entity, cursor, PUSH_PAGE_SIZE);
   const links = await ctx.links.byAppIds(ctx.db, mapping.entity, page.records.map((r) => Number(r.id)));
-  const targets = await ctx.qbo.load(mapping.entity, [...links.values()].map((l) => l.qboId));
-  const unlinked = page.records.filter((r) => !links.has(Number(r.id)) && !r.deleted && !r.problem);
+  const ignoring = mapping.ignoreAppChanges;
+  const ignored = (r: SideRecord) => !!ignoring && (links.has(Number(r.id)) ? ignoring.linked : ignoring.unlinked);
+  // Records whose changes are ignored are not looked up in QuickBooks at all.
+  const sent = page.records.filter((r) => !ignored(r));
+  const targets = await ctx.qbo.load(mapping.entity, sent.flatMap((r) => links.get(Number(r.id))?.qboId ?? []));
+  const unlinked = sent.filter((r) => !links.has(Number(r.id)) && !r.deleted && !r.problem);
   const matches = await ctx.qbo.findMatches(mapping.entity, unlinked.map((r) => r.canonical));
   const matchOf = new Map(unlinked.map((r, i) => [r.id, matches[i]]));
 
   const plan: PushPlan = { id: randomUUID(), requestKeys: [], writes: [], entries: [], receipts: page.receipts ?? {}, nextCursor: page.nextCursor as AppCursor, done: page.done };
   for (const source of page.records) {
     const link = links.get(Number(source.id));
+    if (ignored(source)) {
+      plan.entries.push(ignoredEntry(mapping, source, link));
+      continue;
+    }
     const target = link ? targets.get(link.qboId) : matchOf.get(source.id);
     const decision = decide({ source, link, target, matched: !link && !!target, policy: ctx.policy, sourceSide: 'app' });
     const entry: PushPlanEntry = { sourceId: source.id, label: source.label, sourceFp: source.canonical === undefined ? undefined : fingerprint(source.canonical), decision };
@@ -293,6 +311,13 @@ export async function pushPage(ctx: EngineContext, mapping: EntityMapping<unknow
           counts.deleted++;
           if (result?.ok && result.version) await ctx.links.touchVersion(trx, mapping.entity, decision.targetId, result.version);
           break;
+        case 'ignore': {
+          // Consumed (so it is not reported again every run) and recorded, so the user knows where to make the change.
+          counts.ignored = (counts.ignored ?? 0) + 1;
+          const p = entry.problem!;
+          await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, { entity: mapping.entity, direction: 'push', appId: entry.sourceId, qboId: decision.targetId, label: entry.label, code: p.code, message: p.message, action: p.action, skipped: true });
+          break;
+        }
         case 'create':
         case 'update': {
           if (!result?.ok) break;

@@ -8,12 +8,15 @@ export interface StepHistory {
   pulled: { created: number; updated: number; unchanged: number; deleted: number; failed: number };
   pushed: { created: number; updated: number; unchanged: number; deleted: number; failed: number };
   conflicts: number;
+  /** App changes deliberately not sent (order-taking mode); each is listed in `problems` with code qbsync-ignored. */
+  ignored: number;
   pages: number;
   error: unknown;
 }
 
 export interface RunHistory {
   runId: string;
+  mode: string;
   workflowId: string;
   trigger: string;
   status: string;
@@ -33,6 +36,7 @@ export async function readHistory(db: Db, tenantId: string, limit = 10): Promise
   const problems = await db.selectFrom('sync_problems').selectAll().where('run_id', 'in', ids).orderBy('id').execute();
   return runs.map((r) => ({
     runId: r.id,
+    mode: r.mode,
     workflowId: r.workflow_id,
     trigger: r.trigger,
     status: r.status,
@@ -49,6 +53,7 @@ export async function readHistory(db: Db, tenantId: string, limit = 10): Promise
         pulled: { created: s.pulled_created, updated: s.pulled_updated, unchanged: s.pulled_unchanged, deleted: s.pulled_deleted, failed: s.pulled_failed },
         pushed: { created: s.pushed_created, updated: s.pushed_updated, unchanged: s.pushed_unchanged, deleted: s.pushed_deleted, failed: s.pushed_failed },
         conflicts: s.conflicts,
+        ignored: s.ignored,
         pages: s.pages,
         error: s.error,
       })),

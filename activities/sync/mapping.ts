@@ -33,6 +33,11 @@ export interface EntityMapping<C> {
   qboName: string;
   pull: boolean;
   push: boolean;
+  /**
+   * App changes this mapping reads but does not send (order-taking mode, where QuickBooks is the master): to records
+   * QuickBooks already has (`linked`), to new ones (`unlinked`). They are consumed and reported as ignored, with why.
+   */
+  ignoreAppChanges?: { linked: boolean; unlinked: boolean; message: string; action: string };
   label(c: C | undefined): string;
 
   /** QuickBooks ids this object references, by entity (resolved before fromQbo). */

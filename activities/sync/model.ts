@@ -5,8 +5,12 @@
 export const STEPS = ['customers', 'items', 'taxes', 'invoices', 'payments'] as const;
 export type StepName = (typeof STEPS)[number];
 
-export type EntityName = 'customer' | 'item' | 'tax_rate' | 'tax_code' | 'invoice' | 'payment' | 'estimate';
+export type EntityName = 'customer' | 'item' | 'tax_rate' | 'tax_code' | 'invoice' | 'payment' | 'estimate' | 'sale';
 
+/** A tenant's mode: two-way `billing`, or `order-taking` (master data from QuickBooks, sales handed over to it). */
+export type SyncMode = 'billing' | 'order-taking';
+
+/** What each step moves in billing mode (order-taking: see orderTaking/steps.ts). */
 export const STEP_ENTITIES: Record<StepName, EntityName[]> = {
   customers: ['customer'],
   items: ['item'],
@@ -26,6 +30,8 @@ export interface PageCounts {
   deleted: number;
   failed: number;
   conflicts: number;
+  /** App changes deliberately not sent (order-taking mode); absent where a page ignores nothing. */
+  ignored?: number;
 }
 
 export const emptyCounts = (): PageCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, conflicts: 0 });
@@ -38,5 +44,6 @@ export function addCounts(a: PageCounts, b: PageCounts): PageCounts {
     deleted: a.deleted + b.deleted,
     failed: a.failed + b.failed,
     conflicts: a.conflicts + b.conflicts,
+    ...(a.ignored || b.ignored ? { ignored: (a.ignored ?? 0) + (b.ignored ?? 0) } : {}),
   };
 }

@@ -15,6 +15,9 @@ export interface ProblemRecord {
   skipped: boolean;
 }
 
+/** The problem code of app changes deliberately not sent (order-taking mode; "ignored" in `qbsync history`). */
+export const IGNORED = 'qbsync-ignored';
+
 /** Per-record problems and conflicts, kept for `qbsync history` and notifications. */
 export async function recordProblem(trx: Trx, tenantId: string, runId: string, step: StepName, p: ProblemRecord): Promise<void> {
   await trx

@@ -1,5 +1,5 @@
 import type { StepError } from '../../schema/tables/sync';
-import { STEPS, type Direction, type PageCounts, type StepName } from './model';
+import { STEPS, type Direction, type PageCounts, type StepName, type SyncMode } from './model';
 import type { Db, Trx } from './side';
 
 export interface RunStart {
@@ -10,11 +10,11 @@ export interface RunStart {
 }
 
 /** Creates the run and its five pending steps; a retried call finds them already there. */
-export async function beginRun(db: Db, start: RunStart, at: Date): Promise<void> {
+export async function beginRun(db: Db, start: RunStart, at: Date, mode: SyncMode = 'billing'): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('sync_runs')
-      .values({ id: start.runId, tenant_id: start.tenantId, workflow_id: start.workflowId, trigger: start.trigger, status: 'running', started_at: at })
+      .values({ id: start.runId, tenant_id: start.tenantId, workflow_id: start.workflowId, trigger: start.trigger, status: 'running', started_at: at, mode })
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -24,6 +24,12 @@ export async function beginRun(db: Db, start: RunStart, at: Date): Promise<void>
       .values(STEPS.map((step, position) => ({ run_id: start.runId, step, position: position + 1, status: 'pending' as const })))
       .execute();
   });
+}
+
+/** The mode a run started in (every page of the run follows it). */
+export async function runMode(db: Db, runId: string): Promise<SyncMode> {
+  const row = await db.selectFrom('sync_runs').select('mode').where('id', '=', runId).executeTakeFirst();
+  return row?.mode ?? 'billing';
 }
 
 export async function startStep(db: Db, runId: string, step: StepName, at: Date): Promise<void> {
@@ -47,6 +53,7 @@ export async function addPageCounts(db: Db | Trx, runId: string, step: StepName,
       [c.failed]: eb(c.failed, '+', counts.failed),
       [c.deleted]: eb(c.deleted, '+', counts.deleted),
       conflicts: eb('conflicts', '+', counts.conflicts),
+      ignored: eb('ignored', '+', counts.ignored ?? 0),
       pages: eb('pages', '+', 1),
     }))
     .where('run_id', '=', runId)

@@ -1,22 +1,35 @@
 import { sql } from 'kysely';
-import type { ConflictPolicy, OnRecordError } from './model';
+import type { ConflictPolicy, OnRecordError, SyncMode } from './model';
+import { orderTakingSettings, type OrderTakingSettings } from './orderTaking/settings';
 import type { Db } from './side';
 
 export interface SyncSettings {
   conflictPolicy: ConflictPolicy;
   onRecordError: OnRecordError;
+  mode: SyncMode;
+  orderTaking: OrderTakingSettings;
 }
 
-/** The tenant's sync policies (tenant settings, with the documented defaults). */
-export async function readSyncSettings(db: Db, tenantId: string): Promise<SyncSettings> {
-  const row = await sql<{ settings: Record<string, unknown> | null }>`select settings from tenants where id = ${tenantId}`.execute(db);
+/**
+ * The tenant's sync policies (tenant settings, with the documented defaults). With `runId`, the mode is the one that
+ * run started in, so a mode changed meanwhile takes effect from the next run.
+ */
+export async function readSyncSettings(db: Db, tenantId: string, runId?: string): Promise<SyncSettings> {
+  const row = await sql<{ settings: Record<string, unknown> | null; mode: SyncMode }>`
+    select t.settings, coalesce(r.mode, t.mode) as mode
+    from tenants t left join sync_runs r on r.id = ${runId ?? ''} and r.tenant_id = t.id
+    where t.id = ${tenantId}`.execute(db);
   if (row.rows.length === 0) throw new UnknownTenantError(`tenant ${tenantId} does not exist: add it with \`qbsync tenant add ${tenantId}\``);
-  const s = row.rows[0].settings ?? {};
+  const { settings, mode } = row.rows[0];
+  const s = settings ?? {};
   const policy = s.conflictPolicy;
   const onError = s.onRecordError;
   return {
-    conflictPolicy: policy === 'app-wins' || policy === 'latest-wins' ? policy : 'quickbooks-wins',
+    // In order-taking mode QuickBooks is the master of everything that comes from it; the policy has no say.
+    conflictPolicy: mode === 'order-taking' ? 'quickbooks-wins' : policy === 'app-wins' || policy === 'latest-wins' ? policy : 'quickbooks-wins',
     onRecordError: onError === 'skip' ? 'skip' : 'stop',
+    mode,
+    orderTaking: orderTakingSettings(s.orderTaking),
   };
 }
 

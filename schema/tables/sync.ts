@@ -45,6 +45,8 @@ export interface SyncRunsTable {
   started_at: DefaultedTimestamp;
   finished_at: NullableTimestamp;
   error: NullableJson<StepError>;
+  /** The tenant's mode when the run started (0006); every page of the run follows it. */
+  mode: Generated<'billing' | 'order-taking'>;
 }
 
 export interface SyncStepRunsTable {
@@ -65,6 +67,8 @@ export interface SyncStepRunsTable {
   pushed_failed: Generated<number>;
   pushed_deleted: Generated<number>;
   conflicts: Generated<number>;
+  /** App changes deliberately not sent (0006: order-taking mode, where QuickBooks is the master of customers and items). */
+  ignored: Generated<number>;
   pages: Generated<number>;
   error: NullableJson<StepError>;
 }

@@ -1,0 +1,40 @@
+import { customerMapping } from '../entities/customer';
+import { MAPPINGS } from '../entities';
+import { orderTakingItemMapping } from '../entities/orderTakingItem';
+import type { EntityMapping } from '../mapping';
+import type { EntityName, StepName } from '../model';
+
+/**
+ * What each of the five steps moves in order-taking mode. The steps and their order are the same as in billing mode;
+ * what changes is their content:
+ * - customers: QuickBooks → app; app-created customers are created in QuickBooks, app edits of existing ones ignored;
+ * - items: tax rates and codes first (items name their tax code), then items with categories and stock, QuickBooks → app;
+ * - taxes: nothing left (read at the start of the items step);
+ * - invoices: the app's sales handed over to QuickBooks (orderTaking/handoff.ts);
+ * - payments: nothing (payments are taken in QuickBooks).
+ */
+export const ORDER_TAKING_STEP_ENTITIES: Record<StepName, EntityName[]> = {
+  customers: ['customer'],
+  items: ['tax_rate', 'tax_code', 'item'],
+  taxes: [],
+  invoices: ['sale'],
+  payments: [],
+};
+
+export const orderTakingCustomerMapping: EntityMapping<unknown> = {
+  ...(customerMapping as EntityMapping<unknown>),
+  ignoreAppChanges: {
+    linked: true,
+    unlinked: false,
+    message: 'app changes to customers QuickBooks already has are not sent in order-taking mode: QuickBooks is the master of customers',
+    action: 'make the change in QuickBooks; it reaches the app on the next sync (customers created in the app are still created in QuickBooks)',
+  },
+};
+
+/** The mappings of order-taking mode; sales have no mapping, they are handed over (orderTaking/handoff.ts). */
+export const ORDER_TAKING_MAPPINGS: Partial<Record<EntityName, EntityMapping<unknown>>> = {
+  customer: orderTakingCustomerMapping,
+  item: orderTakingItemMapping as EntityMapping<unknown>,
+  tax_rate: MAPPINGS.tax_rate,
+  tax_code: MAPPINGS.tax_code,
+};
