@@ -187,7 +187,7 @@ async function loadInvoice(db: Db, tenant: Tenant, invoiceId: number): Promise<{
   const lines = await db
     .selectFrom('invoice_lines as l')
     .leftJoin('items as it', 'it.id', 'l.item_id')
-    .select(['l.description', 'l.quantity', 'l.unit_price', 'l.amount_cents', 'it.name as item'])
+    .select(['l.kind', 'l.description', 'l.quantity', 'l.unit_price', 'l.amount_cents', 'it.name as item'])
     .where('l.invoice_id', '=', invoiceId)
     .orderBy('l.line_num')
     .execute();
@@ -202,7 +202,7 @@ async function loadInvoice(db: Db, tenant: Tenant, invoiceId: number): Promise<{
       txnDate: invoice.txn_date,
       dueDate: invoice.due_date,
       memo: invoice.customer_memo,
-      lines: lines.map((l) => ({ item: l.item, description: l.description, quantity: l.quantity, unitPrice: l.unit_price, amountCents: l.amount_cents })),
+      lines: lines.map((l) => ({ kind: l.kind, item: l.item, description: l.description, quantity: l.quantity, unitPrice: l.unit_price, amountCents: l.amount_cents })),
       subtotalCents: invoice.subtotal_cents,
       taxCents: invoice.tax_cents,
       totalCents: invoice.total_cents,

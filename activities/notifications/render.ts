@@ -97,7 +97,8 @@ export interface InvoiceView {
   txnDate: string;
   dueDate: string | null;
   memo: string | null;
-  lines: Array<{ item: string | null; description: string | null; quantity: string | null; unitPrice: string | null; amountCents: number }>;
+  /** `description` lines carry text only (no item, quantity or amount). */
+  lines: Array<{ kind: string; item: string | null; description: string | null; quantity: string | null; unitPrice: string | null; amountCents: number }>;
   subtotalCents: number;
   taxCents: number;
   totalCents: number;
@@ -114,7 +115,11 @@ export function renderInvoice(v: InvoiceView): Rendered {
     ['Total', formatCents(v.totalCents)],
     ['Balance due', formatCents(v.balanceCents)],
   ];
-  const lines = v.lines.map((l) => ({ item: l.item ?? '', description: l.description ?? '', qty: formatDecimal(l.quantity, 0), price: formatDecimal(l.unitPrice, 2), amount: formatCents(l.amountCents) }));
+  const lines = v.lines.map((l) =>
+    l.kind === 'description'
+      ? { item: '', description: l.description ?? '', qty: '', price: '', amount: '' }
+      : { item: l.item ?? '', description: l.description ?? '', qty: formatDecimal(l.quantity, 0), price: formatDecimal(l.unitPrice, 2), amount: formatCents(l.amountCents) },
+  );
   const dates = `Date: ${v.txnDate}${v.dueDate ? `, due ${v.dueDate}` : ''}`;
 
   const text = [
@@ -122,7 +127,7 @@ export function renderInvoice(v: InvoiceView): Rendered {
     '',
     `${number} from ${v.sender}. ${dates}.`,
     '',
-    ...lines.map((l) => `  ${[l.item, l.description].filter(Boolean).join(' — ')}: ${l.qty ? `${l.qty} × ${l.price} = ` : ''}${l.amount}`),
+    ...lines.map((l) => `  ${[l.item, l.description].filter(Boolean).join(' — ')}${l.amount ? `: ${l.qty ? `${l.qty} × ${l.price} = ` : ''}${l.amount}` : ''}`),
     '',
     ...totals.map(([k, v]) => `${k}: ${v}`),
     ...(v.memo ? ['', v.memo] : []),

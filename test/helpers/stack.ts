@@ -5,6 +5,7 @@ import { connectNonInteractive } from '../../activities/connection/connect';
 import { TokenCipher } from '../../activities/connection/crypto';
 import { IntuitOAuth, oauthSettings } from '../../activities/connection/oauth';
 import { addTenant } from '../../activities/connection/tenants';
+import type { NotificationConfig } from '../../activities/notifications/config';
 import { TokenStore } from '../../activities/connection/tokenStore';
 import { RateLimiterRegistry } from '../../activities/quickbooks';
 import { quickbooksFactory } from '../../activities/quickbooksFor';
@@ -40,6 +41,8 @@ const KEY = randomBytes(32).toString('base64');
 export interface StackOptions {
   /** false: no worker in this process — start one with test/helpers/workerProcess.ts (to kill it). */
   inProcessWorker?: boolean;
+  /** SMTP (e.g. an in-process smtp-server) and named secrets for the in-process worker's notices and invoice emails. */
+  notifications?: NotificationConfig;
 }
 
 export async function createStack(area: string, options: StackOptions = {}): Promise<Stack> {
@@ -52,7 +55,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
   const cipher = new TokenCipher(KEY);
   const tokens = new TokenStore(database.db, cipher, oauth, systemClock);
   const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry());
-  const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: (t) => quickbooks.api(t) });
+  const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: (t) => quickbooks.api(t), notifications: options.notifications });
   const temporal = await connectTestTemporal(area);
   const worker = options.inProcessWorker === false ? undefined : await (await import('../../workers/worker')).createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue: temporal.taskQueue, activities, shutdownGraceTime: '1 second' });
   const running = worker?.run();
