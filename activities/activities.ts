@@ -4,6 +4,8 @@ import type { Db } from '../schema/db';
 import { createHealthActivities } from './health';
 import { createNotificationActivities } from './notifications/activities';
 import type { NotificationConfig } from './notifications/config';
+import { createOperationsActivities } from './operations/activities';
+import type { TemporalAccess } from './operations/requestSync';
 import { createSyncActivities } from './sync/activities';
 import type { QboApi } from './sync/qboApi';
 
@@ -16,6 +18,8 @@ export interface ActivityDeps {
   quickbooksFor(tenantId: string): Promise<QboApi>;
   /** SMTP and named secrets for notices and invoice emails; without it notices are only logged and kept. */
   notifications?: NotificationConfig;
+  /** Lets the scheduled trigger signal (or start) a tenant's coordinator; workers provide it. */
+  temporal?: TemporalAccess;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -23,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createSyncActivities(deps),
     ...createNotificationActivities(deps),
+    ...createOperationsActivities(deps),
   };
 }
 

@@ -12,6 +12,9 @@ import { registerEmulator } from './commands/emulator';
 import { registerTenant } from './commands/tenant';
 import { registerConnect } from './commands/connect';
 import { registerReplay } from './commands/replay';
+import { registerSync } from './commands/sync';
+import { registerStatus } from './commands/status';
+import { registerSchedule } from './commands/schedule';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
   registerTenant(program);
   registerConnect(program);
   registerReplay(program);
+  registerSync(program);
+  registerStatus(program);
+  registerSchedule(program);
   return program;
 }
 

@@ -50,6 +50,7 @@ export const configSchema = z.object({
   EMULATOR_PORT: port.default(8910),
   SMTP_URL: optionalNonEmpty,
   SMTP_FROM: z.string().default('qbsync <qbsync@localhost>'),
+  QBSYNC_MANAGE_SCHEDULES: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
 });

@@ -5,10 +5,17 @@ import { IntuitOAuth, oauthSettings } from '../../activities/connection/oauth';
 import { systemClock } from '../../workers/clock';
 import type { Config } from '../../workers/config';
 import { commandContext } from '../context';
+import { ensureScheduleFromCli } from '../ensureSchedule';
 import { withDatabase } from './tenant';
 
 function connectDeps(config: Config, db: ConnectDeps['db']): ConnectDeps {
   return { db, oauth: new IntuitOAuth(oauthSettings(config)), cipher: cipherFromConfig(config), clock: systemClock };
+}
+
+/** A connected tenant syncs on its schedule from now on. */
+async function printSchedule(config: Config, db: ConnectDeps['db'], tenantId: string): Promise<void> {
+  const line = await ensureScheduleFromCli(config, db, tenantId);
+  if (line) console.log(line);
 }
 
 /** How long `qbsync connect` waits for the browser: as long as the state is valid. */
@@ -30,6 +37,7 @@ export function registerConnect(program: Command): void {
           if (environment !== 'emulator') throw new ConnectError('--non-interactive works with the emulator only (QBO_ENV=emulator); Intuit needs a person to consent in a browser');
           const { realmId } = await connectNonInteractive(deps, tenantId, { realmId: options.realm });
           console.log(`connected tenant ${tenantId} to QuickBooks company ${realmId} (${environment})`);
+          await printSchedule(config, db, tenantId);
           return;
         }
         const redirect = new URL(redirectUri);
@@ -49,6 +57,7 @@ export function registerConnect(program: Command): void {
           try {
             const { realmId } = await Promise.race([server.done, timeout]);
             console.log(`connected tenant ${tenantId} to QuickBooks company ${realmId} (${environment})`);
+            await printSchedule(config, db, tenantId);
           } finally {
             clearTimeout(timer);
           }

@@ -4,6 +4,7 @@ import { describeConnection, type ConnectionHealth } from '../../activities/conn
 import type { Db } from '../../schema/db';
 import { migrateToLatest } from '../../schema/migrate';
 import { commandContext, openDatabase } from '../context';
+import { ensureScheduleFromCli } from '../ensureSchedule';
 
 /** Opens the configured database at the latest schema, runs `work`, and closes it. */
 export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> {
@@ -36,8 +37,13 @@ export function registerTenant(program: Command): void {
     .action(async (id: string, options: { name?: string; mode: string }) => {
       if (options.mode !== 'billing' && options.mode !== 'order-taking') throw new TenantError(`--mode must be billing or order-taking, not ${options.mode}`);
       const mode = options.mode;
-      const added = await withDatabase((db) => addTenant(db, { id, name: options.name, mode }));
-      console.log(`added tenant ${added.id} (${added.name}, ${added.mode}); connect it to QuickBooks with: qbsync connect ${added.id}`);
+      const { config } = commandContext();
+      await withDatabase(async (db) => {
+        const added = await addTenant(db, { id, name: options.name, mode });
+        console.log(`added tenant ${added.id} (${added.name}, ${added.mode}); connect it to QuickBooks with: qbsync connect ${added.id}`);
+        const schedule = await ensureScheduleFromCli(config, db, added.id);
+        if (schedule) console.log(schedule);
+      });
     });
 
   tenant
@@ -86,7 +92,15 @@ export function registerTenant(program: Command): void {
     .command('set <id> <pairs...>')
     .description('change name, mode or settings: key=value pairs, dotted keys, JSON values (e.g. schedule.times=\'["23:00"]\')')
     .action(async (id: string, pairs: string[]) => {
-      const updated = await withDatabase((db) => setTenant(db, id, pairs));
-      console.log(`updated tenant ${updated.id}: ${pairs.map((p) => p.slice(0, p.indexOf('=') > 0 ? p.indexOf('=') : undefined)).join(', ')}`);
+      const { config } = commandContext();
+      await withDatabase(async (db) => {
+        const updated = await setTenant(db, id, pairs);
+        console.log(`updated tenant ${updated.id}: ${pairs.map((p) => p.slice(0, p.indexOf('=') > 0 ? p.indexOf('=') : undefined)).join(', ')}`);
+        // Times, time zone and on/off live in the tenant's settings; its Temporal Schedule follows them.
+        if (pairs.some((p) => p.startsWith('schedule'))) {
+          const schedule = await ensureScheduleFromCli(config, db, updated.id);
+          if (schedule) console.log(schedule);
+        }
+      });
     });
 }

@@ -55,8 +55,8 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
   const cipher = new TokenCipher(KEY);
   const tokens = new TokenStore(database.db, cipher, oauth, systemClock);
   const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry());
-  const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: (t) => quickbooks.api(t), notifications: options.notifications });
   const temporal = await connectTestTemporal(area);
+  const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: (t) => quickbooks.api(t), temporal: { client: temporal.client, taskQueue: temporal.taskQueue }, notifications: options.notifications });
   const worker = options.inProcessWorker === false ? undefined : await (await import('../../workers/worker')).createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue: temporal.taskQueue, activities, shutdownGraceTime: '1 second' });
   const running = worker?.run();
   const env = {
@@ -73,6 +73,8 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
     QBO_CLIENT_SECRET: app.clientSecret,
     QBO_REDIRECT_URI: 'http://127.0.0.1:1/callback',
     QBSYNC_ENCRYPTION_KEY: KEY,
+    // A worker process leaves schedules alone: a test's tenants must not fire at 22:30 Chicago time mid-test.
+    QBSYNC_MANAGE_SCHEDULES: 'false',
   };
   const accessTokens = new Map<string, string>();
   let n = 0;
