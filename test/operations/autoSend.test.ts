@@ -5,7 +5,7 @@ import type { Db } from '../../schema/db';
 import type { Clock } from '../../workers/clock';
 import { createLogger } from '../../workers/logger';
 import { createStack, type Stack } from '../helpers/stack';
-import { startMailbox, type Mailbox, type ReceivedMail } from './mailbox';
+import { startMailbox, until, type Mailbox, type ReceivedMail } from './mailbox';
 
 /**
  * Automatic invoice emails, driven by real sync runs: invoices that arrive from QuickBooks are mailed once to their
@@ -17,12 +17,19 @@ let db: Db;
 let mailbox: Mailbox;
 /** The first message of a tenant in this set is received in full, then the connection is cut without a 250. */
 const dropFirstOf = new Set<string>();
+/** The first message of a tenant in this map is received in full, and its 250 held until the promise resolves. */
+const holdFirstOf = new Map<string, Promise<void>>();
 
 beforeAll(async () => {
   mailbox = await startMailbox({
     answer: (mail) => {
       const tenant = /^<invoice\.([^.]+)\./.exec(mail.messageId)?.[1];
       if (tenant && dropFirstOf.delete(tenant)) return 'drop';
+      const hold = tenant ? holdFirstOf.get(tenant) : undefined;
+      if (tenant && hold) {
+        holdFirstOf.delete(tenant);
+        return hold.then(() => 'accept' as const);
+      }
       return 'accept';
     },
   });
@@ -255,4 +262,30 @@ test('with sendInvoicesAutomatically off nothing is mailed and waiting invoices 
   expect(await activities.deliverInvoices({ tenantId })).toEqual({ sent: 1, failed: 0, remaining: 0 });
   expect(mailsOf(tenantId).map((m) => m.messageId)).toEqual([`<invoice.${tenantId}.${await appIdOf(tenantId, second)}@qbsync>`]);
   expect(await db.selectFrom('invoice_deliveries').select(['status', 'reason']).where('invoice_id', '=', await appIdOf(tenantId, third)).executeTakeFirstOrThrow()).toEqual({ status: 'skipped', reason: 'the invoice was voided before it was mailed' });
+}, 120_000);
+
+test('two senders at once (a retry while the timed-out attempt still runs): each invoice is sent by exactly one of them', async () => {
+  const { tenantId, realmId } = await stack.addTenant();
+  expect((await stack.sync(tenantId)).status).toBe('succeeded');
+  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Twice Asked', PrimaryEmailAddr: { Address: 'ap@twice.example' } })).Customer as { Id: string };
+  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Support', Type: 'Service', UnitPrice: 50, IncomeAccountRef: { value: '1' } })).Item as { Id: string };
+  for (let i = 1; i <= 3; i++) await qboInvoice(realmId, { CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 50 * i, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: i, UnitPrice: 50 } }] });
+  expect((await stack.sync(tenantId)).status).toBe('succeeded');
+
+  let release!: () => void;
+  holdFirstOf.set(tenantId, new Promise<void>((resolve) => (release = resolve)));
+  // The first sender is stuck waiting for the server's answer to the first invoice…
+  const slow = sender().deliverInvoices({ tenantId });
+  await until('the first invoice at the server', () => (mailsOf(tenantId).length === 1 ? true : undefined));
+  // …while a second one runs the same page: it leaves the invoice in flight alone and sends the other two.
+  expect(await sender().deliverInvoices({ tenantId })).toEqual({ sent: 2, failed: 0, remaining: 0 });
+  release();
+  // The first finishes its invoice and finds the rest already sent.
+  expect(await slow).toEqual({ sent: 1, failed: 0, remaining: 0 });
+
+  const mails = mailsOf(tenantId);
+  expect(mails).toHaveLength(3);
+  expect(new Set(mails.map((m) => m.messageId)).size).toBe(3);
+  const rows = await db.selectFrom('invoice_deliveries').select(['status', 'attempts']).where('tenant_id', '=', tenantId).execute();
+  expect(rows).toEqual([{ status: 'sent', attempts: 1 }, { status: 'sent', attempts: 1 }, { status: 'sent', attempts: 1 }]);
 }, 120_000);
