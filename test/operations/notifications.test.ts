@@ -226,6 +226,10 @@ test.each([
     expect(row).toMatchObject({ channel: 'email', status: 'failed', attempts: 1, sent_at: null });
     expect(row.error).toMatch(kind === 'refuse' ? /ECONNREFUSED|connect/i : /closed|ECONNECTION|greeting/i);
     expect(logs.join('')).toContain('could not be delivered');
+    // The activity again for the run (a retry), now with a working server: the failed notice goes out, once.
+    expect(await notifier().notifySyncOutcome({ ...run, outcome: 'succeeded' })).toEqual({ notices: 1 });
+    expect((await noticesOf(run.tenantId))[0]).toMatchObject({ status: 'sent', attempts: 2, error: null });
+    expect(mailsTo('ops@broken.example').filter((m) => m.subject.includes(run.tenantId))).toHaveLength(1);
   } finally {
     await broken.close();
   }
