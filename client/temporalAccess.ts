@@ -35,7 +35,8 @@ export async function coordinatorStatus(temporal: TemporalAccess, tenantId: stri
     return await temporal.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
-    const code = (error as { code?: number }).code;
+    const e = error as { code?: number; cause?: { code?: number } };
+    const code = e.code ?? e.cause?.code;
     // DEADLINE_EXCEEDED: the query waited for a worker that never came.
     if (code === 4) throw new StartupError(`no worker answered the status query of ${coordinatorId(tenantId)} within ${QUERY_DEADLINE_MS / 1000} s: is \`qbsync worker\` (or \`npm start\`) running on task queue "${temporal.taskQueue}"?`);
     throw error;

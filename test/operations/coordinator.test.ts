@@ -1,5 +1,6 @@
 import { requestSync } from '../../activities/operations/requestSync';
 import { ensureSchedule, SCHEDULE_OVERLAP } from '../../activities/operations/schedule';
+import { TENANT } from '../../workers/searchAttributes';
 import { synchronizeAll, tenantCoordinator } from '../../workflows/coordinator';
 import { coordinatorId, scheduleId } from '../../workflows/ids';
 import { runCli } from '../helpers/cli';
@@ -140,6 +141,8 @@ test('continue-as-new keeps the status and the requests waiting for the follow-u
     const resumed = await heldIn(tenantId, 'customers', customerHold, 2);
     const described = await coordinator(tenantId).describe();
     expect(described.runId).not.toBe(firstRunId!);
+    // Still found by tenant in Temporal Web after continuing as new.
+    expect(described.typedSearchAttributes.get(TENANT)).toBe(tenantId);
     expect((await client.workflow.getHandle(coordinatorId(tenantId), firstRunId!).describe()).status.name).toBe('CONTINUED_AS_NEW');
     // The follow-up run serves exactly the requests that waited across continue-as-new; run 1's result is still there.
     expect(resumed.current).toMatchObject({ number: 2, requests: 2, requestIds: ['r2', 'r3'], triggers: ['manual', 'signal'] });
