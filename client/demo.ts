@@ -7,7 +7,8 @@ import { DEMO_REALM_ID, startEmulator, type RunningEmulator } from '../emulator'
 import type { Db } from '../schema/db';
 import { systemClock } from '../workers/clock';
 import type { Config } from '../workers/config';
-import type { SyncProgress } from '../workflows/syncTenant';
+import type { SyncFailure } from '../workflows/coordinatorState';
+import type { StepProgress } from '../workflows/syncTenant';
 import { answers } from './net';
 
 export const DEMO_TENANT = 'demo';
@@ -51,14 +52,14 @@ export async function ensureDemoTenant(config: Config, db: Db, say: (line: strin
   return DEMO_TENANT;
 }
 
-/** One line per step: what moved each way. */
-export function summarize(progress: SyncProgress): string[] {
-  const lines = progress.steps.map((s) => {
+/** One line per step: what moved each way, and on failure where and what to do. */
+export function summarize(steps: StepProgress[], failure?: SyncFailure): string[] {
+  const lines = steps.map((s) => {
     const pulled = `${s.pulled.created} new, ${s.pulled.updated} updated`;
     const pushed = `${s.pushed.created} new, ${s.pushed.updated} updated`;
     const failed = s.pulled.failed + s.pushed.failed;
     return `  ${s.step.padEnd(10)} ${s.status.padEnd(9)} from QuickBooks: ${pulled}; to QuickBooks: ${pushed}${failed ? `; ${failed} failed` : ''}`;
   });
-  if (progress.error) lines.push(`  failed in ${progress.currentStep ?? 'a step'}: ${progress.error.message}${progress.error.action ? ` — ${progress.error.action}` : ''}`);
+  if (failure) lines.push(`  failed in ${failure.step ?? 'a step'}${failure.record ? `, record ${failure.record}` : ''}: ${failure.message}${failure.action ? ` — ${failure.action}` : ''}`);
   return lines;
 }

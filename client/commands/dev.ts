@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkWorker, syncTenant } from '../../workflows';
+import { randomUUID } from 'node:crypto';
+import { requestSync } from '../../activities/operations/requestSync';
+import { checkWorker } from '../../workflows';
 import { migrateToLatest } from '../../schema/migrate';
 import { startDevServer, type DevServer } from '../../workers/devServer';
 import { installRuntime } from '../../workers/runtime';
@@ -10,6 +12,7 @@ import { ensureTemporalCli } from '../../workers/temporalCli';
 import { embeddedDataDir, startEmbeddedPostgres } from '../../workers/embeddedPostgres';
 import { commandContext, connectTemporalClient, connectTemporalWorker, openDatabase, untilSignal } from '../context';
 import { ensureDemoTenant, startDemoEmulator, summarize, wantsEmbeddedEmulator } from '../demo';
+import { follow } from '../followSync';
 import { answers } from '../net';
 
 /** Stops what `dev` started, newest first, whatever happens to any one of them. */
@@ -100,18 +103,15 @@ export function registerDev(program: Command): void {
         say(`worker ${worker.identity} is running on task queue "${config.TEMPORAL_TASK_QUEUE}" (schema ${probe.latestMigration})`);
         say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
         if (demoTenant) {
+          // "Synchronize All" through the tenant's coordinator, as the CLI and the schedule ask for it.
           say(`synchronizing tenant "${demoTenant}" (customers, items, taxes, invoices, payments)…`);
-          const progress = await client.workflow
-            .execute(syncTenant, { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `qbsync:${demoTenant}:npm-start:${Date.now()}`, args: [{ tenantId: demoTenant, trigger: 'npm-start' }] })
-            .catch((error: Error) => {
-              say(`the first sync failed: ${(error.cause as Error | undefined)?.message ?? error.message}; see \`qbsync history ${demoTenant}\``);
-              return undefined;
-            });
-          if (progress) {
-            say(`sync ${progress.status}:`);
-            for (const line of summarize(progress)) say(line);
-          }
-          say(`next: \`qbsync history ${demoTenant}\`, or edit the demo company in the emulator and sync again`);
+          const temporal = { client, taskQueue: config.TEMPORAL_TASK_QUEUE };
+          const requestId = randomUUID();
+          await requestSync(temporal, { tenantId: demoTenant, trigger: 'npm-start', requestId });
+          const run = await follow(temporal, demoTenant, requestId, () => undefined);
+          say(`sync ${run.outcome}:`);
+          for (const line of summarize(run.steps, run.failure)) say(line);
+          say(`next: \`qbsync status ${demoTenant}\`, \`qbsync sync ${demoTenant} --wait\`, \`qbsync history ${demoTenant}\``);
         }
         say('press Ctrl-C to stop');
         await Promise.race([stopRequested, worker.done]);
