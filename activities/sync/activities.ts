@@ -14,6 +14,7 @@ import { mappingsFor, stepParts, type StepPart } from './modes';
 import { handoffPage } from './orderTaking/handoff';
 import type { QboApi } from './qboApi';
 import { QboSide } from './qboSide';
+import { RunMemo } from './runMemo';
 import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, type RunStart } from './runs';
 import { readSyncSettings, UnknownTenantError, type SyncSettings } from './settings';
 import type { Db } from './side';
@@ -65,6 +66,7 @@ async function runPage(ctx: EngineContext, input: PageInput, settings: SyncSetti
 }
 
 export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncDeps) {
+  const numberingByRun = new RunMemo<boolean>();
   return {
     async beginSyncRun(start: RunStart): Promise<void> {
       const settings = await readSyncSettings(db, start.tenantId).catch((e) => {
@@ -94,7 +96,7 @@ export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncD
             runId: input.runId,
             step: input.step,
             app: new AppSide(db, input.tenantId, mappings),
-            qbo: new QboSide(api, db, links, mappings, clock),
+            qbo: new QboSide(api, db, links, mappings, clock, () => numberingByRun.get(input.runId, () => api.customTxnNumbers())),
             links,
             policy: settings.conflictPolicy,
             onRecordError: settings.onRecordError,

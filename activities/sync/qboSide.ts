@@ -40,6 +40,8 @@ export class QboSide implements SyncSide {
     private readonly links: LinkStore,
     private readonly mappings: Record<string, EntityMapping<unknown>>,
     private readonly clock: Clock,
+    /** How to learn QuickBooks' numbering preference; by default asked once per page of work. */
+    private readonly readNumbering: () => Promise<boolean> = () => api.customTxnNumbers(),
   ) {}
 
   private mapping(entity: EntityName): EntityMapping<unknown> {
@@ -92,9 +94,9 @@ export class QboSide implements SyncSide {
 
   private numbering?: Promise<boolean>;
 
-  /** Read once per page of work: it decides whether invoice numbers are sent or assigned by QuickBooks. */
+  /** Decides whether invoice numbers are sent or assigned by QuickBooks. */
   private customTxnNumbers(): Promise<boolean> {
-    this.numbering ??= this.api.customTxnNumbers();
+    this.numbering ??= this.readNumbering();
     return this.numbering;
   }
 
