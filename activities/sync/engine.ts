@@ -94,6 +94,7 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
     const now = ctx.clock.now();
 
     const pageLinks = new Map<string, number>();
+    const createdLinks: Link[] = [];
     const deferred: SideRecord[] = [];
     const apply = async (source: SideRecord): Promise<void> => {
       const link = links.get(source.id);
@@ -137,7 +138,9 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
           const [result] = await ctx.app.applyPage(mapping.entity, [toWrite(ctx, mapping, source, decision)!], trx);
           if (!result.ok) throw new Error(`app write failed for ${source.label}: ${result.problem.message}`);
           pageLinks.set(source.id, Number(result.targetId));
-          await ctx.links.upsert(trx, mapping.entity, { appId: Number(result.targetId), qboId: source.id, qboSyncToken: source.version ?? null, fingerprint: sourceFp! }, now);
+          const newLink = { appId: Number(result.targetId), qboId: source.id, qboSyncToken: source.version ?? null, fingerprint: sourceFp! };
+          if (decision.action === 'create' && !link && !target) createdLinks.push(newLink);
+          else await ctx.links.upsert(trx, mapping.entity, newLink, now);
           if (decision.action === 'update' && decision.conflict) {
             counts.conflicts++;
             await recordConflict(trx, ctx.tenantId, ctx.runId, mapping.entity, ctx.policy, { appId: result.targetId, qboId: source.id }, decision.conflict, 'quickbooks');
@@ -165,6 +168,7 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
       }
     }
     for (const source of deferred) await apply(source);
+    await ctx.links.insertNew(trx, mapping.entity, createdLinks, now);
     await ctx.countPage?.(trx, 'pull', counts);
     await writeCursor(trx, ctx.tenantId, mapping.entity, page.nextCursor, now);
   }).catch(async (error) => {

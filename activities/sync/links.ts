@@ -46,6 +46,17 @@ export class LinkStore {
       .execute();
   }
 
+  /**
+   * Links for records this page created on the app side: neither id can be linked yet (the QuickBooks record was
+   * unlinked when the page was read, the app id is new), so they are inserted in bulk instead of one upsert each.
+   */
+  async insertNew(trx: Trx, entity: EntityName, links: Link[], at: Date): Promise<void> {
+    for (let i = 0; i < links.length; i += 1000) {
+      const rows = links.slice(i, i + 1000).map((link) => ({ tenant_id: this.tenantId, entity, app_id: link.appId, qbo_id: link.qboId, qbo_sync_token: link.qboSyncToken, fingerprint: link.fingerprint, agreed_at: at }));
+      await trx.insertInto('sync_links').values(rows).execute();
+    }
+  }
+
   /** Remembers QuickBooks' newest SyncToken without moving the agreement (the app's newer change still has to go out). */
   async touchVersion(trx: Trx, entity: EntityName, qboId: string, syncToken: string | undefined): Promise<void> {
     if (syncToken === undefined) return;

@@ -209,7 +209,8 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
     let id = appId;
     if (id === undefined) id = (await trx.insertInto('invoices').values({ tenant_id: tenantId, origin: 'quickbooks', ...values }).returning('id').executeTakeFirstOrThrow()).id;
     else await trx.updateTable('invoices').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-    await trx.deleteFrom('invoice_lines').where('invoice_id', '=', id).execute();
+    // A new record has no rows to replace.
+    if (appId !== undefined) await trx.deleteFrom('invoice_lines').where('invoice_id', '=', id).execute();
     if (c.lines.length) await trx.insertInto('invoice_lines').values(c.lines.map((l, i) => ({ invoice_id: id!, ...lineToRow(l, i) }))).execute();
     return id;
   },

@@ -142,7 +142,8 @@ export const paymentMapping: EntityMapping<PaymentRecord> = {
     let id = appId;
     if (id === undefined) id = (await trx.insertInto('payments').values({ tenant_id: tenantId, ...values }).returning('id').executeTakeFirstOrThrow()).id;
     else await trx.updateTable('payments').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-    await trx.deleteFrom('payment_applications').where('payment_id', '=', id).execute();
+    // A new record has no rows to replace.
+    if (appId !== undefined) await trx.deleteFrom('payment_applications').where('payment_id', '=', id).execute();
     if (c.applications.length) await trx.insertInto('payment_applications').values(c.applications.map((a) => ({ payment_id: id!, invoice_id: a.invoiceId, amount_cents: a.amountCents }))).execute();
     return id;
   },
