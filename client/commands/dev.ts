@@ -56,6 +56,9 @@ export function registerDev(program: Command): void {
             uiPort: config.TEMPORAL_UI_PORT,
             dbFilename: path.join(config.dataDir, 'temporal.db'),
             logFile: path.join(config.dataDir, 'temporal.log'),
+            // A worker that schedules an activity may run it at once instead of through a poll round trip:
+            // a run with nothing to do completes in about half the time (bench: noop vs noop-eager).
+            dynamicConfig: { 'system.enableActivityEagerExecution': true },
           });
           stack.push('Temporal dev server', () => server.stop());
           temporalAddress = server.address;
