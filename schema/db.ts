@@ -15,6 +15,10 @@ export function createDb(databaseUrl: string, options: { max?: number } = {}): D
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10, connectionTimeoutMillis: 10_000 });
   // A pool error (e.g. a terminated backend) must not crash the process; the next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // The pool's own listener covers idle clients only: a client checked out (e.g. held by a transaction between
+  // statements) whose backend is terminated emits 'error' with no listener, which would crash the worker. The
+  // transaction still fails (its next statement cannot run) and its activity is retried.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
