@@ -41,6 +41,8 @@ const KEY = randomBytes(32).toString('base64');
 export interface StackOptions {
   /** false: no worker in this process — start one with test/helpers/workerProcess.ts (to kill it). */
   inProcessWorker?: boolean;
+  /** Per-request QuickBooks timeout of the in-process worker (default 60 s): short, to test timeouts without waiting. */
+  qboTimeoutMs?: number;
   /** SMTP (e.g. an in-process smtp-server) and named secrets for the in-process worker's notices and invoice emails. */
   notifications?: NotificationConfig;
 }
@@ -54,7 +56,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
   const oauth = new IntuitOAuth(oauthSettings(config));
   const cipher = new TokenCipher(KEY);
   const tokens = new TokenStore(database.db, cipher, oauth, systemClock);
-  const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry());
+  const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry(), options.qboTimeoutMs);
   const temporal = await connectTestTemporal(area);
   const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: (t) => quickbooks.api(t), temporal: { client: temporal.client, taskQueue: temporal.taskQueue }, notifications: options.notifications });
   const worker = options.inProcessWorker === false ? undefined : await (await import('../../workers/worker')).createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue: temporal.taskQueue, activities, shutdownGraceTime: '1 second' });
