@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { QboTransientError } from '../quickbooks/errors';
 import type { StepError } from '../../schema/tables/sync';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
@@ -46,7 +47,11 @@ export interface PageResult {
 }
 
 /** The error as Temporal should see it: a record the user must fix is final; anything else is left to the retry policy. */
-function toFailure(error: unknown): unknown {
+export function toFailure(error: unknown): unknown {
+  // QuickBooks' throttling says how long to wait (60 s, or Retry-After): Temporal waits that long, not its backoff.
+  if (error instanceof QboTransientError && error.retryAfterMs) {
+    return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: false, nextRetryDelay: error.retryAfterMs, details: [error.details()] });
+  }
   if (error instanceof RecordRejectedError) {
     return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true, details: [error.problem] });
   }
