@@ -16,16 +16,6 @@ export function startRun(stack: Stack, tenantId: string, label: string): Promise
   return stack.temporal.client.workflow.start(syncTenant, { taskQueue: stack.temporal.taskQueue, workflowId: `chaos-${label}-${randomBytes(4).toString('hex')}`, args: [{ tenantId, trigger: `chaos-${label}` }] });
 }
 
-/** Polls `read` until `ok` (no sleeps as synchronisation: a condition with a deadline). */
-export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 120_000, context: () => string = () => ''): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${context() ? `\n${context()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The latest request-log sequence number of the emulator (all realms), reading only what came after `since`. */
 export async function logSeq(stack: Stack, since = 0): Promise<number> {

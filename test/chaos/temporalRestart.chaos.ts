@@ -5,7 +5,8 @@ import { startDevServer, type DevServer } from '../../workers/devServer';
 import { createStack, type Stack } from '../helpers/stack';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
-import { closed, logSeq, seedBothSides, startRun, until } from './scenario';
+import { until } from '../helpers/until';
+import { closed, logSeq, seedBothSides, startRun } from './scenario';
 
 /**
  * The Temporal server killed (SIGKILL) in the middle of a run and started again on the same port and the same SQLite
@@ -35,7 +36,7 @@ async function killServer(s: DevServer): Promise<void> {
       }
     },
     (gone) => gone,
-    30_000,
+    { ms: 30_000 },
   );
 }
 

@@ -1,7 +1,8 @@
 import { createStack, type Stack } from '../helpers/stack';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
-import { closed, logSeq, seedBothSides, startRun, until } from './scenario';
+import { until } from '../helpers/until';
+import { closed, logSeq, seedBothSides, startRun } from './scenario';
 
 /**
  * The tenant's access token expires (QuickBooks answers 401) several times during a run; each refresh rotates the

@@ -2,7 +2,8 @@ import { createStack, type Stack } from '../helpers/stack';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
-import { closed, logSeq, seededRandom, seedBothSides, startRun, until } from './scenario';
+import { until } from '../helpers/until';
+import { closed, logSeq, seededRandom, seedBothSides, startRun } from './scenario';
 
 /**
  * SIGKILL of the worker process at 20 random moments of one large run (both directions), restarting it each time.
@@ -41,8 +42,7 @@ test(`SIGKILL of the worker at ${KILLS} random moments of one large run: QuickBo
       `${k} more QuickBooks requests before kill ${kills + 1}`,
       async () => ({ seq: await logSeq(stack, from), done: await closed(handle) }),
       (v) => v.seq >= from + k || v.done,
-      180_000,
-      () => worker?.output().slice(-2000) ?? '',
+      { ms: 180_000, context: () => worker?.output().slice(-2000) ?? '' },
     );
     if (await closed(handle)) break;
     await new Promise((r) => setTimeout(r, Math.floor(random.next() * 250)));

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import { TokenCipher } from '../../activities/connection/crypto';
 import { IntuitOAuth, oauthSettings, type TokenJson } from '../../activities/connection/oauth';
@@ -7,6 +6,7 @@ import { EmulatorAdmin, startEmulator, type RunningEmulator } from '../../emulat
 import type { Clock } from '../../workers/clock';
 import { loadConfig } from '../../workers/config';
 import { createLogger, type Logger } from '../../workers/logger';
+export { freePort } from '../../workers/devServer';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 /** intuit-oauth with a record of every token Intuit (the emulator) handed out, so tests can search for leaks. */
@@ -44,17 +44,6 @@ export function logBuffer(): { logger: Logger; text: () => string } {
     },
   });
   return { logger: createLogger('debug', sink), text: () => lines.join('') };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Harness {

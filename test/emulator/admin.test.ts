@@ -5,16 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEMO_APP, DEMO_REALM_ID, EmulatorAdmin, signWebhookBody, startEmulator } from '../../emulator';
 import { createCustomer } from './fixtures';
+import { until } from '../helpers/until';
 import { contract } from './target';
 
-async function until<T>(read: () => T | Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 contract('admin API and fault injection', ({ target, emulatorOnly }) => {
   emulatorOnly('injects status faults in QuickBooks shapes for the next N matching requests only', async () => {
@@ -74,7 +67,7 @@ contract('admin API and fault injection', ({ target, emulatorOnly }) => {
     await t.admin!.injectFaults({ realmId: realm.realmId, match: { operation: 'create', entity: 'Customer' }, count: 1, fault: { kind: 'delay', ms: 3000, afterExecute: true } });
     let answered = false;
     const pending = realm.call('POST', 'customer?requestid=held-1', { DisplayName: 'Held Answer' }).finally(() => (answered = true));
-    const log = await until(() => t.admin!.requests({ realmId: realm.realmId }), (l) => l.some((e) => e.injected === 'delay-after-execute'));
+    const log = await until('the held create in the request log', () => t.admin!.requests({ realmId: realm.realmId }), (l) => l.some((e) => e.injected === 'delay-after-execute'));
     expect(log.find((e) => e.injected === 'delay-after-execute')).toMatchObject({ entity: 'Customer', operation: 'create', status: 200 });
     expect(await t.admin!.entities(realm.realmId, 'Customer')).toHaveLength(1);
     expect(answered).toBe(false);
@@ -133,7 +126,7 @@ contract('admin API and fault injection', ({ target, emulatorOnly }) => {
       const verifierToken = 'b5771f19b12ddb4bcdb9f08bdc50bc63878a';
       await t.admin!.setWebhook(realm.realmId, { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, verifierToken });
       const customer = await createCustomer(realm);
-      await until(() => received.length, (n) => n > 0);
+      await until('a webhook delivery', () => received.length, (n) => n > 0, { ms: 5000 });
       expect(received.length).toBeGreaterThan(0);
       const { body, signature } = received[0];
       expect(signature).toBe(createHmac('sha256', verifierToken).update(body).digest('base64'));

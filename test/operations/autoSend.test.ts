@@ -5,7 +5,7 @@ import type { Db } from '../../schema/db';
 import type { Clock } from '../../workers/clock';
 import { createLogger } from '../../workers/logger';
 import { createStack, type Stack } from '../helpers/stack';
-import { startMailbox, until, type Mailbox, type ReceivedMail } from './mailbox';
+import { startMailbox, untilDefined, type Mailbox, type ReceivedMail } from './mailbox';
 
 /**
  * Automatic invoice emails, driven by real sync runs: invoices that arrive from QuickBooks are mailed once to their
@@ -276,7 +276,7 @@ test('two senders at once (a retry while the timed-out attempt still runs): each
   holdFirstOf.set(tenantId, new Promise<void>((resolve) => (release = resolve)));
   // The first sender is stuck waiting for the server's answer to the first invoice…
   const slow = sender().deliverInvoices({ tenantId });
-  await until('the first invoice at the server', () => (mailsOf(tenantId).length === 1 ? true : undefined));
+  await untilDefined('the first invoice at the server', () => (mailsOf(tenantId).length === 1 ? true : undefined));
   // …while a second one runs the same page: it leaves the invoice in flight alone and sends the other two.
   expect(await sender().deliverInvoices({ tenantId })).toEqual({ sent: 2, failed: 0, remaining: 0 });
   release();

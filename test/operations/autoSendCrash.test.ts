@@ -2,7 +2,7 @@ import { requestSync } from '../../activities/operations/requestSync';
 import type { Db } from '../../schema/db';
 import { createStack, type Stack } from '../helpers/stack';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
-import { startMailbox, until, type Mailbox } from './mailbox';
+import { startMailbox, untilDefined, type Mailbox } from './mailbox';
 
 /**
  * The worst moment for an automatic invoice email: the SMTP server has the whole message, and the worker dies before
@@ -43,7 +43,7 @@ afterAll(async () => {
 const env = () => ({ SMTP_URL: mailbox.url, SMTP_FROM: 'Acme Billing <billing@acme.example>' });
 
 async function runs(tenantId: string, n: number): Promise<void> {
-  await until(`${n} succeeded runs of ${tenantId}; worker output:\n${worker?.output().slice(-2000)}`, async () => {
+  await untilDefined(`${n} succeeded runs of ${tenantId}; worker output:\n${worker?.output().slice(-2000)}`, async () => {
     const rows = await db.selectFrom('sync_runs').select('status').where('tenant_id', '=', tenantId).execute();
     if (rows.some((r) => r.status === 'failed')) throw new Error(`a run failed; worker output:\n${worker?.output().slice(-3000)}`);
     return rows.filter((r) => r.status === 'succeeded').length >= n ? true : undefined;
@@ -79,7 +79,7 @@ test('SIGKILL of the worker after the SMTP server took an invoice email but befo
   releaseHeld();
 
   worker = await startWorkerProcess(stack, { env: env() });
-  const done = await until('all three invoices recorded as sent', async () => {
+  const done = await untilDefined('all three invoices recorded as sent', async () => {
     const rows = await deliveries(tenantId);
     return rows.length === 3 && rows.every((r) => r.status === 'sent') ? rows : undefined;
   }, 120_000);
@@ -101,7 +101,7 @@ test('SIGKILL of the worker after the SMTP server took an invoice email but befo
   // A further run with one more invoice from QuickBooks: that one is mailed, none of the three again.
   await stack.qboFetch(realmId, 'POST', 'invoice', { CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 400, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 10, UnitPrice: 40 } }] });
   await requestSync(temporal, { tenantId, trigger: 'manual' });
-  const after = await until('the fourth invoice recorded as sent', async () => {
+  const after = await untilDefined('the fourth invoice recorded as sent', async () => {
     const rows = await deliveries(tenantId);
     return rows.length === 4 && rows.every((r) => r.status === 'sent') ? rows : undefined;
   }, 120_000);

@@ -5,7 +5,8 @@ import { synchronizeAll, tenantCoordinator } from '../../workflows/coordinator';
 import { coordinatorId, scheduleId } from '../../workflows/ids';
 import { runCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
-import { access, expectSequential, holdCursor, settled, signalWithTemporalCli, status, syncRuns, until } from './support';
+import { access, expectSequential, holdCursor, settled, signalWithTemporalCli, status, syncRuns } from './support';
+import { until } from '../helpers/until';
 
 /**
  * The per-tenant coordinator on the real Temporal server, PostgreSQL and the emulator: one sync at a time, every

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { until } from '../helpers/until';
 
 /** One message as an in-process SMTP server received it, minimally parsed (headers, text and HTML parts). */
 export interface ReceivedMail {
@@ -58,7 +59,7 @@ export async function startMailbox(options: { answer?: (mail: ReceivedMail) => A
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    waitFor: (count, ms = 30_000) => until(`${count} messages (have ${messages.length})`, () => (messages.length >= count ? messages : undefined), ms),
+    waitFor: (count, ms = 30_000) => untilDefined(`${count} messages (have ${messages.length})`, () => (messages.length >= count ? messages : undefined), ms),
     close: () => closeServer(server.server),
   };
 }
@@ -85,14 +86,9 @@ function closeServer(server: net.Server): Promise<void> {
   });
 }
 
-export async function until<T>(what: string, read: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Waits until `read` gives a value (the shared `until`, with "defined" as the condition). */
+export async function untilDefined<T>(what: string, read: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+  return (await until(what, read, (value) => value !== undefined, { ms, everyMs: 25 })) as T;
 }
 
 // --- a minimal MIME reader: enough for nodemailer's multipart/alternative with quoted-printable or base64 parts ---

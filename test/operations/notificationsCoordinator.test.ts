@@ -3,7 +3,7 @@ import type { Db } from '../../schema/db';
 import { statusQuery } from '../../workflows/coordinator';
 import { coordinatorId } from '../../workflows/ids';
 import { createStack, type Stack } from '../helpers/stack';
-import { startMailbox, until, type Mailbox } from './mailbox';
+import { startMailbox, untilDefined, type Mailbox } from './mailbox';
 
 /**
  * Notices end to end: "Synchronize All" goes to the tenant's coordinator, which runs the sync as a child workflow
@@ -29,7 +29,7 @@ afterAll(async () => {
 const temporal = () => ({ client: stack.temporal.client, taskQueue: stack.temporal.taskQueue });
 
 async function noticeSettled(tenantId: string, count: number) {
-  return until(`${count} settled notice(s) of ${tenantId}`, async () => {
+  return untilDefined(`${count} settled notice(s) of ${tenantId}`, async () => {
     const rows = await db.selectFrom('notices').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
     return rows.length === count && rows.every((r) => r.status !== 'pending') ? rows : undefined;
   }, 90_000);

@@ -4,7 +4,8 @@ import { scheduleId } from '../../workflows/ids';
 import { runCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/workerProcess';
-import { access, until } from './support';
+import { access } from './support';
+import { until } from '../helpers/until';
 
 /** Tenants' Temporal Schedules, on the real Temporal server: fire times as the server computes them, and upkeep. */
 let stack: Stack;
@@ -87,7 +88,7 @@ test('the CLI: tenant set moves the schedule, schedule pause/resume/show, and a 
   // No schedule yet: a worker process creates both (the second paused) as it starts.
   const worker = await startWorkerProcess(stack, { env: { QBSYNC_MANAGE_SCHEDULES: 'true' } });
   try {
-    await until('both schedules', async () => [await describe_(tenantId), await describe_(other)], () => true, 30_000);
+    await until('both schedules', async () => [await describe_(tenantId), await describe_(other)], () => true, { ms: 30_000 });
   } finally {
     await worker.stop();
   }

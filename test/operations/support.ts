@@ -6,22 +6,8 @@ import type { TemporalAccess } from '../../activities/operations/requestSync';
 import { statusQuery, type CoordinatorStatus } from '../../workflows/coordinator';
 import { coordinatorId } from '../../workflows/ids';
 import type { Stack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
-/** Polls `read` until `ok` holds; no sleeps as synchronisation, a deadline instead. */
-export async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: T | undefined;
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last, null, 1)?.slice(0, 3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 export function access(stack: Stack): TemporalAccess {
   return { client: stack.temporal.client, taskQueue: stack.temporal.taskQueue };

@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { runCli, startCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
-import { holdCursor, status, until } from './support';
+import { holdCursor, status } from './support';
+import { until } from '../helpers/until';
 
 /** `qbsync sync --wait` and `qbsync status` as a user runs them: real binary, real Temporal, PostgreSQL, emulator. */
 let stack: Stack;

@@ -3,7 +3,8 @@ import type { Db } from '../../schema/db';
 import { syncTenant } from '../../workflows/syncTenant';
 import { createStack, lastSeq, qboWrites, type Stack } from '../helpers/stack';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
-import { addSale, appIdByName, qboDocs, qboIdOf, saleRow, until } from './helpers';
+import { until } from '../helpers/until';
+import { addSale, appIdByName, qboDocs, qboIdOf, saleRow } from './helpers';
 
 /**
  * The worst moment of a handoff: QuickBooks has created the documents, but the worker dies before it hears so, and
@@ -42,7 +43,7 @@ test('SIGKILL between QuickBooks accepting the sales and their handoff: one docu
   // The sales batch is executed by QuickBooks, logged, and its answer held far longer than the test needs.
   await stack.admin.injectFaults({ realmId, match: { method: 'POST', pathIncludes: '/batch' }, count: 1, fault: { kind: 'delay', ms: 120_000, afterExecute: true } });
   const handle = await run('crash');
-  await until('the held batch', () => stack.admin.requests({ realmId }), (log) => log.some((e) => e.injected === 'delay-after-execute'), () => worker?.output().slice(-3000) ?? '');
+  await until('the held batch', () => stack.admin.requests({ realmId }), (log) => log.some((e) => e.injected === 'delay-after-execute'), { context: () => worker?.output().slice(-3000) ?? '' });
   const held = await qboDocs(stack, realmId);
   expect([held.invoices.length - before.invoices.length, held.estimates.length - before.estimates.length]).toEqual([1, 2]);
   // QuickBooks has them; the app does not know yet: nothing Closed, nothing linked, the plan saved as an intent.

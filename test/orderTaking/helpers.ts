@@ -69,11 +69,3 @@ export async function pendingChanges(db: Db, tenantId: string, entity: string): 
   return Number(row.n);
 }
 
-/** Polls `read` until `ok` (no sleeps as synchronisation); the failure names what it waited for and `context()`. */
-export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, context: () => string, ms = 60_000): Promise<T> {
-  for (const deadline = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 50))) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${context()}`);
-  }
-}

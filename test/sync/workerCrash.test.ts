@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../schema/db';
 import { syncTenant } from '../../workflows/syncTenant';
 import { createStack, type Stack } from '../helpers/stack';
+import { until } from '../helpers/until';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
 
 /**
@@ -22,15 +23,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; worker output:\n${worker?.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const NEW_INVOICES = 75; // three batches of at most 30
 
@@ -62,7 +54,7 @@ test('SIGKILL of the worker while QuickBooks holds the answer to an invoice batc
   // The first invoice batch is executed by QuickBooks, logged, and its answer held far longer than the test needs.
   await stack.admin.injectFaults({ realmId, match: { method: 'POST', pathIncludes: '/batch' }, count: 1, fault: { kind: 'delay', ms: 120_000, afterExecute: true } });
   const handle = await run('crash');
-  const held = await until('the held batch', () => stack.admin.requests({ realmId }), (log) => log.some((e) => e.injected === 'delay-after-execute'));
+  const held = await until('the held batch', () => stack.admin.requests({ realmId }), (log) => log.some((e) => e.injected === 'delay-after-execute'), { context: () => worker?.output().slice(-3000) ?? '' });
   expect(held.find((e) => e.injected === 'delay-after-execute')).toMatchObject({ status: 200 });
   const createdWhileHeld = (await stack.admin.entities(realmId, 'Invoice')).length - qboBefore;
   expect(createdWhileHeld).toBe(30);
