@@ -16,7 +16,9 @@ export function createHealthActivities({ db, clock }: HealthDeps) {
   return {
     /** Proves the worker reaches PostgreSQL with the schema applied, and records when it last did. */
     async probeDatabase(workerIdentity: string): Promise<DatabaseProbe> {
-      const latest = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`.execute(db);
+      const latest = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`.execute(
+        db,
+      );
       const seenAt = clock.now();
       await db
         .insertInto('installation')

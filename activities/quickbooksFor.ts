@@ -16,7 +16,14 @@ export function quickbooksFactory(db: Db, tokens: TokenStore, limiters: RateLimi
       const key = `${tenantId}:${connection.realm_id}:${connection.api_base_url}`;
       let client = clients.get(key);
       if (!client) {
-        client = new QboClient({ baseUrl: connection.api_base_url, realmId: connection.realm_id, tenantId, tokens: tokens.forTenant(tenantId), limiter: limiters.forRealm(connection.realm_id), timeoutMs });
+        client = new QboClient({
+          baseUrl: connection.api_base_url,
+          realmId: connection.realm_id,
+          tenantId,
+          tokens: tokens.forTenant(tenantId),
+          limiter: limiters.forRealm(connection.realm_id),
+          timeoutMs,
+        });
         clients.set(key, client);
       }
       return client;

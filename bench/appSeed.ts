@@ -31,7 +31,9 @@ export async function seedAppCompany(db: Db, tenantId: string, size: CompanySize
       create temporary table bench_invoice_plan on commit drop as
       select g as n, c.id as customer_id, 1 + (g * 7919) % ${size.maxLinesPerInvoice} as lines, date '2026-01-01' + (g % 300) as txn_date
       from generate_series(1, ${size.invoices}) g
-      join (select id, row_number() over (order by id) - 1 as k from customers where tenant_id = ${tenantId}) c on c.k = g % ${size.customers}`.execute(trx);
+      join (select id, row_number() over (order by id) - 1 as k from customers where tenant_id = ${tenantId}) c on c.k = g % ${size.customers}`.execute(
+      trx,
+    );
     await sql`
       insert into invoices (tenant_id, customer_id, txn_date, status)
       select ${tenantId}, customer_id, txn_date, 'open' from bench_invoice_plan order by n`.execute(trx);
@@ -67,6 +69,20 @@ export async function seedAppCompany(db: Db, tenantId: string, size: CompanySize
       from payments p join bench_payment_plan pp on p.reference = 'PMT' || pp.n
       where p.tenant_id = ${tenantId}`.execute(trx);
   });
-  const count = async (table: 'customers' | 'items' | 'invoices' | 'payments') => Number((await db.selectFrom(table).select(db.fn.countAll().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).n);
-  return { customers: await count('customers'), items: await count('items'), invoices: await count('invoices'), payments: await count('payments') };
+  const count = async (table: 'customers' | 'items' | 'invoices' | 'payments') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select(db.fn.countAll().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    customers: await count('customers'),
+    items: await count('items'),
+    invoices: await count('invoices'),
+    payments: await count('payments'),
+  };
 }

@@ -27,7 +27,8 @@ export async function editQuickBooks(qb: BenchQuickBooks, realmId: string, every
           headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' },
           body: JSON.stringify({ Id: o.Id, SyncToken: o.SyncToken, sparse: true, ...edit(o, Number(o.Id)) }),
         });
-        if (!response.ok) throw new Error(`editing QuickBooks ${entity} ${o.Id}: HTTP ${response.status} ${await response.text()}`);
+        if (!response.ok)
+          throw new Error(`editing QuickBooks ${entity} ${o.Id}: HTTP ${response.status} ${await response.text()}`);
         edited++;
       }
     };
@@ -39,12 +40,21 @@ export async function editQuickBooks(qb: BenchQuickBooks, realmId: string, every
 /** App-side edits, as the app's users would make them, to every `every`th row (offset every/2, away from QuickBooks' edits). */
 export async function editApp(db: Db, tenantId: string, every: number): Promise<number> {
   const half = Math.floor(every / 2);
-  const pick = (table: string) => sql.raw(`(select id from (select id, row_number() over (order by id) - 1 as k from ${table} where tenant_id = '${tenantId.replace(/'/g, "''")}') t where k % ${every} = ${half})`);
-  const results = await db.transaction().execute(async (trx) => [
-    await sql`update customers set phone = '(888) 555-' || lpad((id % 10000)::text, 4, '0') where id in ${pick('customers')}`.execute(trx),
-    await sql`update items set description = 'Changed in the app ' || id where id in ${pick('items')}`.execute(trx),
-    await sql`update invoices set private_note = 'Changed in the app ' || id where id in ${pick('invoices')}`.execute(trx),
-    await sql`update payments set reference = 'APPCHG' || id where id in ${pick('payments')}`.execute(trx),
-  ]);
+  const pick = (table: string) =>
+    sql.raw(
+      `(select id from (select id, row_number() over (order by id) - 1 as k from ${table} where tenant_id = '${tenantId.replace(/'/g, "''")}') t where k % ${every} = ${half})`,
+    );
+  const results = await db
+    .transaction()
+    .execute(async (trx) => [
+      await sql`update customers set phone = '(888) 555-' || lpad((id % 10000)::text, 4, '0') where id in ${pick('customers')}`.execute(
+        trx,
+      ),
+      await sql`update items set description = 'Changed in the app ' || id where id in ${pick('items')}`.execute(trx),
+      await sql`update invoices set private_note = 'Changed in the app ' || id where id in ${pick('invoices')}`.execute(
+        trx,
+      ),
+      await sql`update payments set reference = 'APPCHG' || id where id in ${pick('payments')}`.execute(trx),
+    ]);
   return results.reduce((n, r) => n + Number(r.numAffectedRows ?? 0), 0);
 }

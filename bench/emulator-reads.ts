@@ -20,7 +20,12 @@ function parseArgs(argv: string[]): Args {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : fallback;
   };
-  return { concurrency: value('concurrency', 16), seconds: value('seconds', 10), requests: value('requests', 40_000), inProcess: argv.includes('--in-process') };
+  return {
+    concurrency: value('concurrency', 16),
+    seconds: value('seconds', 10),
+    requests: value('requests', 40_000),
+    inProcess: argv.includes('--in-process'),
+  };
 }
 
 /** Child role: run the emulator and report its URL to the parent. */
@@ -35,7 +40,10 @@ async function startServer(inProcess: boolean): Promise<{ url: string; stop(): P
     const running = await startEmulator({ port: 0, limits: 'off', quiet: true });
     return { url: running.url, stop: () => running.close() };
   }
-  const child: ChildProcess = fork(__filename, ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(__filename, ['--serve'], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`emulator process exited with ${code}`)));
@@ -51,10 +59,14 @@ async function startServer(inProcess: boolean): Promise<{ url: string; stop(): P
 
 function get(agent: http.Agent, url: URL, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.get(
+      url,
+      { agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -67,7 +79,14 @@ async function main(): Promise<void> {
     const app = await admin.registerApp({ redirectUris: ['http://127.0.0.1:1/cb'] });
     const { realmId } = await admin.createCompany({ name: 'Bench' });
     const seedStarted = Date.now();
-    const { counts } = await admin.seed(realmId, { kind: 'bulk', customers: 2500, items: 100, invoices: 10_000, payments: 2000, maxLinesPerInvoice: 10 });
+    const { counts } = await admin.seed(realmId, {
+      kind: 'bulk',
+      customers: 2500,
+      items: 100,
+      invoices: 10_000,
+      payments: 2000,
+      maxLinesPerInvoice: 10,
+    });
     console.log(`seeded ${JSON.stringify(counts)} in ${Date.now() - seedStarted} ms`);
     const { access_token: token } = await admin.issueTokens({ realmId, clientId: app.clientId });
     const customers = (await admin.entities<{ Id: string }>(realmId, 'Customer')).map((c) => c.Id);
@@ -95,7 +114,9 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2);
     const rate = Math.round(latencies.length / seconds);
-    console.log(`${latencies.length} reads in ${seconds.toFixed(2)} s with ${args.concurrency} in flight: ${rate} reads/s (p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, ${failed} not 200)`);
+    console.log(
+      `${latencies.length} reads in ${seconds.toFixed(2)} s with ${args.concurrency} in flight: ${rate} reads/s (p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, ${failed} not 200)`,
+    );
     if (failed > 0) process.exitCode = 1;
   } finally {
     await server.stop();

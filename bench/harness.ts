@@ -58,13 +58,20 @@ export interface BenchTemporal {
 }
 
 /** TEMPORAL_ADDRESS when set (unless `ownServer`); otherwise a dev server of our own, in memory, with the server's defaults unless told. */
-export async function startTemporal(log: (line: string) => void, options: { dynamicConfig?: Record<string, unknown>; ownServer?: boolean } = {}): Promise<BenchTemporal> {
+export async function startTemporal(
+  log: (line: string) => void,
+  options: { dynamicConfig?: Record<string, unknown>; ownServer?: boolean } = {},
+): Promise<BenchTemporal> {
   let server: DevServer | undefined;
   let cliPath: string | undefined;
   let address = options.ownServer ? undefined : process.env.TEMPORAL_ADDRESS;
   if (!address) {
     cliPath = await ensureTemporalCli(log);
-    server = await startDevServer({ cliPath, dynamicConfig: options.dynamicConfig, logFile: path.join(os.tmpdir(), `qbsync-bench-temporal-${process.pid}.log`) });
+    server = await startDevServer({
+      cliPath,
+      dynamicConfig: options.dynamicConfig,
+      logFile: path.join(os.tmpdir(), `qbsync-bench-temporal-${process.pid}.log`),
+    });
     address = server.address;
   }
   const connection = await Connection.connect({ address });
@@ -93,11 +100,25 @@ export async function startQuickBooks(limits: 'production' | 'off', timeScale = 
   const running = await startEmulator({ port: 0, limits, timeScale, quiet: true });
   const admin = new EmulatorAdmin(running.url);
   const app = await admin.registerApp({ redirectUris: [REDIRECT_URI] });
-  return { running, admin, url: running.url, clientId: app.clientId, clientSecret: app.clientSecret, limits, timeScale };
+  return {
+    running,
+    admin,
+    url: running.url,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    limits,
+    timeScale,
+  };
 }
 
 /** The environment a worker process needs for one emulator. */
-export function workerEnv(database: BenchDatabase, temporal: BenchTemporal, qb: BenchQuickBooks, taskQueue: string, key: string): Record<string, string> {
+export function workerEnv(
+  database: BenchDatabase,
+  temporal: BenchTemporal,
+  qb: BenchQuickBooks,
+  taskQueue: string,
+  key: string,
+): Record<string, string> {
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -116,10 +137,34 @@ export function workerEnv(database: BenchDatabase, temporal: BenchTemporal, qb: 
 }
 
 /** A tenant connected, through the emulator's OAuth consent, to a company of that emulator. */
-export async function connectTenant(database: BenchDatabase, qb: BenchQuickBooks, key: string, input: { tenantId: string; realmId: string; settings?: Record<string, unknown> }): Promise<void> {
-  const config = loadConfig({ QBO_ENV: 'emulator', QBO_OAUTH_BASE_URL: qb.url, QBO_API_BASE_URL: qb.url, QBO_CLIENT_ID: qb.clientId, QBO_CLIENT_SECRET: qb.clientSecret, QBO_REDIRECT_URI: REDIRECT_URI }, '/nonexistent');
+export async function connectTenant(
+  database: BenchDatabase,
+  qb: BenchQuickBooks,
+  key: string,
+  input: { tenantId: string; realmId: string; settings?: Record<string, unknown> },
+): Promise<void> {
+  const config = loadConfig(
+    {
+      QBO_ENV: 'emulator',
+      QBO_OAUTH_BASE_URL: qb.url,
+      QBO_API_BASE_URL: qb.url,
+      QBO_CLIENT_ID: qb.clientId,
+      QBO_CLIENT_SECRET: qb.clientSecret,
+      QBO_REDIRECT_URI: REDIRECT_URI,
+    },
+    '/nonexistent',
+  );
   await addTenant(database.db, { id: input.tenantId, settings: input.settings });
-  await connectNonInteractive({ db: database.db, oauth: new IntuitOAuth(oauthSettings(config)), cipher: new TokenCipher(key), clock: systemClock }, input.tenantId, { realmId: input.realmId });
+  await connectNonInteractive(
+    {
+      db: database.db,
+      oauth: new IntuitOAuth(oauthSettings(config)),
+      cipher: new TokenCipher(key),
+      clock: systemClock,
+    },
+    input.tenantId,
+    { realmId: input.realmId },
+  );
 }
 
 export function newKey(): string {
@@ -155,10 +200,19 @@ function procStatusMb(pid: number, field: string): number | undefined {
  * bench/worker.ts in its own process: production activities and a prebuilt workflow bundle, with the QuickBooks
  * client's own rate limiter set by `clientLimits` ('production' at `timeScale`, or 'off' when the emulator has none).
  */
-export async function startWorkerChild(env: Record<string, string>, options: { bundlePath: string; clientLimits: 'production' | 'off'; timeScale: number }): Promise<WorkerChild> {
+export async function startWorkerChild(
+  env: Record<string, string>,
+  options: { bundlePath: string; clientLimits: 'production' | 'off'; timeScale: number },
+): Promise<WorkerChild> {
   const child: ChildProcess = fork(path.join(__dirname, 'worker.ts'), [], {
     execArgv: ['--require', 'tsx/cjs'],
-    env: { ...process.env, ...env, BENCH_WORKFLOW_BUNDLE: options.bundlePath, BENCH_CLIENT_LIMITS: options.clientLimits, BENCH_TIME_SCALE: String(options.timeScale) },
+    env: {
+      ...process.env,
+      ...env,
+      BENCH_WORKFLOW_BUNDLE: options.bundlePath,
+      BENCH_CLIENT_LIMITS: options.clientLimits,
+      BENCH_TIME_SCALE: String(options.timeScale),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -184,7 +238,10 @@ export async function pgActiveMs(database: BenchDatabase): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl('postgres') });
   await client.connect();
   try {
-    const { rows } = await client.query<{ active_time: number }>('select active_time from pg_stat_database where datname = $1', [database.name]);
+    const { rows } = await client.query<{ active_time: number }>(
+      'select active_time from pg_stat_database where datname = $1',
+      [database.name],
+    );
     return Number(rows[0]?.active_time ?? 0);
   } finally {
     await client.end();

@@ -53,7 +53,11 @@ export function classifyRequests(log: RequestLogEntry[]): RequestsByKind {
 }
 
 /** Every event of a workflow id, following continue-as-new from the first run to the last, as the server holds them. */
-export async function historyOf(client: Client, workflowId: string, firstRunId: string): Promise<{ executions: number; events: number }> {
+export async function historyOf(
+  client: Client,
+  workflowId: string,
+  firstRunId: string,
+): Promise<{ executions: number; events: number }> {
   let runId: string | undefined = firstRunId;
   let executions = 0;
   let events = 0;
@@ -63,7 +67,8 @@ export async function historyOf(client: Client, workflowId: string, firstRunId: 
     const list = history.events ?? [];
     executions++;
     events += list.length;
-    const next: string | null | undefined = list.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    const next: string | null | undefined =
+      list.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
     runId = next ?? undefined;
   }
   return { executions, events };
@@ -92,22 +97,46 @@ export interface MeasuredRun {
 }
 
 /** One sync run, from the start request to its result, with its history and QuickBooks traffic. */
-export async function measuredRun(ctx: RunContext, qb: BenchQuickBooks, tenantId: string, realmId: string): Promise<MeasuredRun> {
+export async function measuredRun(
+  ctx: RunContext,
+  qb: BenchQuickBooks,
+  tenantId: string,
+  realmId: string,
+): Promise<MeasuredRun> {
   const since = await lastSeq(qb);
   const workflowId = `bench-${tenantId}-${randomBytes(4).toString('hex')}`;
   const started = performance.now();
-  const handle = await ctx.client.workflow.start(syncTenant, { taskQueue: ctx.taskQueue, workflowId, args: [{ tenantId, trigger: 'bench' }] });
+  const handle = await ctx.client.workflow.start(syncTenant, {
+    taskQueue: ctx.taskQueue,
+    workflowId,
+    args: [{ tenantId, trigger: 'bench' }],
+  });
   const result = await handle.result();
   const wallMs = performance.now() - started;
-  if (result.status !== 'succeeded') throw new Error(`bench run ${workflowId} ended ${result.status}: ${JSON.stringify(result.error)}`);
-  const sum = (dir: 'pulled' | 'pushed') => result.steps.reduce((n, s) => n + s[dir].created + s[dir].updated + s[dir].deleted, 0);
+  if (result.status !== 'succeeded')
+    throw new Error(`bench run ${workflowId} ended ${result.status}: ${JSON.stringify(result.error)}`);
+  const sum = (dir: 'pulled' | 'pushed') =>
+    result.steps.reduce((n, s) => n + s[dir].created + s[dir].updated + s[dir].deleted, 0);
   const { executions, events } = await historyOf(ctx.client, workflowId, handle.firstExecutionRunId);
   const log = await qb.admin.requests({ realmId, sinceSeq: since });
-  return { result, wallMs, records: sum('pulled') + sum('pushed'), pulled: sum('pulled'), pushed: sum('pushed'), pages: result.steps.reduce((n, s) => n + s.pages, 0), executions, events, log };
+  return {
+    result,
+    wallMs,
+    records: sum('pulled') + sum('pushed'),
+    pulled: sum('pulled'),
+    pushed: sum('pushed'),
+    pages: result.steps.reduce((n, s) => n + s.pages, 0),
+    executions,
+    events,
+    log,
+  };
 }
 
 /** PostgreSQL time around `fn`: the database is let go quiet before and after, so every backend's statistics are in. */
-export async function withPgTime<T>(database: BenchDatabase, fn: () => Promise<T>): Promise<{ value: T; pgMs: number }> {
+export async function withPgTime<T>(
+  database: BenchDatabase,
+  fn: () => Promise<T>,
+): Promise<{ value: T; pgMs: number }> {
   await quiesce(database);
   const before = await pgActiveMs(database);
   const value = await fn();
@@ -115,8 +144,17 @@ export async function withPgTime<T>(database: BenchDatabase, fn: () => Promise<T
   return { value, pgMs: Math.round((await pgActiveMs(database)) - before) };
 }
 
-export function scenarioResult(name: string, description: string, runs: MeasuredRun[], pgMs: number, worker: WorkerChild, verified: boolean, extra?: ScenarioResult['extra']): ScenarioResult {
-  const total = <K extends 'wallMs' | 'records' | 'pulled' | 'pushed' | 'pages' | 'executions' | 'events'>(k: K) => runs.reduce((n, r) => n + r[k], 0);
+export function scenarioResult(
+  name: string,
+  description: string,
+  runs: MeasuredRun[],
+  pgMs: number,
+  worker: WorkerChild,
+  verified: boolean,
+  extra?: ScenarioResult['extra'],
+): ScenarioResult {
+  const total = <K extends 'wallMs' | 'records' | 'pulled' | 'pushed' | 'pages' | 'executions' | 'events'>(k: K) =>
+    runs.reduce((n, r) => n + r[k], 0);
   const requests = classifyRequests(runs.flatMap((r) => r.log));
   const wallMs = total('wallMs');
   return {

@@ -39,15 +39,36 @@ export function targetChecks(r: BenchResults): TargetCheck[] {
   const paged = r.scenarios.filter((s) => ['pull', 'push', 'limited'].includes(s.name));
   const ratio = limited?.extra?.ratioToBound as number | undefined;
   return [
-    { target: 'push at ≥ 90% of the rate-limit bound', figure: ratio === undefined ? '—' : `${(ratio * 100).toFixed(1)}% (${num(limited!.extra!.achievedRecordsPerMinute as number)} of at most ${num(limited!.extra!.boundRecordsPerMinute as number)} records per minute: 1,200 × time scale ${limited!.extra!.timeScale})`, met: ratio === undefined ? undefined : ratio >= 0.9 },
-    ...offScenarios.map((s) => ({ target: `limits off, ≥ 1,000 records/s end to end (${s.name})`, figure: `${num(s.recordsPerSecond)} records/s`, met: s.recordsPerSecond >= 1000 })),
+    {
+      target: 'push at ≥ 90% of the rate-limit bound',
+      figure:
+        ratio === undefined
+          ? '—'
+          : `${(ratio * 100).toFixed(1)}% (${num(limited!.extra!.achievedRecordsPerMinute as number)} of at most ${num(limited!.extra!.boundRecordsPerMinute as number)} records per minute: 1,200 × time scale ${limited!.extra!.timeScale})`,
+      met: ratio === undefined ? undefined : ratio >= 0.9,
+    },
+    ...offScenarios.map((s) => ({
+      target: `limits off, ≥ 1,000 records/s end to end (${s.name})`,
+      figure: `${num(s.recordsPerSecond)} records/s`,
+      met: s.recordsPerSecond >= 1000,
+    })),
     {
       target: 'no-op run ≤ 2 s from start to completion',
-      figure: noop ? `median ${num(noop.extra?.medianRunMs as number)} ms, max ${num(noop.extra?.maxRunMs as number)} ms${eager ? ` (server with eager activity dispatch: median ${num(eager.extra?.medianRunMs as number)} ms, max ${num(eager.extra?.maxRunMs as number)} ms)` : ''}${noEager ? ` (server without eager activity dispatch: median ${num(noEager.extra?.medianRunMs as number)} ms, max ${num(noEager.extra?.maxRunMs as number)} ms)` : ''}` : '—',
+      figure: noop
+        ? `median ${num(noop.extra?.medianRunMs as number)} ms, max ${num(noop.extra?.maxRunMs as number)} ms${eager ? ` (server with eager activity dispatch: median ${num(eager.extra?.medianRunMs as number)} ms, max ${num(eager.extra?.maxRunMs as number)} ms)` : ''}${noEager ? ` (server without eager activity dispatch: median ${num(noEager.extra?.medianRunMs as number)} ms, max ${num(noEager.extra?.maxRunMs as number)} ms)` : ''}`
+        : '—',
       met: noop ? (noop.extra?.maxRunMs as number) <= 2000 : undefined,
     },
-    { target: 'worker RSS ≤ 400 MB', figure: rss.length ? `peak ${Math.max(...rss)} MB` : '—', met: rss.length ? Math.max(...rss) <= 400 : undefined },
-    { target: '≤ 10 history events per page of work (runs that move the company)', figure: paged.length ? paged.map((s) => `${s.name} ${s.eventsPerPage}`).join(', ') : '—', met: paged.length ? paged.every((s) => s.eventsPerPage <= 10) : undefined },
+    {
+      target: 'worker RSS ≤ 400 MB',
+      figure: rss.length ? `peak ${Math.max(...rss)} MB` : '—',
+      met: rss.length ? Math.max(...rss) <= 400 : undefined,
+    },
+    {
+      target: '≤ 10 history events per page of work (runs that move the company)',
+      figure: paged.length ? paged.map((s) => `${s.name} ${s.eventsPerPage}`).join(', ') : '—',
+      met: paged.length ? paged.every((s) => s.eventsPerPage <= 10) : undefined,
+    },
   ];
 }
 
@@ -58,13 +79,19 @@ export function scenarioTable(r: BenchResults): string {
   ];
   for (const s of r.scenarios) {
     const q = s.requests;
-    rows.push(`| ${s.name} | ${(s.wallMs / 1000).toFixed(2)} s | ${num(s.records)} | ${num(s.recordsPerSecond)} | ${num(s.pages)} | ${s.executions} | ${num(s.historyEvents)} | ${s.eventsPerPage} | ${q.single} / ${q.batch} / ${q.query} / ${q.cdc} | ${q.throttled} | ${q.emulatorMs === undefined ? '—' : `${(q.emulatorMs / 1000).toFixed(1)} s`} | ${s.workerPeakRssMb ?? '—'} MB | ${(s.pgActiveMs / 1000).toFixed(1)} s | ${s.verified ? 'yes' : '**no**'} |`);
+    rows.push(
+      `| ${s.name} | ${(s.wallMs / 1000).toFixed(2)} s | ${num(s.records)} | ${num(s.recordsPerSecond)} | ${num(s.pages)} | ${s.executions} | ${num(s.historyEvents)} | ${s.eventsPerPage} | ${q.single} / ${q.batch} / ${q.query} / ${q.cdc} | ${q.throttled} | ${q.emulatorMs === undefined ? '—' : `${(q.emulatorMs / 1000).toFixed(1)} s`} | ${s.workerPeakRssMb ?? '—'} MB | ${(s.pgActiveMs / 1000).toFixed(1)} s | ${s.verified ? 'yes' : '**no**'} |`,
+    );
   }
   return rows.join('\n');
 }
 
 function targetsTable(r: BenchResults): string {
-  return ['| target | figure | |', '|---|---|---|', ...targetChecks(r).map((t) => `| ${t.target} | ${t.figure} | ${mark(t.met)} |`)].join('\n');
+  return [
+    '| target | figure | |',
+    '|---|---|---|',
+    ...targetChecks(r).map((t) => `| ${t.target} | ${t.figure} | ${mark(t.met)} |`),
+  ].join('\n');
 }
 
 /** Where each scenario's wall time went: PostgreSQL executing, the emulator answering, and the rest (worker CPU, Temporal dispatch). */
@@ -75,12 +102,26 @@ function timeShares(r: BenchResults): string {
     '|---|---:|---:|---:|',
     ...r.scenarios
       .filter((s) => s.requests.emulatorMs !== undefined)
-      .map((s) => `| ${s.name} | ${pct(s.pgActiveMs, s.wallMs)} | ${pct(s.requests.emulatorMs, s.wallMs)} | ${pct(Math.max(0, s.wallMs - s.pgActiveMs - s.requests.emulatorMs), s.wallMs)} |`),
+      .map(
+        (s) =>
+          `| ${s.name} | ${pct(s.pgActiveMs, s.wallMs)} | ${pct(s.requests.emulatorMs, s.wallMs)} | ${pct(Math.max(0, s.wallMs - s.pgActiveMs - s.requests.emulatorMs), s.wallMs)} |`,
+      ),
   ].join('\n');
 }
 
 function details(r: BenchResults): string {
-  return r.scenarios.map((s) => `- **${s.name}**: ${s.description}.${s.extra ? ` ${Object.entries(s.extra).map(([k, v]) => `${k} ${typeof v === 'number' ? num(v) : v}`).join(', ')}.` : ''}`).join('\n');
+  return r.scenarios
+    .map(
+      (s) =>
+        `- **${s.name}**: ${s.description}.${
+          s.extra
+            ? ` ${Object.entries(s.extra)
+                .map(([k, v]) => `${k} ${typeof v === 'number' ? num(v) : v}`)
+                .join(', ')}.`
+            : ''
+        }`,
+    )
+    .join('\n');
 }
 
 export function resultMarkdown(r: BenchResults): string {
@@ -169,7 +210,10 @@ export function renderReports(jsonPath: string): string[] {
 
 function latestResult(): string {
   const dir = path.join(__dirname, 'results');
-  const files = fs.readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f))
+    .sort();
   if (!files.length) throw new Error('no bench/results/<date>.json yet: run `npm run bench`');
   return path.join(dir, files.at(-1)!);
 }

@@ -12,8 +12,28 @@ import { sql } from 'kysely';
 import { createDb } from '../schema/db';
 import { seedAppCompany, type CompanySize } from './appSeed';
 import { editApp, editQuickBooks } from './edits';
-import { bundleWorkflows, connectTenant, databaseUrl, freshDatabase, newKey, startQuickBooks, startTemporal, startWorkerChild, workerEnv, type BenchQuickBooks, type BenchTemporal, type WorkerChild } from './harness';
-import { measuredRun, scenarioResult, withPgTime, type MeasuredRun, type RunContext, type ScenarioResult } from './measure';
+import {
+  bundleWorkflows,
+  connectTenant,
+  databaseUrl,
+  freshDatabase,
+  newKey,
+  startQuickBooks,
+  startTemporal,
+  startWorkerChild,
+  workerEnv,
+  type BenchQuickBooks,
+  type BenchTemporal,
+  type WorkerChild,
+} from './harness';
+import {
+  measuredRun,
+  scenarioResult,
+  withPgTime,
+  type MeasuredRun,
+  type RunContext,
+  type ScenarioResult,
+} from './measure';
 import { renderReports, type BenchResults } from './report';
 import { countsAgree } from './verify';
 
@@ -61,9 +81,17 @@ async function main(): Promise<void> {
   // The machine may be shared: its load around the run is part of the result.
   const loadAtStart = os.loadavg()[0];
 
-  const withWorker = async <T>(qb: BenchQuickBooks, fn: (ctx: RunContext, worker: WorkerChild) => Promise<T>, server: BenchTemporal = temporal): Promise<T> => {
+  const withWorker = async <T>(
+    qb: BenchQuickBooks,
+    fn: (ctx: RunContext, worker: WorkerChild) => Promise<T>,
+    server: BenchTemporal = temporal,
+  ): Promise<T> => {
     const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-    const worker = await startWorkerChild(workerEnv(database, server, qb, taskQueue, key), { bundlePath, clientLimits: qb.limits, timeScale: qb.timeScale });
+    const worker = await startWorkerChild(workerEnv(database, server, qb, taskQueue, key), {
+      bundlePath,
+      clientLimits: qb.limits,
+      timeScale: qb.timeScale,
+    });
     try {
       return await fn({ client: server.client, taskQueue, database }, worker);
     } finally {
@@ -72,7 +100,8 @@ async function main(): Promise<void> {
   };
   const verify = async (qb: BenchQuickBooks, tenantId: string, realmId: string) => {
     const check = await countsAgree(database.db, qb, tenantId, realmId);
-    if (!check.ok) log(`WARNING: counts differ after the run (app, QuickBooks, links): ${JSON.stringify(check.detail)}`);
+    if (!check.ok)
+      log(`WARNING: counts differ after the run (app, QuickBooks, links): ${JSON.stringify(check.detail)}`);
     return check.ok;
   };
 
@@ -86,20 +115,40 @@ async function main(): Promise<void> {
       return out;
     });
     const walls = runs.map((r) => Math.round(r.wallMs)).sort((a, b) => a - b);
-    const result = scenarioResult(name, description, runs, pgMs, worker, await verify(off, pullTenant, pullRealm), { medianRunMs: walls[1], maxRunMs: walls[2], minRunMs: walls[0] });
+    const result = scenarioResult(name, description, runs, pgMs, worker, await verify(off, pullTenant, pullRealm), {
+      medianRunMs: walls[1],
+      maxRunMs: walls[2],
+      minRunMs: walls[0],
+    });
     scenarios.push(result);
     log(`${name}: ${JSON.stringify(result)}`);
   };
 
   try {
     // 1. QuickBooks → app: a seeded company into an empty app.
-    const seeded = await off.admin.seed(pullRealm, { kind: 'bulk', customers: size.customers, items: size.items, invoices: size.invoices, payments: size.payments, maxLinesPerInvoice: size.maxLinesPerInvoice });
+    const seeded = await off.admin.seed(pullRealm, {
+      kind: 'bulk',
+      customers: size.customers,
+      items: size.items,
+      invoices: size.invoices,
+      payments: size.payments,
+      maxLinesPerInvoice: size.maxLinesPerInvoice,
+    });
     log(`seeded QuickBooks ${JSON.stringify(seeded.counts)}`);
     await connectTenant(database, off, key, { tenantId: pullTenant, realmId: pullRealm });
     if (wanted('pull') || wanted('incremental') || wanted('noop')) {
       await withWorker(off, async (ctx, worker) => {
         const { value: run, pgMs } = await withPgTime(database, () => measuredRun(ctx, off, pullTenant, pullRealm));
-        scenarios.push(scenarioResult('pull', 'initial sync QuickBooks → app of the seeded company, limits off', [run], pgMs, worker, await verify(off, pullTenant, pullRealm)));
+        scenarios.push(
+          scenarioResult(
+            'pull',
+            'initial sync QuickBooks → app of the seeded company, limits off',
+            [run],
+            pgMs,
+            worker,
+            await verify(off, pullTenant, pullRealm),
+          ),
+        );
         log(`pull: ${JSON.stringify(scenarios.at(-1))}`);
       });
     }
@@ -112,7 +161,16 @@ async function main(): Promise<void> {
       log(`seeded the app ${JSON.stringify(await seedAppCompany(database.db, pushTenant, size))}`);
       await withWorker(off, async (ctx, worker) => {
         const { value: run, pgMs } = await withPgTime(database, () => measuredRun(ctx, off, pushTenant, pushRealm));
-        scenarios.push(scenarioResult('push', 'initial sync app → QuickBooks into an empty company, limits off', [run], pgMs, worker, await verify(off, pushTenant, pushRealm)));
+        scenarios.push(
+          scenarioResult(
+            'push',
+            'initial sync app → QuickBooks into an empty company, limits off',
+            [run],
+            pgMs,
+            worker,
+            await verify(off, pushTenant, pushRealm),
+          ),
+        );
         log(`push: ${JSON.stringify(scenarios.at(-1))}`);
       });
     }
@@ -126,12 +184,27 @@ async function main(): Promise<void> {
           const appEdits = await editApp(database.db, pullTenant, every);
           log(`edited ${qboEdits} QuickBooks records and ${appEdits} app rows`);
           const { value: run, pgMs } = await withPgTime(database, () => measuredRun(ctx, off, pullTenant, pullRealm));
-          scenarios.push(scenarioResult('incremental', `1% of records changed on each side (${qboEdits} in QuickBooks, ${appEdits} in the app)`, [run], pgMs, worker, await verify(off, pullTenant, pullRealm), { editedQuickBooks: qboEdits, editedApp: appEdits }));
+          scenarios.push(
+            scenarioResult(
+              'incremental',
+              `1% of records changed on each side (${qboEdits} in QuickBooks, ${appEdits} in the app)`,
+              [run],
+              pgMs,
+              worker,
+              await verify(off, pullTenant, pullRealm),
+              { editedQuickBooks: qboEdits, editedApp: appEdits },
+            ),
+          );
           log(`incremental: ${JSON.stringify(scenarios.at(-1))}`);
         }
         if (wanted('noop')) {
           // A settled tenant on a warm worker, as the nightly schedule finds it.
-          await noopRuns(ctx, worker, 'noop', 'a run with nothing changed (3 runs; figures are their sums, wall time per run in extra)');
+          await noopRuns(
+            ctx,
+            worker,
+            'noop',
+            'a run with nothing changed (3 runs; figures are their sums, wall time per run in extra)',
+          );
         }
       });
     }
@@ -145,7 +218,12 @@ async function main(): Promise<void> {
           off,
           async (ctx, worker) => {
             await measuredRun(ctx, off, pullTenant, pullRealm); // warms the new worker's workflow cache, as noop's incremental run does
-            await noopRuns(ctx, worker, 'noop-no-eager', "as noop, on a dev server with Temporal's defaults: no eager activity execution (3 runs)");
+            await noopRuns(
+              ctx,
+              worker,
+              'noop-no-eager',
+              "as noop, on a dev server with Temporal's defaults: no eager activity execution (3 runs)",
+            );
           },
           eager,
         );
@@ -167,14 +245,22 @@ async function main(): Promise<void> {
         const batches = run.log.filter((e) => e.operation === 'batch' && e.status === 200);
         const spanMs = batches.length > 1 ? Date.parse(batches.at(-1)!.time) - Date.parse(batches[0].time) : run.wallMs;
         const batchItems = run.pushed;
-        const result = scenarioResult('limited', `initial sync app → QuickBooks with production limits, one limit minute = ${(60 / args.timeScale).toFixed(1)} s`, [run], pgMs, worker, await verify(limited, tenantId, realmId), {
-          timeScale: args.timeScale,
-          boundRecordsPerMinute: boundPerMinute,
-          achievedRecordsPerMinute: Math.round(achievedPerMinute),
-          ratioToBound: Math.round((achievedPerMinute / boundPerMinute) * 1000) / 1000,
-          batchSpanRecordsPerMinute: Math.round(batchItems / (spanMs / 60_000)),
-          batchSpanRatio: Math.round((batchItems / (spanMs / 60_000) / boundPerMinute) * 1000) / 1000,
-        });
+        const result = scenarioResult(
+          'limited',
+          `initial sync app → QuickBooks with production limits, one limit minute = ${(60 / args.timeScale).toFixed(1)} s`,
+          [run],
+          pgMs,
+          worker,
+          await verify(limited, tenantId, realmId),
+          {
+            timeScale: args.timeScale,
+            boundRecordsPerMinute: boundPerMinute,
+            achievedRecordsPerMinute: Math.round(achievedPerMinute),
+            ratioToBound: Math.round((achievedPerMinute / boundPerMinute) * 1000) / 1000,
+            batchSpanRecordsPerMinute: Math.round(batchItems / (spanMs / 60_000)),
+            batchSpanRatio: Math.round((batchItems / (spanMs / 60_000) / boundPerMinute) * 1000) / 1000,
+          },
+        );
         scenarios.push(result);
         log(`limited: ${JSON.stringify(result)}`);
       });
@@ -201,12 +287,16 @@ async function main(): Promise<void> {
       os: `${os.type()} ${os.release()} ${os.arch()}`,
       node: process.version,
       postgres: pgVersion,
-      temporal: process.env.TEMPORAL_ADDRESS ? `server at TEMPORAL_ADDRESS` : 'Temporal CLI 1.5.1 dev server (in memory; eager activity execution on, as npm start runs it)',
+      temporal: process.env.TEMPORAL_ADDRESS
+        ? `server at TEMPORAL_ADDRESS`
+        : 'Temporal CLI 1.5.1 dev server (in memory; eager activity execution on, as npm start runs it)',
       loadAverage: `${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (1-minute)`,
     },
     method: {
-      worker: 'bench/worker.ts in its own process (production activities, prebuilt workflow bundle); RSS = its VmHWM from /proc',
-      postgresTime: 'pg_stat_database.active_time of the dedicated bench database (pg_stat_statements is not preloaded on this server)',
+      worker:
+        'bench/worker.ts in its own process (production activities, prebuilt workflow bundle); RSS = its VmHWM from /proc',
+      postgresTime:
+        'pg_stat_database.active_time of the dedicated bench database (pg_stat_statements is not preloaded on this server)',
       history: 'events fetched from the server for every execution of the run, following continue-as-new',
       requests: "the emulator's request log for the tenant's realm (single = reads and single-record writes)",
     },

@@ -18,7 +18,8 @@ import { createLogger } from '../workers/logger';
 import { installRuntime } from '../workers/runtime';
 
 function clientLimits(): Partial<RateLimits> {
-  if (process.env.BENCH_CLIENT_LIMITS === 'off') return { requestsPerWindow: 1_000_000_000, batchesPerWindow: 1_000_000_000 };
+  if (process.env.BENCH_CLIENT_LIMITS === 'off')
+    return { requestsPerWindow: 1_000_000_000, batchesPerWindow: 1_000_000_000 };
   const scale = Number(process.env.BENCH_TIME_SCALE ?? 1);
   return { windowMs: Math.round(QBO_LIMITS.windowMs / scale) };
 }
@@ -35,7 +36,12 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ db, logger: logger.child({ component: 'activity' }), clock: systemClock, quickbooksFor: (tenantId) => quickbooks.api(tenantId) }),
+    activities: createActivities({
+      db,
+      logger: logger.child({ component: 'activity' }),
+      clock: systemClock,
+      quickbooksFor: (tenantId) => quickbooks.api(tenantId),
+    }),
     shutdownGraceTime: '20 seconds',
     maxConcurrentActivityTaskExecutions: 20,
     workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },

@@ -47,7 +47,8 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // One clear line, no stack trace, for the errors a user can fix (configuration, unreachable services).
-    const line = error instanceof ConfigError || error instanceof StartupError ? error.message : describeStartupError(error);
+    const line =
+      error instanceof ConfigError || error instanceof StartupError ? error.message : describeStartupError(error);
     console.error(`qbsync: ${line}`);
     if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) console.error(error.stack);
     process.exitCode = error instanceof ConfigError ? 2 : 1;

@@ -48,21 +48,31 @@ export async function openDatabase(databaseUrl: string, options: { create?: bool
   }
 }
 
-export async function connectTemporalClient(config: Config, address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`): Promise<Client> {
+export async function connectTemporalClient(
+  config: Config,
+  address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
+): Promise<Client> {
   try {
     const connection = await Connection.connect({ address, connectTimeout: 5_000 });
     await connection.workflowService.getSystemInfo({});
     return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   } catch (error) {
-    throw new StartupError(`cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`);
+    throw new StartupError(
+      `cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`,
+    );
   }
 }
 
-export async function connectTemporalWorker(config: Config, address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`): Promise<NativeConnection> {
+export async function connectTemporalWorker(
+  config: Config,
+  address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
+): Promise<NativeConnection> {
   try {
     return await NativeConnection.connect({ address });
   } catch (error) {
-    throw new StartupError(`cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`);
+    throw new StartupError(
+      `cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`,
+    );
   }
 }
 

@@ -14,7 +14,8 @@ export function describeEnsured(ensured: EnsuredSchedule): string {
  */
 export async function ensureScheduleFromCli(config: Config, db: Db, tenantId: string): Promise<string | undefined> {
   if (config.QBSYNC_MANAGE_SCHEDULES !== 'true') return undefined;
-  if (!(await temporalReachable(config))) return `schedule ${scheduleId(tenantId)}: Temporal is not running; the worker creates it when it starts`;
+  if (!(await temporalReachable(config)))
+    return `schedule ${scheduleId(tenantId)}: Temporal is not running; the worker creates it when it starts`;
   try {
     return describeEnsured(await withTemporal(config, (temporal) => ensureSchedule(temporal, db, tenantId)));
   } catch (error) {

@@ -8,7 +8,11 @@ const POLL_MS = 500;
 /** How long a request may stay unseen by the coordinator (no worker?) before --wait gives up. */
 const UNSEEN_LIMIT_MS = 60_000;
 
-type Seen = { phase: 'unseen' } | { phase: 'queued'; behind?: RunningSync } | { phase: 'running'; run: RunningSync } | { phase: 'done'; run: FinishedSync };
+type Seen =
+  | { phase: 'unseen' }
+  | { phase: 'queued'; behind?: RunningSync }
+  | { phase: 'running'; run: RunningSync }
+  | { phase: 'done'; run: FinishedSync };
 
 function find(status: CoordinatorStatus | undefined, requestId: string): Seen {
   if (!status) return { phase: 'unseen' };
@@ -22,18 +26,29 @@ function find(status: CoordinatorStatus | undefined, requestId: string): Seen {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Follows the run that serves `requestId` through the coordinator's status query, printing each step as it moves. */
-export async function follow(temporal: TemporalAccess, tenantId: string, requestId: string, say: (line: string) => void): Promise<FinishedSync> {
+export async function follow(
+  temporal: TemporalAccess,
+  tenantId: string,
+  requestId: string,
+  say: (line: string) => void,
+): Promise<FinishedSync> {
   const printed = new Map<string, string>();
   let announced: string | undefined;
   const since = Date.now();
   for (;;) {
     const seen = find(await coordinatorStatus(temporal, tenantId), requestId);
     if (seen.phase === 'unseen' && Date.now() - since > UNSEEN_LIMIT_MS) {
-      throw new StartupError(`the coordinator of tenant ${tenantId} has not taken the request within ${UNSEEN_LIMIT_MS / 1000} s: is \`qbsync worker\` running on task queue "${temporal.taskQueue}"?`);
+      throw new StartupError(
+        `the coordinator of tenant ${tenantId} has not taken the request within ${UNSEEN_LIMIT_MS / 1000} s: is \`qbsync worker\` running on task queue "${temporal.taskQueue}"?`,
+      );
     }
     if (seen.phase === 'queued' && announced !== 'queued') {
       announced = 'queued';
-      say(seen.behind ? `a sync is running (${seen.behind.workflowId}); this request runs right after it` : 'the sync is about to start');
+      say(
+        seen.behind
+          ? `a sync is running (${seen.behind.workflowId}); this request runs right after it`
+          : 'the sync is about to start',
+      );
     }
     const run = seen.phase === 'running' || seen.phase === 'done' ? seen.run : undefined;
     if (run && announced !== run.workflowId) {
@@ -51,4 +66,3 @@ export async function follow(temporal: TemporalAccess, tenantId: string, request
     await pause(POLL_MS);
   }
 }
-

@@ -29,7 +29,10 @@ export async function temporalReachable(config: Config): Promise<boolean> {
 const QUERY_DEADLINE_MS = 15_000;
 
 /** The coordinator's status, or undefined when the tenant has no coordinator yet. */
-export async function coordinatorStatus(temporal: TemporalAccess, tenantId: string): Promise<CoordinatorStatus | undefined> {
+export async function coordinatorStatus(
+  temporal: TemporalAccess,
+  tenantId: string,
+): Promise<CoordinatorStatus | undefined> {
   const handle = temporal.client.workflow.getHandle(coordinatorId(tenantId));
   try {
     return await temporal.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
@@ -38,7 +41,10 @@ export async function coordinatorStatus(temporal: TemporalAccess, tenantId: stri
     const e = error as { code?: number; cause?: { code?: number } };
     const code = e.code ?? e.cause?.code;
     // DEADLINE_EXCEEDED: the query waited for a worker that never came.
-    if (code === 4) throw new StartupError(`no worker answered the status query of ${coordinatorId(tenantId)} within ${QUERY_DEADLINE_MS / 1000} s: is \`qbsync worker\` (or \`npm start\`) running on task queue "${temporal.taskQueue}"?`);
+    if (code === 4)
+      throw new StartupError(
+        `no worker answered the status query of ${coordinatorId(tenantId)} within ${QUERY_DEADLINE_MS / 1000} s: is \`qbsync worker\` (or \`npm start\`) running on task queue "${temporal.taskQueue}"?`,
+      );
     throw error;
   }
 }

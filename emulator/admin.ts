@@ -14,16 +14,26 @@ export class EmulatorAdmin {
   constructor(readonly baseUrl: string) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.baseUrl}/_emulator${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${this.baseUrl}/_emulator${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`emulator admin ${method} ${path}: HTTP ${response.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  createCompany(input: { name?: string; realmId?: string; customTxnNumbers?: boolean; seed?: 'demo' | 'empty' } = {}): Promise<{ realmId: string }> {
+  createCompany(
+    input: { name?: string; realmId?: string; customTxnNumbers?: boolean; seed?: 'demo' | 'empty' } = {},
+  ): Promise<{ realmId: string }> {
     return this.call('POST', '/companies', input);
   }
-  registerApp(input: { clientId?: string; clientSecret?: string; redirectUris: string[] }): Promise<{ clientId: string; clientSecret: string }> {
+  registerApp(input: {
+    clientId?: string;
+    clientSecret?: string;
+    redirectUris: string[];
+  }): Promise<{ clientId: string; clientSecret: string }> {
     return this.call('POST', '/apps', input);
   }
   issueTokens(input: { realmId: string; clientId: string }): Promise<TokenResponse> {
@@ -32,7 +42,10 @@ export class EmulatorAdmin {
   reset(): Promise<void> {
     return this.call('POST', '/reset');
   }
-  seed(realmId: string, seed: { kind: 'demo' } | ({ kind: 'bulk' } & BulkSeed)): Promise<{ counts: Record<string, number> }> {
+  seed(
+    realmId: string,
+    seed: { kind: 'demo' } | ({ kind: 'bulk' } & BulkSeed),
+  ): Promise<{ counts: Record<string, number> }> {
     return this.call('POST', `/companies/${realmId}/seed`, seed);
   }
   setPreferences(realmId: string, preferences: { customTxnNumbers: boolean }): Promise<void> {

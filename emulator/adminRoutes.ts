@@ -52,7 +52,8 @@ async function route(emulator: Emulator, method: string, url: URL, input: Record
       return ok({ clientId: app.clientId, clientSecret: app.clientSecret });
     }
     case 'POST /tokens':
-      if (!emulator.companies.has(String(input.realmId))) throw new AdminError(404, `no company ${String(input.realmId)}`);
+      if (!emulator.companies.has(String(input.realmId)))
+        throw new AdminError(404, `no company ${String(input.realmId)}`);
       return ok(emulator.oauth.issueDirect(String(input.clientId), String(input.realmId)));
     case 'POST /reset':
       emulator.reset();
@@ -71,11 +72,16 @@ async function route(emulator: Emulator, method: string, url: URL, input: Record
       emulator.oauth.expireRealm(company().realmId);
       return ok();
     case 'POST /companies/:realm/webhook':
-      if (typeof input.url !== 'string' || typeof input.verifierToken !== 'string') throw new AdminError(400, 'url and verifierToken are required');
+      if (typeof input.url !== 'string' || typeof input.verifierToken !== 'string')
+        throw new AdminError(400, 'url and verifierToken are required');
       emulator.webhooks.set(company().realmId, { url: input.url, verifierToken: input.verifierToken });
       return ok();
     case 'GET /companies/:realm/entities':
-      return ok([...company().table(entityOf(url.searchParams.get('entity') ?? '')).values()]);
+      return ok([
+        ...company()
+          .table(entityOf(url.searchParams.get('entity') ?? ''))
+          .values(),
+      ]);
     case 'POST /faults': {
       const rule = input as unknown as FaultRule;
       if (!rule.fault || typeof rule.count !== 'number') throw new AdminError(400, 'count and fault are required');
@@ -89,7 +95,12 @@ async function route(emulator: Emulator, method: string, url: URL, input: Record
       emulator.clock.advance(Number(input.advanceMs ?? 0));
       return ok({ now: new Date(emulator.clock.now()).toISOString() });
     case 'GET /requests':
-      return ok(emulator.log.list({ realmId: url.searchParams.get('realmId') ?? undefined, sinceSeq: Number(url.searchParams.get('sinceSeq') ?? 0) }));
+      return ok(
+        emulator.log.list({
+          realmId: url.searchParams.get('realmId') ?? undefined,
+          sinceSeq: Number(url.searchParams.get('sinceSeq') ?? 0),
+        }),
+      );
     case 'DELETE /requests':
       emulator.log.clear();
       return ok();

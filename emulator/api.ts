@@ -26,15 +26,39 @@ export function parseJsonObject(body: string): Record<string, unknown> {
   } catch {
     // falls through to the fault below
   }
-  throw new QboFault(400, '2020', 'Request has invalid or unsupported property', 'The request body is not a JSON object', 'ValidationFault');
+  throw new QboFault(
+    400,
+    '2020',
+    'Request has invalid or unsupported property',
+    'The request body is not a JSON object',
+    'ValidationFault',
+  );
 }
 
 function companyInfo(company: Company): Record<string, unknown> {
-  return { Id: '1', SyncToken: '0', CompanyName: company.name, LegalName: company.name, Country: 'US', SupportedLanguages: 'en', domain: 'QBO', sparse: false, MetaData: { CreateTime: company.time(), LastUpdatedTime: company.time() } };
+  return {
+    Id: '1',
+    SyncToken: '0',
+    CompanyName: company.name,
+    LegalName: company.name,
+    Country: 'US',
+    SupportedLanguages: 'en',
+    domain: 'QBO',
+    sparse: false,
+    MetaData: { CreateTime: company.time(), LastUpdatedTime: company.time() },
+  };
 }
 
 function preferences(company: Company): Record<string, unknown> {
-  return { Id: '1', SyncToken: '0', SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers }, TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: false }, CurrencyPrefs: { HomeCurrency: { value: 'USD' }, MultiCurrencyEnabled: false }, domain: 'QBO', sparse: false };
+  return {
+    Id: '1',
+    SyncToken: '0',
+    SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers },
+    TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: false },
+    CurrencyPrefs: { HomeCurrency: { value: 'USD' }, MultiCurrencyEnabled: false },
+    domain: 'QBO',
+    sparse: false,
+  };
 }
 
 function queryText(request: ApiRequest): string {
@@ -54,7 +78,16 @@ export function executeApi(company: Company, request: ApiRequest): ApiResult {
     if (!text) throw faults.queryParser('No query given');
     if (/^\s*select\s+\*\s+from\s+(companyinfo|preferences)\b/i.test(text)) {
       const which = /companyinfo/i.test(text) ? 'CompanyInfo' : 'Preferences';
-      return { status: 200, body: { QueryResponse: { [which]: [which === 'CompanyInfo' ? companyInfo(company) : preferences(company)], startPosition: 1, maxResults: 1 } } };
+      return {
+        status: 200,
+        body: {
+          QueryResponse: {
+            [which]: [which === 'CompanyInfo' ? companyInfo(company) : preferences(company)],
+            startPosition: 1,
+            maxResults: 1,
+          },
+        },
+      };
     }
     return { status: 200, body: { QueryResponse: company.query(text) } };
   }
@@ -64,7 +97,8 @@ export function executeApi(company: Company, request: ApiRequest): ApiResult {
   if (name === 'preferences') {
     if (method === 'POST') {
       const prefs = parseJsonObject(request.body) as { SalesFormsPrefs?: { CustomTxnNumbers?: boolean } };
-      if (typeof prefs.SalesFormsPrefs?.CustomTxnNumbers === 'boolean') company.customTxnNumbers = prefs.SalesFormsPrefs.CustomTxnNumbers;
+      if (typeof prefs.SalesFormsPrefs?.CustomTxnNumbers === 'boolean')
+        company.customTxnNumbers = prefs.SalesFormsPrefs.CustomTxnNumbers;
     }
     return { status: 200, body: { Preferences: preferences(company) } };
   }

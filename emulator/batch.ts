@@ -5,10 +5,18 @@ import { faults, QboFault } from './faults';
 export const MAX_BATCH_ITEMS = 30;
 
 /** `/batch`: up to 30 items, each executed on its own and answered with its entity, its QueryResponse or its own Fault. */
-export function runBatch(company: Company, input: Record<string, unknown>, options: WriteOptions): Record<string, unknown> {
+export function runBatch(
+  company: Company,
+  input: Record<string, unknown>,
+  options: WriteOptions,
+): Record<string, unknown> {
   const items = input.BatchItemRequest as Array<Record<string, unknown>> | undefined;
   if (!Array.isArray(items) || items.length === 0) throw faults.required('BatchItemRequest');
-  if (items.length > MAX_BATCH_ITEMS) throw faults.businessValidation(`Batch size ${items.length} exceeds the maximum of ${MAX_BATCH_ITEMS} items.`, 'BatchItemRequest');
+  if (items.length > MAX_BATCH_ITEMS)
+    throw faults.businessValidation(
+      `Batch size ${items.length} exceeds the maximum of ${MAX_BATCH_ITEMS} items.`,
+      'BatchItemRequest',
+    );
   const answers = items.map((item) => {
     const bId = String(item.bId ?? '');
     try {

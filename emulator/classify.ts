@@ -1,6 +1,10 @@
 import type { RequestFacts } from './injection';
 
-const CANONICAL = new Map(['Customer', 'Item', 'TaxCode', 'TaxRate', 'Invoice', 'Estimate', 'Payment', 'CompanyInfo', 'Preferences'].map((e) => [e.toLowerCase(), e]));
+const CANONICAL = new Map(
+  ['Customer', 'Item', 'TaxCode', 'TaxRate', 'Invoice', 'Estimate', 'Payment', 'CompanyInfo', 'Preferences'].map(
+    (e) => [e.toLowerCase(), e],
+  ),
+);
 
 /** The entity as QuickBooks spells it (paths are lowercase, queries and bodies capitalised). */
 export function canonicalEntity(name: string | undefined): string | undefined {
@@ -23,10 +27,18 @@ export function classify(method: string, url: URL): RequestFacts {
   if (!m) return { method, path, operation: 'unknown' };
   const [, realmId, resource, id] = m;
   const lower = resource.toLowerCase();
-  if (lower === 'query') return { method, path, realmId, operation: 'query', entity: canonicalEntity(entityInQuery(url.searchParams.get('query'))) };
+  if (lower === 'query')
+    return {
+      method,
+      path,
+      realmId,
+      operation: 'query',
+      entity: canonicalEntity(entityInQuery(url.searchParams.get('query'))),
+    };
   if (lower === 'cdc') return { method, path, realmId, operation: 'cdc' };
   if (lower === 'batch') return { method, path, realmId, operation: 'batch' };
   const op = url.searchParams.get('operation');
-  const operation = method === 'GET' ? 'read' : op === 'delete' ? 'delete' : op === 'void' ? 'void' : id ? 'read' : 'write';
+  const operation =
+    method === 'GET' ? 'read' : op === 'delete' ? 'delete' : op === 'void' ? 'void' : id ? 'read' : 'write';
   return { method, path, realmId, entity: canonicalEntity(resource), operation, id };
 }

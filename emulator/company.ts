@@ -8,7 +8,11 @@ import { voidTransaction } from './entities/void';
 import { parseQuery } from './query/parser';
 import { evaluate, sortBy } from './query/evaluate';
 
-export type Obj = Record<string, unknown> & { Id: string; SyncToken: string; MetaData: { CreateTime: string; LastUpdatedTime: string } };
+export type Obj = Record<string, unknown> & {
+  Id: string;
+  SyncToken: string;
+  MetaData: { CreateTime: string; LastUpdatedTime: string };
+};
 export type { WriteOptions };
 
 export const ENTITIES = ['Customer', 'Item', 'TaxCode', 'TaxRate', 'Invoice', 'Estimate', 'Payment'] as const;
@@ -198,7 +202,8 @@ export class Company {
     const q = parseQuery(text);
     const e = entityOf(q.entity);
     let rows: Array<Record<string, unknown>> = [...this.table(e).values()];
-    if (NAME_LISTS.has(e) && !q.where.some((c) => c.field.toLowerCase() === 'active')) rows = rows.filter((r) => r.Active !== false);
+    if (NAME_LISTS.has(e) && !q.where.some((c) => c.field.toLowerCase() === 'active'))
+      rows = rows.filter((r) => r.Active !== false);
     return evaluate(rows, q, e);
   }
 
@@ -210,7 +215,9 @@ export class Company {
     // Times carry whole seconds: a change in the same second as `since` counts.
     const from = Math.floor(since / 1000) * 1000;
     for (const obj of this.table(e).values()) if (Date.parse(obj.MetaData.LastUpdatedTime) >= from) out.push(obj);
-    for (const d of this.deletions) if (d.entity === e && d.at >= since) out.push({ domain: 'QBO', status: 'Deleted', Id: d.Id, MetaData: { LastUpdatedTime: qboTime(d.at) } });
+    for (const d of this.deletions)
+      if (d.entity === e && d.at >= since)
+        out.push({ domain: 'QBO', status: 'Deleted', Id: d.Id, MetaData: { LastUpdatedTime: qboTime(d.at) } });
     return sortBy(out, 'MetaData.LastUpdatedTime', false);
   }
 

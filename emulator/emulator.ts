@@ -29,21 +29,31 @@ export class Emulator {
   readonly limiter: RealmLimiter;
 
   constructor(readonly options: EmulatorOptions) {
-    this.limiter = new RealmLimiter(options.limits === 'off' ? undefined : { ...PRODUCTION_LIMITS, timeScale: options.timeScale ?? 1 });
+    this.limiter = new RealmLimiter(
+      options.limits === 'off' ? undefined : { ...PRODUCTION_LIMITS, timeScale: options.timeScale ?? 1 },
+    );
   }
 
-  createCompany(input: { name?: string; realmId?: string; customTxnNumbers?: boolean; seed?: 'demo' | 'empty' } = {}): Company {
+  createCompany(
+    input: { name?: string; realmId?: string; customTxnNumbers?: boolean; seed?: 'demo' | 'empty' } = {},
+  ): Company {
     const realmId = input.realmId ?? newRealmId();
     const existing = this.companies.get(realmId);
     if (existing) return existing;
-    const company = new Company(realmId, input.name ?? `Sandbox Company ${realmId.slice(-4)}`, input.customTxnNumbers ?? false, () => this.clock.now());
+    const company = new Company(
+      realmId,
+      input.name ?? `Sandbox Company ${realmId.slice(-4)}`,
+      input.customTxnNumbers ?? false,
+      () => this.clock.now(),
+    );
     this.attach(company);
     if (input.seed === 'demo') seedDemo(company);
     return company;
   }
 
   private attach(company: Company): void {
-    company.onChange = (entity, id, operation) => this.webhooks.record(company.realmId, entity, id, operation, this.clock.now());
+    company.onChange = (entity, id, operation) =>
+      this.webhooks.record(company.realmId, entity, id, operation, this.clock.now());
     this.companies.set(company.realmId, company);
   }
 
@@ -60,7 +70,8 @@ export class Emulator {
 
   ensureDemo(): void {
     if (!this.oauth.apps.has(DEMO_APP.clientId)) this.oauth.registerApp(DEMO_APP);
-    if (!this.companies.has(DEMO_REALM_ID)) this.createCompany({ realmId: DEMO_REALM_ID, name: DEMO_COMPANY_NAME, seed: 'demo' });
+    if (!this.companies.has(DEMO_REALM_ID))
+      this.createCompany({ realmId: DEMO_REALM_ID, name: DEMO_COMPANY_NAME, seed: 'demo' });
   }
 
   save(file: string): void {
@@ -81,14 +92,29 @@ export class Emulator {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
     try {
-      if (url.pathname.startsWith('/_emulator')) return sendJson(res, await handleAdmin(this, method, url, await readBody(req)));
+      if (url.pathname.startsWith('/_emulator'))
+        return sendJson(res, await handleAdmin(this, method, url, await readBody(req)));
       const facts = classify(method, url);
       const requestid = url.searchParams.get('requestid') ?? undefined;
       const entry = (status: number, extra: { faultCode?: string; replayed?: boolean; injected?: string } = {}) =>
-        this.log.record({ method, path: url.pathname, realmId: facts.realmId, entity: facts.entity, operation: facts.operation, requestid, status, ms: Date.now() - started, ...extra }, started);
+        this.log.record(
+          {
+            method,
+            path: url.pathname,
+            realmId: facts.realmId,
+            entity: facts.entity,
+            operation: facts.operation,
+            requestid,
+            status,
+            ms: Date.now() - started,
+            ...extra,
+          },
+          started,
+        );
       const body = await readBody(req);
       if (facts.operation === 'write') facts.operation = /"Id"\s*:/.test(body) ? 'update' : 'create';
-      if (facts.operation === 'query' && !facts.entity) facts.entity = canonicalEntity(/\bfrom\s+(\w+)/i.exec(body)?.[1]);
+      if (facts.operation === 'query' && !facts.entity)
+        facts.entity = canonicalEntity(/\bfrom\s+(\w+)/i.exec(body)?.[1]);
       const injected = this.faults.take(facts);
       if (injected?.kind === 'drop' && !injected.afterExecute) {
         entry(0, { injected: 'drop' });
@@ -102,54 +128,114 @@ export class Emulator {
         return;
       }
       if (injected?.kind === 'delay' && injected.afterExecute) {
-        entry(reply.status, { faultCode: faultCodeOf(reply.body), replayed: replayed || undefined, injected: 'delay-after-execute' });
+        entry(reply.status, {
+          faultCode: faultCodeOf(reply.body),
+          replayed: replayed || undefined,
+          injected: 'delay-after-execute',
+        });
         await sleep(injected.ms);
         send(res, reply);
         return;
       }
-      const finalReply = injected?.kind === 'malformed-json' && reply.status === 200 ? { status: 200, body: MALFORMED_JSON, headers: { 'content-type': 'application/json;charset=UTF-8' } } : reply;
-      entry(finalReply.status, { faultCode: faultCodeOf(reply.body), replayed: replayed || undefined, injected: injected?.kind });
+      const finalReply =
+        injected?.kind === 'malformed-json' && reply.status === 200
+          ? { status: 200, body: MALFORMED_JSON, headers: { 'content-type': 'application/json;charset=UTF-8' } }
+          : reply;
+      entry(finalReply.status, {
+        faultCode: faultCodeOf(reply.body),
+        replayed: replayed || undefined,
+        injected: injected?.kind,
+      });
       send(res, finalReply);
     } catch (error) {
       sendJson(res, { status: 500, body: { error: (error as Error).message } });
     }
   }
 
-  private async answer(req: IncomingMessage, url: URL, facts: RequestFacts, body: string, injected: FaultKind | undefined): Promise<{ reply: Reply; replayed: boolean }> {
+  private async answer(
+    req: IncomingMessage,
+    url: URL,
+    facts: RequestFacts,
+    body: string,
+    injected: FaultKind | undefined,
+  ): Promise<{ reply: Reply; replayed: boolean }> {
     if (!facts.realmId) {
       if (injected?.kind === 'delay') await sleep(injected.ms);
-      if (injected?.kind === 'status') return { reply: injectedReply(injected.status, this.clock.now()), replayed: false };
-      if (OAUTH_OPERATIONS.has(facts.operation)) return { reply: this.oauthRequest(facts.operation, req, url, body), replayed: false };
-      return { reply: { status: 404, body: { Fault: { Error: [{ Message: 'Not found', Detail: `No resource at ${url.pathname}`, code: '404' }], type: 'ValidationFault' }, time: qboTime(this.clock.now()) } }, replayed: false };
+      if (injected?.kind === 'status')
+        return { reply: injectedReply(injected.status, this.clock.now()), replayed: false };
+      if (OAUTH_OPERATIONS.has(facts.operation))
+        return { reply: this.oauthRequest(facts.operation, req, url, body), replayed: false };
+      return {
+        reply: {
+          status: 404,
+          body: {
+            Fault: {
+              Error: [{ Message: 'Not found', Detail: `No resource at ${url.pathname}`, code: '404' }],
+              type: 'ValidationFault',
+            },
+            time: qboTime(this.clock.now()),
+          },
+        },
+        replayed: false,
+      };
     }
     const now = this.clock.now();
     const auth = this.oauth.check(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]);
     if ('error' in auth) return { reply: authenticationFault(auth.error, now), replayed: false };
     const company = this.companies.get(facts.realmId);
     if (!company || auth.realmId !== facts.realmId) return { reply: forbidden(now), replayed: false };
-    if (!this.limiter.admit(company.realmId, facts.operation === 'batch')) return { reply: { status: 429, body: faults.throttled().toBody(qboTime(now)) }, replayed: false };
+    if (!this.limiter.admit(company.realmId, facts.operation === 'batch'))
+      return { reply: { status: 429, body: faults.throttled().toBody(qboTime(now)) }, replayed: false };
     try {
       // The delay holds a concurrency slot, as a slow QuickBooks request would.
       if (injected?.kind === 'delay' && !injected.afterExecute) await sleep(injected.ms);
-      if (injected?.kind === 'status') return { reply: injectedReply(injected.status, this.clock.now()), replayed: false };
+      if (injected?.kind === 'status')
+        return { reply: injectedReply(injected.status, this.clock.now()), replayed: false };
       return this.accountingRequest(company, req, url, facts, body);
     } finally {
       this.limiter.release(company.realmId);
     }
   }
 
-  private accountingRequest(company: Company, req: IncomingMessage, url: URL, facts: RequestFacts, body: string): { reply: Reply; replayed: boolean } {
+  private accountingRequest(
+    company: Company,
+    req: IncomingMessage,
+    url: URL,
+    facts: RequestFacts,
+    body: string,
+  ): { reply: Reply; replayed: boolean } {
     const now = this.clock.now();
     const requestId = url.searchParams.get('requestid');
     const isWrite = req.method === 'POST' && facts.operation !== 'query';
     if (requestId && isWrite) {
-      if (requestId.length > 50) return { reply: { status: 400, body: faults.invalidValue('requestid', 'requestid must be at most 50 characters').toBody(qboTime(now)) }, replayed: false };
+      if (requestId.length > 50)
+        return {
+          reply: {
+            status: 400,
+            body: faults.invalidValue('requestid', 'requestid must be at most 50 characters').toBody(qboTime(now)),
+          },
+          replayed: false,
+        };
       const previous = company.requestIds.get(requestId);
-      if (previous) return { reply: { status: previous.status, body: previous.json, headers: { 'content-type': 'application/json;charset=UTF-8' } }, replayed: true };
+      if (previous)
+        return {
+          reply: {
+            status: previous.status,
+            body: previous.json,
+            headers: { 'content-type': 'application/json;charset=UTF-8' },
+          },
+          replayed: true,
+        };
     }
     let stored: StoredReply;
     try {
-      const result = executeApi(company, { method: req.method ?? 'GET', url, body, contentType: req.headers['content-type'] ?? '', now });
+      const result = executeApi(company, {
+        method: req.method ?? 'GET',
+        url,
+        body,
+        contentType: req.headers['content-type'] ?? '',
+        now,
+      });
       stored = { status: result.status, json: JSON.stringify({ ...result.body, time: qboTime(now) }) };
     } catch (error) {
       if (!(error instanceof QboFault)) throw error;
@@ -157,7 +243,14 @@ export class Emulator {
     }
     // Only successful writes are remembered: QuickBooks lets a client retry a request that failed validation.
     if (requestId && isWrite && stored.status === 200) company.requestIds.set(requestId, stored);
-    return { reply: { status: stored.status, body: stored.json, headers: { 'content-type': 'application/json;charset=UTF-8' } }, replayed: false };
+    return {
+      reply: {
+        status: stored.status,
+        body: stored.json,
+        headers: { 'content-type': 'application/json;charset=UTF-8' },
+      },
+      replayed: false,
+    };
   }
 
   private oauthRequest(operation: string, req: IncomingMessage, url: URL, body: string): Reply {
@@ -168,7 +261,8 @@ export class Emulator {
         return (first ?? this.createCompany()).realmId;
       });
     }
-    if (operation === 'token') return this.oauth.token(req.headers.authorization, new URLSearchParams(body), req.headers);
+    if (operation === 'token')
+      return this.oauth.token(req.headers.authorization, new URLSearchParams(body), req.headers);
     let presented = '';
     try {
       presented = String((JSON.parse(body || '{}') as { token?: string }).token ?? '');
@@ -185,7 +279,22 @@ export class Emulator {
 }
 
 function forbidden(now: number): Reply {
-  return { status: 403, body: { Fault: { Error: [{ Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', Detail: 'The application is not authorized to access this company', code: '3100' }], type: 'AUTHORIZATION' }, time: qboTime(now) } };
+  return {
+    status: 403,
+    body: {
+      Fault: {
+        Error: [
+          {
+            Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
+            Detail: 'The application is not authorized to access this company',
+            code: '3100',
+          },
+        ],
+        type: 'AUTHORIZATION',
+      },
+      time: qboTime(now),
+    },
+  };
 }
 
 /** Unref'd: a held answer must not keep a closed emulator's process alive (its server already does while open). */
@@ -204,6 +313,10 @@ function faultCodeOf(body: unknown): string | undefined {
       return undefined;
     }
   }
-  const b = parsed as { Fault?: { Error?: Array<{ code?: string }> }; fault?: { error?: Array<{ code?: string }> }; error?: string } | undefined;
-  return b?.Fault?.Error?.[0]?.code ?? b?.fault?.error?.[0]?.code ?? (typeof b?.error === 'string' ? b.error : undefined);
+  const b = parsed as
+    | { Fault?: { Error?: Array<{ code?: string }> }; fault?: { error?: Array<{ code?: string }> }; error?: string }
+    | undefined;
+  return (
+    b?.Fault?.Error?.[0]?.code ?? b?.fault?.error?.[0]?.code ?? (typeof b?.error === 'string' ? b.error : undefined)
+  );
 }

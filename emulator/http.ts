@@ -28,7 +28,10 @@ export function readBody(req: IncomingMessage): Promise<string> {
 
 /** Sends a reply with an `intuit_tid` header, as QuickBooks does; string bodies go out as they are. */
 export function send(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { intuit_tid: `1-${randomBytes(8).toString('hex')}`, ...(reply.headers ?? {}) };
+  const headers: Record<string, string> = {
+    intuit_tid: `1-${randomBytes(8).toString('hex')}`,
+    ...(reply.headers ?? {}),
+  };
   const isString = typeof reply.body === 'string';
   if (!headers['content-type'] && !(isString && reply.status === 302)) headers['content-type'] = JSON_TYPE;
   const payload = isString ? (reply.body as string) : JSON.stringify(reply.body);
@@ -40,7 +43,11 @@ export function send(res: ServerResponse, reply: Reply): void {
 export const sendJson = send;
 
 /** Listens on host:port (0 = any free port) and resolves with the address. */
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, port: number, host: string): Promise<{ server: http.Server; port: number }> {
+export async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  port: number,
+  host: string,
+): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer(handler);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {

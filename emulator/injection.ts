@@ -1,7 +1,18 @@
 import { qboTime } from './clock';
 import { authenticationFault, faults, QboFault, type Reply } from './faults';
 
-export type FaultKind = { kind: 'status'; status: number } | { kind: 'delay'; ms: number; /** Execute the request first, log it, then hold the answer: a window in which the change is made but the client does not know yet. */ afterExecute?: boolean } | { kind: 'drop'; /** Execute the request first, then drop: the change happens but the answer is lost. */ afterExecute?: boolean } | { kind: 'malformed-json' };
+export type FaultKind =
+  | { kind: 'status'; status: number }
+  | {
+      kind: 'delay';
+      ms: number;
+      /** Execute the request first, log it, then hold the answer: a window in which the change is made but the client does not know yet. */ afterExecute?: boolean;
+    }
+  | {
+      kind: 'drop';
+      /** Execute the request first, then drop: the change happens but the answer is lost. */ afterExecute?: boolean;
+    }
+  | { kind: 'malformed-json' };
 
 export interface FaultMatch {
   method?: string;
@@ -64,7 +75,21 @@ export function injectedReply(status: number, now: number): Reply {
   const time = qboTime(now);
   if (status === 429) return { status, body: faults.throttled().toBody(time) };
   if (status === 401) return authenticationFault('Token expired (injected)', now);
-  if (status === 503) return { status, body: '<html><body><h1>503 Service Unavailable</h1></body></html>', headers: { 'content-type': 'text/html' } };
+  if (status === 503)
+    return {
+      status,
+      body: '<html><body><h1>503 Service Unavailable</h1></body></html>',
+      headers: { 'content-type': 'text/html' },
+    };
   if (status === 400) return { status, body: faults.businessValidation('Injected validation fault').toBody(time) };
-  return { status, body: new QboFault(status, '10000', 'An application error has occurred while processing your request', 'System Failure Error: injected', 'SystemFault').toBody(time) };
+  return {
+    status,
+    body: new QboFault(
+      status,
+      '10000',
+      'An application error has occurred while processing your request',
+      'System Failure Error: injected',
+      'SystemFault',
+    ).toBody(time),
+  };
 }

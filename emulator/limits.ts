@@ -7,7 +7,11 @@ export interface LimitSettings {
   timeScale: number;
 }
 
-export const PRODUCTION_LIMITS: Omit<LimitSettings, 'timeScale'> = { requestsPerMinute: 500, batchesPerMinute: 40, concurrent: 10 };
+export const PRODUCTION_LIMITS: Omit<LimitSettings, 'timeScale'> = {
+  requestsPerMinute: 500,
+  batchesPerMinute: 40,
+  concurrent: 10,
+};
 
 export class RealmLimiter {
   private readonly requests = new Map<string, number[]>();
@@ -36,7 +40,12 @@ export class RealmLimiter {
     const requests = this.recent(this.requests, realm, now);
     const batches = this.recent(this.batches, realm, now);
     const flying = this.inFlight.get(realm) ?? 0;
-    if (requests.length >= this.settings.requestsPerMinute || flying >= this.settings.concurrent || (isBatch && batches.length >= this.settings.batchesPerMinute)) return false;
+    if (
+      requests.length >= this.settings.requestsPerMinute ||
+      flying >= this.settings.concurrent ||
+      (isBatch && batches.length >= this.settings.batchesPerMinute)
+    )
+      return false;
     requests.push(now);
     if (isBatch) batches.push(now);
     this.inFlight.set(realm, flying + 1);

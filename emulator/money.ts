@@ -1,7 +1,8 @@
 /** Amounts are kept exact as integer cents and written as JSON numbers, as QuickBooks writes them. */
 export function toCents(value: unknown): number {
   if (value === undefined || value === null || value === '') return 0;
-  const s = typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(6)) : String(value).trim();
+  const s =
+    typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(6)) : String(value).trim();
   if (!/^-?\d+(\.\d+)?$/.test(s)) throw new Error(`not an amount: ${s}`);
   const negative = s.startsWith('-');
   const [whole, frac = ''] = s.replace('-', '').split('.');

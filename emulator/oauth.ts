@@ -52,14 +52,21 @@ function safeEqual(a: string, b: string): boolean {
 export class OAuthServer {
   readonly apps = new Map<string, App>();
   private readonly grants = new Map<string, Grant>();
-  private readonly codes = new Map<string, { clientId: string; realmId: string; redirectUri: string; expiresAt: number }>();
+  private readonly codes = new Map<
+    string,
+    { clientId: string; realmId: string; redirectUri: string; expiresAt: number }
+  >();
   private readonly refreshTokens = new Map<string, RefreshToken>();
   private readonly accessTokens = new Map<string, AccessToken>();
 
   constructor(private readonly now: () => number) {}
 
   registerApp(app: Partial<App> & { redirectUris: string[] }): App {
-    const full: App = { clientId: app.clientId ?? token('AB'), clientSecret: app.clientSecret ?? token('s'), redirectUris: app.redirectUris };
+    const full: App = {
+      clientId: app.clientId ?? token('AB'),
+      clientSecret: app.clientSecret ?? token('s'),
+      redirectUris: app.redirectUris,
+    };
     this.apps.set(full.clientId, full);
     return full;
   }
@@ -70,9 +77,14 @@ export class OAuthServer {
     const redirectUri = params.get('redirect_uri') ?? '';
     const app = this.apps.get(clientId);
     if (!app) return { status: 400, body: { error: 'invalid_client', error_description: 'unknown client_id' } };
-    if (!app.redirectUris.includes(redirectUri)) return { status: 400, body: { error: 'invalid_request', error_description: 'redirect_uri is not registered for this app' } };
+    if (!app.redirectUris.includes(redirectUri))
+      return {
+        status: 400,
+        body: { error: 'invalid_request', error_description: 'redirect_uri is not registered for this app' },
+      };
     if (params.get('response_type') !== 'code') return { status: 400, body: { error: 'unsupported_response_type' } };
-    if (!(params.get('scope') ?? '').split(/\s+/).includes('com.intuit.quickbooks.accounting')) return { status: 400, body: { error: 'invalid_scope' } };
+    if (!(params.get('scope') ?? '').split(/\s+/).includes('com.intuit.quickbooks.accounting'))
+      return { status: 400, body: { error: 'invalid_scope' } };
     const realmId = pickRealm(params.get('realmId') ?? undefined);
     const code = token('AB11');
     this.codes.set(code, { clientId, realmId, redirectUri, expiresAt: this.now() + 10 * 60_000 });
@@ -100,14 +112,32 @@ export class OAuthServer {
     const now = this.now();
     const access = token('at');
     const refresh = token('RT1');
-    this.accessTokens.set(access, { grantId: grant.id, realmId: grant.realmId, expiresAt: now + ACCESS_TOKEN_SECONDS * 1000 });
+    this.accessTokens.set(access, {
+      grantId: grant.id,
+      realmId: grant.realmId,
+      expiresAt: now + ACCESS_TOKEN_SECONDS * 1000,
+    });
     this.refreshTokens.set(refresh, { grantId: grant.id, expiresAt: now + REFRESH_TOKEN_SECONDS * 1000 });
-    const body: Record<string, unknown> = { token_type: 'bearer', access_token: access, expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh, x_refresh_token_expires_in: REFRESH_TOKEN_SECONDS };
-    if (withHardExpiry) body.x_refresh_token_hard_expires_in = Math.max(0, Math.floor((grant.consentedAt + HARD_EXPIRY_SECONDS * 1000 - now) / 1000));
+    const body: Record<string, unknown> = {
+      token_type: 'bearer',
+      access_token: access,
+      expires_in: ACCESS_TOKEN_SECONDS,
+      refresh_token: refresh,
+      x_refresh_token_expires_in: REFRESH_TOKEN_SECONDS,
+    };
+    if (withHardExpiry)
+      body.x_refresh_token_hard_expires_in = Math.max(
+        0,
+        Math.floor((grant.consentedAt + HARD_EXPIRY_SECONDS * 1000 - now) / 1000),
+      );
     return body;
   }
 
-  token(authorization: string | undefined, form: URLSearchParams, headers: Record<string, string | string[] | undefined>): Reply {
+  token(
+    authorization: string | undefined,
+    form: URLSearchParams,
+    headers: Record<string, string | string[] | undefined>,
+  ): Reply {
     const app = this.client(authorization, form);
     if (!app) return { status: 401, body: { error: 'invalid_client' } };
     const hard = String(headers['x-include-refresh-token-hard-expires-in'] ?? '').toLowerCase() === 'true';
@@ -115,8 +145,20 @@ export class OAuthServer {
     if (grantType === 'authorization_code') {
       const code = this.codes.get(form.get('code') ?? '');
       this.codes.delete(form.get('code') ?? '');
-      if (!code || code.clientId !== app.clientId || code.expiresAt < this.now() || code.redirectUri !== form.get('redirect_uri')) return { status: 400, body: { error: 'invalid_grant' } };
-      const grant: Grant = { id: token('g'), clientId: app.clientId, realmId: code.realmId, consentedAt: this.now(), revoked: false };
+      if (
+        !code ||
+        code.clientId !== app.clientId ||
+        code.expiresAt < this.now() ||
+        code.redirectUri !== form.get('redirect_uri')
+      )
+        return { status: 400, body: { error: 'invalid_grant' } };
+      const grant: Grant = {
+        id: token('g'),
+        clientId: app.clientId,
+        realmId: code.realmId,
+        consentedAt: this.now(),
+        revoked: false,
+      };
       this.grants.set(grant.id, grant);
       return { status: 200, body: this.issue(grant, hard) };
     }
@@ -125,7 +167,14 @@ export class OAuthServer {
       const record = this.refreshTokens.get(presented);
       const grant = record ? this.grants.get(record.grantId) : undefined;
       const now = this.now();
-      if (!record || !grant || grant.revoked || grant.clientId !== app.clientId || record.expiresAt < now || (record.supersededAt !== undefined && now > record.supersededAt + REFRESH_GRACE_MS)) {
+      if (
+        !record ||
+        !grant ||
+        grant.revoked ||
+        grant.clientId !== app.clientId ||
+        record.expiresAt < now ||
+        (record.supersededAt !== undefined && now > record.supersededAt + REFRESH_GRACE_MS)
+      ) {
         return { status: 400, body: { error: 'invalid_grant' } };
       }
       const body = this.issue(grant, hard);
@@ -177,7 +226,12 @@ export class OAuthServer {
   }
 
   snapshot(): OAuthState {
-    return { apps: [...this.apps.values()], grants: [...this.grants.values()], refreshTokens: [...this.refreshTokens], accessTokens: [...this.accessTokens] };
+    return {
+      apps: [...this.apps.values()],
+      grants: [...this.grants.values()],
+      refreshTokens: [...this.refreshTokens],
+      accessTokens: [...this.accessTokens],
+    };
   }
 
   restore(state: OAuthState): void {

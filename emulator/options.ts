@@ -40,4 +40,8 @@ export interface RequestLogEntry {
 
 export const DEMO_REALM_ID = '9130350000000001';
 export const DEMO_COMPANY_NAME = 'Demo Company';
-export const DEMO_APP = { clientId: 'qbsync-dev', clientSecret: 'qbsync-dev-secret', redirectUris: ['http://127.0.0.1:8911/callback', 'http://localhost:8911/callback'] };
+export const DEMO_APP = {
+  clientId: 'qbsync-dev',
+  clientSecret: 'qbsync-dev-secret',
+  redirectUris: ['http://127.0.0.1:8911/callback', 'http://localhost:8911/callback'],
+};

@@ -12,7 +12,12 @@ export interface SavedState {
 
 /** Writes the whole state as JSON, atomically (write then rename), so a crash never leaves half a file. */
 export function saveState(file: string, companies: Iterable<Company>, oauth: OAuthServer, clockOffsetMs: number): void {
-  const state: SavedState = { version: 1, clockOffsetMs, companies: [...companies].map((c) => c.snapshot()), oauth: oauth.snapshot() };
+  const state: SavedState = {
+    version: 1,
+    clockOffsetMs,
+    companies: [...companies].map((c) => c.snapshot()),
+    oauth: oauth.snapshot(),
+  };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(state));
   fs.renameSync(`${file}.tmp`, file);
@@ -21,5 +26,10 @@ export function saveState(file: string, companies: Iterable<Company>, oauth: OAu
 export function loadState(file: string): SavedState | undefined {
   if (!fs.existsSync(file)) return undefined;
   const state = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SavedState>;
-  return { version: 1, clockOffsetMs: state.clockOffsetMs ?? 0, companies: state.companies ?? [], oauth: state.oauth ?? { apps: [], grants: [], refreshTokens: [], accessTokens: [] } };
+  return {
+    version: 1,
+    clockOffsetMs: state.clockOffsetMs ?? 0,
+    companies: state.companies ?? [],
+    oauth: state.oauth ?? { apps: [], grants: [], refreshTokens: [], accessTokens: [] },
+  };
 }

@@ -56,7 +56,10 @@ export class WebhookDispatcher {
     const target = this.targets.get(realmId);
     if (!target) return Promise.resolve();
     const body = JSON.stringify({ eventNotifications: [{ realmId, dataChangeEvent: { entities } }] });
-    const headers = { 'content-type': 'application/json', 'intuit-signature': signWebhookBody(body, target.verifierToken) };
+    const headers = {
+      'content-type': 'application/json',
+      'intuit-signature': signWebhookBody(body, target.verifierToken),
+    };
     const sent = fetch(target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(3000) })
       .then((r) => r.body?.cancel())
       .catch(() => undefined)

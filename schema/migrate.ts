@@ -14,7 +14,9 @@ export class MigrationError extends Error {
 }
 
 function unwrap(result: MigrationResultSet): string[] {
-  const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction === 'Up' ? 'up' : 'down'} ${r.migrationName}`);
+  const applied = (result.results ?? [])
+    .filter((r) => r.status === 'Success')
+    .map((r) => `${r.direction === 'Up' ? 'up' : 'down'} ${r.migrationName}`);
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const reason = result.error instanceof Error ? result.error.message : String(result.error);

@@ -35,7 +35,8 @@ function onPath(name) {
 /** Returns the path of a usable CLI without installing anything, or undefined. */
 function findTemporalCli(log = () => undefined) {
   if (process.env.TEMPORAL_CLI) {
-    if (!isExecutable(process.env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI is invalid: expected an executable file, got ${process.env.TEMPORAL_CLI}`);
+    if (!isExecutable(process.env.TEMPORAL_CLI))
+      throw new Error(`TEMPORAL_CLI is invalid: expected an executable file, got ${process.env.TEMPORAL_CLI}`);
     log(`Temporal CLI: using TEMPORAL_CLI=${process.env.TEMPORAL_CLI}`);
     return process.env.TEMPORAL_CLI;
   }
@@ -57,7 +58,10 @@ function run(command, args, options, log, label) {
     const started = Date.now();
     const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
     // The first build takes minutes on 2 cores: say so every 20 s rather than going silent.
-    const ticker = setInterval(() => log(`${label}: still working (${Math.round((Date.now() - started) / 1000)} s)…`), 20_000);
+    const ticker = setInterval(
+      () => log(`${label}: still working (${Math.round((Date.now() - started) / 1000)} s)…`),
+      20_000,
+    );
     child.on('error', (error) => {
       clearInterval(ticker);
       reject(error);
@@ -74,7 +78,13 @@ async function goInstall(dir, log) {
   const go = onPath('go') || (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) return false;
   log(`Temporal CLI: building v${TEMPORAL_CLI_VERSION} with go install into ${dir} (first time only; a few minutes)…`);
-  await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], { env: { ...process.env, GOBIN: dir, GOFLAGS: '-mod=mod' }, cwd: os.tmpdir() }, log, 'go install');
+  await run(
+    go,
+    ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`],
+    { env: { ...process.env, GOBIN: dir, GOFLAGS: '-mod=mod' }, cwd: os.tmpdir() },
+    log,
+    'go install',
+  );
   return isExecutable(path.join(dir, 'temporal'));
 }
 
@@ -110,7 +120,9 @@ async function ensureTemporalCli(log = (line) => console.error(line)) {
   } catch (error) {
     failures.push(`download: ${error.message}`);
   }
-  throw new Error(`could not get the Temporal CLI (${failures.join('; ')}); install it and set TEMPORAL_CLI=/path/to/temporal, or set TEMPORAL_ADDRESS to a running server`);
+  throw new Error(
+    `could not get the Temporal CLI (${failures.join('; ')}); install it and set TEMPORAL_CLI=/path/to/temporal, or set TEMPORAL_ADDRESS to a running server`,
+  );
 }
 
 module.exports = { TEMPORAL_CLI_VERSION, cacheDir, findTemporalCli, ensureTemporalCli };

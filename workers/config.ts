@@ -10,16 +10,16 @@ export class ConfigError extends Error {
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/qbsync';
 
-const postgresUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
-    } catch {
-      return false;
-    }
-  }, 'a PostgreSQL URL such as postgres://user@host:5432/dbname');
+const postgresUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1
+    );
+  } catch {
+    return false;
+  }
+}, 'a PostgreSQL URL such as postgres://user@host:5432/dbname');
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'host:port, such as 127.0.0.1:7233');
 
@@ -28,7 +28,11 @@ const optionalNonEmpty = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-const port = z.coerce.number().int().min(0, 'a port number from 0 to 65535').max(65535, 'a port number from 0 to 65535');
+const port = z.coerce
+  .number()
+  .int()
+  .min(0, 'a port number from 0 to 65535')
+  .max(65535, 'a port number from 0 to 65535');
 
 export const configSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),

@@ -14,5 +14,11 @@ import type { Logger } from './logger';
 export function buildActivityDeps(config: Config, db: Db, logger: Logger): ActivityDeps {
   const tokens = new TokenStore(db, cipherFromConfig(config), new IntuitOAuth(oauthSettings(config)), systemClock);
   const quickbooks = quickbooksFactory(db, tokens, new RateLimiterRegistry());
-  return { db, logger: logger.child({ component: 'activity' }), clock: systemClock, quickbooksFor: (tenantId) => quickbooks.api(tenantId), notifications: notificationConfig(config, process.env) };
+  return {
+    db,
+    logger: logger.child({ component: 'activity' }),
+    clock: systemClock,
+    quickbooksFor: (tenantId) => quickbooks.api(tenantId),
+    notifications: notificationConfig(config, process.env),
+  };
 }

@@ -48,7 +48,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=WAL');
   }
   for (const [key, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key}=${type}`);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const output: string[] = [];
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -77,13 +78,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-async function waitUntilReady(address: string, child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+async function waitUntilReady(
+  address: string,
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exitCode !== undefined || child.exitCode !== null) throw new Error(`the process exited with code ${exitCode ?? child.exitCode}`);
+    if (exitCode !== undefined || child.exitCode !== null)
+      throw new Error(`the process exited with code ${exitCode ?? child.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
       try {
@@ -97,7 +104,9 @@ async function waitUntilReady(address: string, child: ChildProcess, exited: Prom
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`no answer at ${address} within ${Math.round(timeoutMs / 1000)} s (${(lastError as Error)?.message ?? 'unknown'})`);
+  throw new Error(
+    `no answer at ${address} within ${Math.round(timeoutMs / 1000)} s (${(lastError as Error)?.message ?? 'unknown'})`,
+  );
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

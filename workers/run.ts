@@ -18,10 +18,18 @@ export interface RunningWorker {
 }
 
 /** Starts the qbsync worker on the configured task queue; `shutdown()` lets in-flight activities finish within the grace time. */
-export async function startWorker(config: Config, db: Db, connection: NativeConnection, logger: Logger): Promise<RunningWorker> {
+export async function startWorker(
+  config: Config,
+  db: Db,
+  connection: NativeConnection,
+  logger: Logger,
+): Promise<RunningWorker> {
   const identity = `qbsync-${os.hostname()}-${process.pid}`;
   // The scheduled trigger signals coordinators through the worker's own connection.
-  const temporal = { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, identity }), taskQueue: config.TEMPORAL_TASK_QUEUE };
+  const temporal = {
+    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, identity }),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  };
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -31,9 +39,15 @@ export async function startWorker(config: Config, db: Db, connection: NativeConn
     shutdownGraceTime: '20 seconds',
   });
   const done = worker.run();
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, identity }, 'worker started');
+  logger.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, identity },
+    'worker started',
+  );
   // Every tenant gets its schedule (or the schedule catches up with its settings and this task queue).
-  if (config.QBSYNC_MANAGE_SCHEDULES === 'true') await ensureAllSchedules(temporal, db, logger).catch((error) => logger.warn({ err: error }, 'could not ensure the tenants\' schedules'));
+  if (config.QBSYNC_MANAGE_SCHEDULES === 'true')
+    await ensureAllSchedules(temporal, db, logger).catch((error) =>
+      logger.warn({ err: error }, "could not ensure the tenants' schedules"),
+    );
   return {
     worker,
     identity,

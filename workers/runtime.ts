@@ -4,7 +4,15 @@ import type { Logger } from './logger';
 let installed = false;
 
 // The SDK's info lines (bundle sizes, worker state changes) are noise at our info level; they show with LOG_LEVEL=debug.
-const LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+const LEVELS: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'WARN',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
+};
 
 /**
  * Routes the Temporal SDK's own logs through pino (and so through its redaction). Signals are left to our
@@ -19,7 +27,16 @@ export function installRuntime(logger: Logger): void {
     logger: new DefaultLogger(LEVELS[logger.level] ?? 'INFO', ({ level, message, meta }) => {
       // Activity log context carries the task token, which is a credential for completing the activity.
       const { taskToken: _taskToken, ...rest } = (meta ?? {}) as Record<string, unknown>;
-      const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'info';
+      const method =
+        level === 'TRACE'
+          ? 'trace'
+          : level === 'DEBUG'
+            ? 'debug'
+            : level === 'WARN'
+              ? 'warn'
+              : level === 'ERROR'
+                ? 'error'
+                : 'info';
       sdkLogger[method](rest, message);
     }),
   });

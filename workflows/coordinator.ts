@@ -20,7 +20,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/activities';
 import { OUTCOME, TENANT, TRIGGER } from '../workers/searchAttributes';
-import { CoordinatorBook, type CarriedState, type CoordinatorStatus, type SyncFailure, type SyncRequest } from './coordinatorState';
+import {
+  CoordinatorBook,
+  type CarriedState,
+  type CoordinatorStatus,
+  type SyncFailure,
+  type SyncRequest,
+} from './coordinatorState';
 import { syncRunWorkflowId } from './ids';
 import { syncProgressSignal, syncTenant, type SyncProgress } from './syncTenant';
 
@@ -68,14 +74,27 @@ export async function tenantCoordinator(input: CoordinatorInput): Promise<void> 
   const book = new CoordinatorBook(tenantId, input.carried);
   let worked = false;
 
-  setHandler(synchronizeAll, (request?: SyncRequest) => {
-    if (book.request(request, new Date())) describe(book);
-  }, { description: 'Synchronize All: run a sync now, or once more after the running one. Optional argument {"trigger": "..."}.' });
-  setHandler(syncProgressSignal, (progress: SyncProgress) => {
-    book.progress(progress);
-    describe(book);
-  }, { description: 'Progress of the running sync (sent by its syncTenant child).' });
-  setHandler(statusQuery, () => book.status(), { description: 'idle or running, current step and progress, pending requests, last runs' });
+  setHandler(
+    synchronizeAll,
+    (request?: SyncRequest) => {
+      if (book.request(request, new Date())) describe(book);
+    },
+    {
+      description:
+        'Synchronize All: run a sync now, or once more after the running one. Optional argument {"trigger": "..."}.',
+    },
+  );
+  setHandler(
+    syncProgressSignal,
+    (progress: SyncProgress) => {
+      book.progress(progress);
+      describe(book);
+    },
+    { description: 'Progress of the running sync (sent by its syncTenant child).' },
+  );
+  setHandler(statusQuery, () => book.status(), {
+    description: 'idle or running, current step and progress, pending requests, last runs',
+  });
 
   if (!input.carried) {
     upsertSearchAttributes([{ key: TENANT, value: tenantId }]);
@@ -86,7 +105,10 @@ export async function tenantCoordinator(input: CoordinatorInput): Promise<void> 
   const shouldContinueAsNew = () => {
     if (!worked) return false;
     const info = workflowInfo();
-    return info.continueAsNewSuggested || (input.continueAsNewAfter !== undefined && info.historyLength >= input.continueAsNewAfter);
+    return (
+      info.continueAsNewSuggested ||
+      (input.continueAsNewAfter !== undefined && info.historyLength >= input.continueAsNewAfter)
+    );
   };
 
   for (;;) {
@@ -94,7 +116,11 @@ export async function tenantCoordinator(input: CoordinatorInput): Promise<void> 
     if (shouldContinueAsNew()) {
       // Signal handlers are synchronous, but waiting for them is what keeps a request from being lost on the way.
       await condition(allHandlersFinished);
-      await continueAsNew<typeof tenantCoordinator>({ tenantId, carried: book.carry(), continueAsNewAfter: input.continueAsNewAfter });
+      await continueAsNew<typeof tenantCoordinator>({
+        tenantId,
+        carried: book.carry(),
+        continueAsNewAfter: input.continueAsNewAfter,
+      });
     }
     worked = true;
     if (book.deliveryDue) await deliverInvoicePage(book);
@@ -106,10 +132,18 @@ export async function tenantCoordinator(input: CoordinatorInput): Promise<void> 
 /** Temporal Web shows this line on the coordinator's page. */
 function describe(book: CoordinatorBook): void {
   const c = book.current;
-  const pending = book.pending ? `; ${book.pending.requests} request(s) waiting (${book.pending.triggers.join(', ')})` : '';
+  const pending = book.pending
+    ? `; ${book.pending.requests} request(s) waiting (${book.pending.triggers.join(', ')})`
+    : '';
   const last = book.recentRuns[0];
-  const state = c ? `running ${c.workflowId}${c.step ? `, step ${c.step}` : ''}` : book.deliveringInvoices ? 'emailing invoices' : 'idle';
-  setCurrentDetails(`${state}${pending}${last ? `; last run ${last.workflowId} ${last.outcome}` : ''}; ${book.runsCompleted} run(s) completed`);
+  const state = c
+    ? `running ${c.workflowId}${c.step ? `, step ${c.step}` : ''}`
+    : book.deliveringInvoices
+      ? 'emailing invoices'
+      : 'idle';
+  setCurrentDetails(
+    `${state}${pending}${last ? `; last run ${last.workflowId} ${last.outcome}` : ''}; ${book.runsCompleted} run(s) completed`,
+  );
 }
 
 async function runSync(book: CoordinatorBook): Promise<void> {
@@ -143,9 +177,19 @@ async function runSync(book: CoordinatorBook): Promise<void> {
   }
   const finished = book.finish(outcome, new Date(), result, failure);
   try {
-    await notices.notifySyncOutcome({ tenantId, syncRunId: finished.syncRunId ?? null, workflowId, trigger: finished.trigger, outcome });
+    await notices.notifySyncOutcome({
+      tenantId,
+      syncRunId: finished.syncRunId ?? null,
+      workflowId,
+      trigger: finished.trigger,
+      outcome,
+    });
   } catch (error) {
-    log.warn('could not notify about a sync run; the run itself is unaffected', { tenantId, run: workflowId, error: (error as Error).message });
+    log.warn('could not notify about a sync run; the run itself is unaffected', {
+      tenantId,
+      run: workflowId,
+      error: (error as Error).message,
+    });
   }
 }
 
@@ -157,7 +201,10 @@ async function deliverInvoicePage(book: CoordinatorBook): Promise<void> {
     book.deliveryDue = page.remaining > 0 && page.sent + page.failed > 0;
   } catch (error) {
     book.deliveryDue = false;
-    log.warn('emailing invoices failed; the next run tries again', { tenantId: book.tenantId, error: (error as Error).message });
+    log.warn('emailing invoices failed; the next run tries again', {
+      tenantId: book.tenantId,
+      error: (error as Error).message,
+    });
   } finally {
     book.deliveringInvoices = false;
   }
@@ -166,13 +213,24 @@ async function deliverInvoicePage(book: CoordinatorBook): Promise<void> {
 /** The failing step, record and QuickBooks reason, out of whatever the child ended with. */
 function failureOf(error: unknown, step: string | undefined): SyncFailure {
   let cause: unknown = error;
-  while ((cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) && cause.cause) cause = cause.cause;
+  while ((cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) && cause.cause)
+    cause = cause.cause;
   if (cause instanceof ApplicationFailure && cause.type === 'SyncStepFailed') {
     const details = (cause.details?.[0] ?? {}) as SyncFailure;
     return { ...details, step: details.step ?? step, message: details.message ?? cause.message };
   }
-  if (cause instanceof TerminatedFailure) return { step, message: 'the sync run was terminated (Temporal Web or `temporal workflow terminate`)', type: 'Terminated' };
+  if (cause instanceof TerminatedFailure)
+    return {
+      step,
+      message: 'the sync run was terminated (Temporal Web or `temporal workflow terminate`)',
+      type: 'Terminated',
+    };
   if (cause instanceof TimeoutFailure) return { step, message: 'the sync run timed out', type: 'Timeout' };
   const message = (cause as Error)?.message ?? String(cause);
-  return { step, message, type: cause instanceof ApplicationFailure ? cause.type ?? undefined : (cause as Error)?.name, action: 'see the run in Temporal Web; run `qbsync sync` again once the cause is fixed' };
+  return {
+    step,
+    message,
+    type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : (cause as Error)?.name,
+    action: 'see the run in Temporal Web; run `qbsync sync` again once the cause is fixed',
+  };
 }

@@ -107,7 +107,10 @@ export class CoordinatorBook {
   current: RunningSync | null = null;
   deliveringInvoices = false;
 
-  constructor(readonly tenantId: string, carried?: CarriedState) {
+  constructor(
+    readonly tenantId: string,
+    carried?: CarriedState,
+  ) {
     this.lastNumber = carried?.lastNumber ?? 0;
     this.runsCompleted = carried?.runsCompleted ?? 0;
     this.pending = carried?.pending ?? null;
@@ -130,7 +133,11 @@ export class CoordinatorBook {
   }
 
   private seen(requestId: string): boolean {
-    return !!(this.pending?.requestIds.includes(requestId) || this.current?.requestIds.includes(requestId) || this.recentRuns.some((r) => r.requestIds.includes(requestId)));
+    return !!(
+      this.pending?.requestIds.includes(requestId) ||
+      this.current?.requestIds.includes(requestId) ||
+      this.recentRuns.some((r) => r.requestIds.includes(requestId))
+    );
   }
 
   /** Turns the pending requests into the run about to start. */
@@ -138,7 +145,16 @@ export class CoordinatorBook {
     const pending = this.pending!;
     this.pending = null;
     this.lastNumber = number;
-    this.current = { number, workflowId, trigger: pending.triggers[0] ?? 'signal', triggers: pending.triggers, requests: pending.requests, requestIds: pending.requestIds, startedAt: now.toISOString(), steps: [] };
+    this.current = {
+      number,
+      workflowId,
+      trigger: pending.triggers[0] ?? 'signal',
+      triggers: pending.triggers,
+      requests: pending.requests,
+      requestIds: pending.requestIds,
+      startedAt: now.toISOString(),
+      steps: [],
+    };
     return this.current;
   }
 
@@ -186,6 +202,12 @@ export class CoordinatorBook {
   }
 
   carry(): CarriedState {
-    return { lastNumber: this.lastNumber, runsCompleted: this.runsCompleted, pending: this.pending, recentRuns: this.recentRuns, deliveryDue: this.deliveryDue };
+    return {
+      lastNumber: this.lastNumber,
+      runsCompleted: this.runsCompleted,
+      pending: this.pending,
+      recentRuns: this.recentRuns,
+      deliveryDue: this.deliveryDue,
+    };
   }
 }

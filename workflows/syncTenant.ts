@@ -28,7 +28,12 @@ export const NON_RETRYABLE_SYNC_ERRORS = [
 
 const bookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS,
+  },
 });
 
 const pages = proxyActivities<Activities>({
@@ -36,7 +41,13 @@ const pages = proxyActivities<Activities>({
   // Pages heartbeat every few seconds: a crashed worker's page is retried elsewhere after 20 s, not 5 minutes.
   heartbeatTimeout: '20 seconds',
   // Transient QuickBooks faults back off exponentially; a 429 comes with its own 60-second delay (nextRetryDelay).
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS,
+  },
 });
 
 export interface SyncTenantInput {
@@ -86,7 +97,14 @@ function zero(): PageCounts {
 }
 
 function plus(a: PageCounts, b: PageCounts): PageCounts {
-  return { created: a.created + b.created, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged, deleted: a.deleted + b.deleted, failed: a.failed + b.failed, conflicts: a.conflicts + b.conflicts };
+  return {
+    created: a.created + b.created,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    deleted: a.deleted + b.deleted,
+    failed: a.failed + b.failed,
+    conflicts: a.conflicts + b.conflicts,
+  };
 }
 
 /**
@@ -143,12 +161,34 @@ interface Run {
 
 async function openRun(input: SyncTenantInput): Promise<Run> {
   if (input.resume) {
-    return { input, runId: input.resume.runId, completed: new Set(input.resume.completed), resumeStep: input.resume.step, progress: input.resume.progress };
+    return {
+      input,
+      runId: input.resume.runId,
+      completed: new Set(input.resume.completed),
+      resumeStep: input.resume.step,
+      progress: input.resume.progress,
+    };
   }
   const runId = workflowInfo().runId;
-  await bookkeeping.beginSyncRun({ runId, tenantId: input.tenantId, workflowId: workflowInfo().workflowId, trigger: input.trigger });
-  const steps = STEP_ORDER.map((step): StepProgress => ({ step, status: 'pending', pages: 0, pulled: zero(), pushed: zero() }));
-  return { input, runId, completed: new Set(), progress: { runId, tenantId: input.tenantId, status: 'running', steps } };
+  await bookkeeping.beginSyncRun({
+    runId,
+    tenantId: input.tenantId,
+    workflowId: workflowInfo().workflowId,
+    trigger: input.trigger,
+  });
+  const steps = STEP_ORDER.map((step): StepProgress => ({
+    step,
+    status: 'pending',
+    pages: 0,
+    pulled: zero(),
+    pushed: zero(),
+  }));
+  return {
+    input,
+    runId,
+    completed: new Set(),
+    progress: { runId, tenantId: input.tenantId, status: 'running', steps },
+  };
 }
 
 async function syncStep(run: Run, step: StepName): Promise<void> {
@@ -165,7 +205,14 @@ async function syncStep(run: Run, step: StepName): Promise<void> {
     run.progress.current = { entity, direction };
     let cursor: unknown = part === resuming?.part ? resuming.cursor : null;
     for (;;) {
-      const page: PageResult = await pages.syncPage({ tenantId: run.input.tenantId, runId: run.runId, step, entity, direction, cursor });
+      const page: PageResult = await pages.syncPage({
+        tenantId: run.input.tenantId,
+        runId: run.runId,
+        step,
+        entity,
+        direction,
+        cursor,
+      });
       progress.pages++;
       if (direction === 'pull') progress.pulled = plus(progress.pulled, page.counts);
       else progress.pushed = plus(progress.pushed, page.counts);
@@ -173,7 +220,15 @@ async function syncStep(run: Run, step: StepName): Promise<void> {
       if (progress.pages % PROGRESS_EVERY_PAGES === 0) await reportProgress(run);
       if (page.done) break;
       if (workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof syncTenant>({ ...run.input, resume: { runId: run.runId, completed: [...run.completed], step: { name: step, part, cursor }, progress: run.progress } });
+        await continueAsNew<typeof syncTenant>({
+          ...run.input,
+          resume: {
+            runId: run.runId,
+            completed: [...run.completed],
+            step: { name: step, part, cursor },
+            progress: run.progress,
+          },
+        });
       }
     }
   }
@@ -188,7 +243,14 @@ async function failRun(run: Run, error: unknown): Promise<ApplicationFailure> {
   const step = run.progress.currentStep;
   const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
   const failure = cause instanceof ApplicationFailure ? cause : undefined;
-  const details = (failure?.details?.[0] ?? {}) as { code?: string; entity?: string; appId?: string; qboId?: string; label?: string; action?: string };
+  const details = (failure?.details?.[0] ?? {}) as {
+    code?: string;
+    entity?: string;
+    appId?: string;
+    qboId?: string;
+    label?: string;
+    action?: string;
+  };
   const stepError: StepError = {
     message: (cause as Error)?.message ?? String(cause),
     type: failure?.type ?? (cause as Error)?.name,
@@ -207,5 +269,10 @@ async function failRun(run: Run, error: unknown): Promise<ApplicationFailure> {
     if (s.step === step) s.status = 'failed';
     else if (s.status === 'pending') s.status = 'skipped';
   }
-  return ApplicationFailure.create({ type: 'SyncStepFailed', message: `sync of tenant ${run.input.tenantId} failed in step ${step ?? '(start)'}: ${stepError.message}`, nonRetryable: true, details: [stepError] });
+  return ApplicationFailure.create({
+    type: 'SyncStepFailed',
+    message: `sync of tenant ${run.input.tenantId} failed in step ${step ?? '(start)'}: ${stepError.message}`,
+    nonRetryable: true,
+    details: [stepError],
+  });
 }

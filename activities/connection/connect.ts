@@ -29,13 +29,22 @@ export interface ConnectResult {
 }
 
 /** Step 1: Intuit's authorize URL, with a random single-use state kept server-side (intuit-oauth does not check state). */
-export async function startConnect({ db, oauth, clock }: ConnectDeps, tenantId: string): Promise<{ url: string; state: string }> {
+export async function startConnect(
+  { db, oauth, clock }: ConnectDeps,
+  tenantId: string,
+): Promise<{ url: string; state: string }> {
   await getTenant(db, tenantId);
   const state = randomBytes(32).toString('base64url');
   const now = clock.now();
   // Stale states are useless; drop them as new ones are made so the table stays small.
-  await db.deleteFrom('oauth_states').where('expires_at', '<', new Date(now.getTime() - STATE_TTL_MS)).execute();
-  await db.insertInto('oauth_states').values({ state, tenant_id: tenantId, created_at: now, expires_at: new Date(now.getTime() + STATE_TTL_MS) }).execute();
+  await db
+    .deleteFrom('oauth_states')
+    .where('expires_at', '<', new Date(now.getTime() - STATE_TTL_MS))
+    .execute();
+  await db
+    .insertInto('oauth_states')
+    .values({ state, tenant_id: tenantId, created_at: now, expires_at: new Date(now.getTime() + STATE_TTL_MS) })
+    .execute();
   return { url: oauth.authorizeUrl(state), state };
 }
 
@@ -50,13 +59,20 @@ function sameState(a: string, b: string): boolean {
  * expected, compared in constant time), refuses a realm another tenant holds before spending the code, exchanges the
  * code and stores the tokens encrypted.
  */
-export async function completeConnect(deps: ConnectDeps, callbackUrl: string, expectedState?: string): Promise<ConnectResult> {
+export async function completeConnect(
+  deps: ConnectDeps,
+  callbackUrl: string,
+  expectedState?: string,
+): Promise<ConnectResult> {
   const { db, oauth, cipher, clock } = deps;
   const url = new URL(callbackUrl, 'http://callback');
   const state = url.searchParams.get('state') ?? '';
   const realmId = url.searchParams.get('realmId') ?? '';
   const denied = url.searchParams.get('error');
-  if (expectedState !== undefined && !sameState(state, expectedState)) throw new ConnectError('the OAuth state does not match the one this connect issued: start again with `qbsync connect <tenant>`');
+  if (expectedState !== undefined && !sameState(state, expectedState))
+    throw new ConnectError(
+      'the OAuth state does not match the one this connect issued: start again with `qbsync connect <tenant>`',
+    );
   const now = clock.now();
   // Taking the state and marking it used is one statement: a replayed callback finds it used.
   const taken = await db
@@ -67,7 +83,10 @@ export async function completeConnect(deps: ConnectDeps, callbackUrl: string, ex
     .where('expires_at', '>', now)
     .returning(['tenant_id', 'state'])
     .executeTakeFirst();
-  if (!taken || !sameState(taken.state, state)) throw new ConnectError('the OAuth state is unknown, already used or expired: start again with `qbsync connect <tenant>`');
+  if (!taken || !sameState(taken.state, state))
+    throw new ConnectError(
+      'the OAuth state is unknown, already used or expired: start again with `qbsync connect <tenant>`',
+    );
   const tenantId = taken.tenant_id;
   if (denied) throw new ConnectError(`QuickBooks did not grant access to tenant ${tenantId}: ${denied.slice(0, 100)}`);
   if (!/^\d{1,32}$/.test(realmId)) throw new ConnectError('the callback carries no realmId');
@@ -86,7 +105,12 @@ export async function completeConnect(deps: ConnectDeps, callbackUrl: string, ex
   try {
     await db.transaction().execute(async (trx) => {
       // A tenant that disconnected no longer holds its realm: its row goes, so the realm can be linked here.
-      await trx.deleteFrom('qbo_connections').where('realm_id', '=', realmId).where('tenant_id', '!=', tenantId).where('status', '=', 'disconnected').execute();
+      await trx
+        .deleteFrom('qbo_connections')
+        .where('realm_id', '=', realmId)
+        .where('tenant_id', '!=', tenantId)
+        .where('status', '=', 'disconnected')
+        .execute();
       await trx
         .insertInto('qbo_connections')
         .values({ tenant_id: tenantId, ...columns })
@@ -122,7 +146,11 @@ async function refuseRealmHeldElsewhere(db: Db, tenantId: string, realmId: strin
 }
 
 /** For the emulator (tests, `npm start`): follows the authorize redirect itself instead of a browser. */
-export async function connectNonInteractive(deps: ConnectDeps, tenantId: string, options: { realmId?: string } = {}): Promise<ConnectResult> {
+export async function connectNonInteractive(
+  deps: ConnectDeps,
+  tenantId: string,
+  options: { realmId?: string } = {},
+): Promise<ConnectResult> {
   const { url, state } = await startConnect(deps, tenantId);
   const authorize = new URL(url);
   // An emulator extension: which company "the user" picks on the consent screen.
@@ -130,7 +158,9 @@ export async function connectNonInteractive(deps: ConnectDeps, tenantId: string,
   const response = await fetch(authorize, { redirect: 'manual' });
   const location = response.headers.get('location');
   if (response.status < 300 || response.status > 399 || !location) {
-    throw new ConnectError(`the authorize endpoint answered HTTP ${response.status} without a redirect: ${(await response.text()).slice(0, 200)}`);
+    throw new ConnectError(
+      `the authorize endpoint answered HTTP ${response.status} without a redirect: ${(await response.text()).slice(0, 200)}`,
+    );
   }
   return completeConnect(deps, new URL(location, authorize).toString(), state);
 }
@@ -147,7 +177,10 @@ const page = (title: string, text: string) =>
   `<!doctype html><meta charset="utf-8"><title>qbsync: ${title}</title><h1>${title}</h1><p>${text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`;
 
 /** A local server at the redirect URI that completes the flow when Intuit sends the browser back, and answers a small page. */
-export async function runCallbackServer(deps: ConnectDeps, options: { port: number; path?: string; host?: string; expectedState?: string }): Promise<CallbackServer> {
+export async function runCallbackServer(
+  deps: ConnectDeps,
+  options: { port: number; path?: string; host?: string; expectedState?: string },
+): Promise<CallbackServer> {
   const path = options.path ?? '/callback';
   const host = options.host ?? '127.0.0.1';
   let settle!: { resolve: (v: ConnectResult) => void; reject: (e: unknown) => void };
@@ -162,19 +195,39 @@ export async function runCallbackServer(deps: ConnectDeps, options: { port: numb
     }
     completeConnect(deps, url.toString(), options.expectedState).then(
       (result) => {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page('Connected', `Tenant ${result.tenantId} is linked to QuickBooks company ${result.realmId}. You can close this window.`));
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            page(
+              'Connected',
+              `Tenant ${result.tenantId} is linked to QuickBooks company ${result.realmId}. You can close this window.`,
+            ),
+          );
         settle.resolve(result);
       },
       (error: Error) => {
         const known = error.name === 'ConnectError' || error.name === 'TenantError' || error.name === 'OAuthGrantError';
-        res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end(page('Not connected', known ? error.message : 'the connection could not be completed; see the qbsync terminal'));
+        res
+          .writeHead(400, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            page(
+              'Not connected',
+              known ? error.message : 'the connection could not be completed; see the qbsync terminal',
+            ),
+          );
         settle.reject(error);
       },
     );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new ConnectError(`port ${options.port} is in use: stop what runs there or pass --port (and register the matching redirect URI)`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConnectError(
+              `port ${options.port} is in use: stop what runs there or pass --port (and register the matching redirect URI)`,
+            )
+          : error,
+      ),
     );
     server.listen(options.port, host, () => resolve());
   });
@@ -187,7 +240,10 @@ export async function runCallbackServer(deps: ConnectDeps, options: { port: numb
 }
 
 /** Revokes the grant at Intuit (best effort: a dead token is already useless) and forgets the tokens. */
-export async function disconnect({ db, oauth, cipher, logger }: ConnectDeps, tenantId: string): Promise<{ revoked: boolean }> {
+export async function disconnect(
+  { db, oauth, cipher, logger }: ConnectDeps,
+  tenantId: string,
+): Promise<{ revoked: boolean }> {
   await getTenant(db, tenantId);
   const row = await db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!row) throw new ConnectError(`tenant ${tenantId} has no QuickBooks connection`);
@@ -197,12 +253,24 @@ export async function disconnect({ db, oauth, cipher, logger }: ConnectDeps, ten
       await oauth.revoke(cipher.decrypt(row.refresh_token_enc, row.realm_id, 'refresh_token'));
       revoked = true;
     } catch (error) {
-      logger?.warn({ tenantId, realmId: row.realm_id, reason: (error as Error).message }, 'revoking the QuickBooks grant failed; the tokens are forgotten anyway');
+      logger?.warn(
+        { tenantId, realmId: row.realm_id, reason: (error as Error).message },
+        'revoking the QuickBooks grant failed; the tokens are forgotten anyway',
+      );
     }
   }
   await db
     .updateTable('qbo_connections')
-    .set({ status: 'disconnected', access_token_enc: null, access_token_expires_at: null, refresh_token_enc: null, refresh_token_expires_at: null, refresh_token_hard_expires_at: null, key_version: null, last_error: null })
+    .set({
+      status: 'disconnected',
+      access_token_enc: null,
+      access_token_expires_at: null,
+      refresh_token_enc: null,
+      refresh_token_expires_at: null,
+      refresh_token_hard_expires_at: null,
+      key_version: null,
+      last_error: null,
+    })
     .where('tenant_id', '=', tenantId)
     .execute();
   return { revoked };

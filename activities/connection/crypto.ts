@@ -16,7 +16,9 @@ function parseKey(value: string, variable: string): Buffer {
   const key = Buffer.from(value.trim(), 'base64');
   if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== value.trim().replace(/=+$/, '')) {
     // Says what is wrong and how to fix it, never the value itself.
-    throw new EncryptionKeyError(`${variable} is invalid: expected 32 random bytes in base64, 44 characters (make one with: openssl rand -base64 32)`);
+    throw new EncryptionKeyError(
+      `${variable} is invalid: expected 32 random bytes in base64, 44 characters (make one with: openssl rand -base64 32)`,
+    );
   }
   return key;
 }
@@ -49,21 +51,32 @@ export class TokenCipher {
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(`${realmId}:${column}`));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', this.current.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join(':');
+    return [
+      'v1',
+      this.current.id,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ct.toString('base64url'),
+    ].join(':');
   }
 
   decrypt(value: string, realmId: string, column: string): string {
     const [version, id, iv, tag, ct] = value.split(':');
     if (version !== 'v1' || !ct) throw new DecryptionError(`stored ${column} has an unknown format`);
     const key = this.keys.get(id);
-    if (!key) throw new DecryptionError(`stored ${column} was encrypted with key ${id}, which is not configured (set it in QBSYNC_ENCRYPTION_KEYS_OLD)`);
+    if (!key)
+      throw new DecryptionError(
+        `stored ${column} was encrypted with key ${id}, which is not configured (set it in QBSYNC_ENCRYPTION_KEYS_OLD)`,
+      );
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(`${realmId}:${column}`));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new DecryptionError(`stored ${column} of realm ${realmId} does not decrypt (wrong key, or the value was tampered with or moved)`);
+      throw new DecryptionError(
+        `stored ${column} of realm ${realmId} does not decrypt (wrong key, or the value was tampered with or moved)`,
+      );
     }
   }
 
@@ -98,11 +111,19 @@ export function ensureDevelopmentKey(dataDir: string): string {
   return key;
 }
 
-export function cipherFromConfig(config: { QBSYNC_ENCRYPTION_KEY?: string; QBSYNC_ENCRYPTION_KEYS_OLD?: string; NODE_ENV: string; dataDir: string }): TokenCipher {
+export function cipherFromConfig(config: {
+  QBSYNC_ENCRYPTION_KEY?: string;
+  QBSYNC_ENCRYPTION_KEYS_OLD?: string;
+  NODE_ENV: string;
+  dataDir: string;
+}): TokenCipher {
   let key = config.QBSYNC_ENCRYPTION_KEY;
   if (!key) {
     // Only a developer's machine may invent a key: anywhere else a lost key means every stored token is lost.
-    if (config.NODE_ENV !== 'development' && config.NODE_ENV !== 'test') throw new EncryptionKeyError(`QBSYNC_ENCRYPTION_KEY is missing: expected 32 random bytes in base64 (make one with: openssl rand -base64 32); NODE_ENV=${config.NODE_ENV} does not generate a development key`);
+    if (config.NODE_ENV !== 'development' && config.NODE_ENV !== 'test')
+      throw new EncryptionKeyError(
+        `QBSYNC_ENCRYPTION_KEY is missing: expected 32 random bytes in base64 (make one with: openssl rand -base64 32); NODE_ENV=${config.NODE_ENV} does not generate a development key`,
+      );
     key = ensureDevelopmentKey(config.dataDir);
   }
   return new TokenCipher(key, (config.QBSYNC_ENCRYPTION_KEYS_OLD ?? '').split(',').filter(Boolean));

@@ -9,7 +9,11 @@ export class ReconnectRequiredError extends QboReconnectRequiredError {
   override name = 'QboReconnectRequiredError' as const;
 
   constructor(tenantId: string, reason: string, code = 'invalid_grant') {
-    super(`the QuickBooks connection must be authorised again (${reason})`, { tenantId, code, userAction: `run \`qbsync connect ${tenantId}\` and approve access in QuickBooks` });
+    super(`the QuickBooks connection must be authorised again (${reason})`, {
+      tenantId,
+      code,
+      userAction: `run \`qbsync connect ${tenantId}\` and approve access in QuickBooks`,
+    });
   }
 }
 

@@ -6,10 +6,22 @@ interface IntuitOAuthClient {
   createToken(uri: string): Promise<{ getJson(): TokenJson }>;
   refreshUsingToken(refreshToken: string): Promise<{ getJson(): TokenJson }>;
   revoke(params: { refresh_token?: string; access_token?: string }): Promise<unknown>;
-  setAuthorizeURLs(params: { authorizeEndpoint: string; tokenEndpoint: string; revokeEndpoint: string; userInfoEndpoint: string }): void;
+  setAuthorizeURLs(params: {
+    authorizeEndpoint: string;
+    tokenEndpoint: string;
+    revokeEndpoint: string;
+    userInfoEndpoint: string;
+  }): void;
 }
 type IntuitOAuthClass = {
-  new (config: { clientId: string; clientSecret: string; environment: string; redirectUri: string; logging: boolean; includeRefreshTokenHardExpiresIn?: boolean }): IntuitOAuthClient;
+  new (config: {
+    clientId: string;
+    clientSecret: string;
+    environment: string;
+    redirectUri: string;
+    logging: boolean;
+    includeRefreshTokenHardExpiresIn?: boolean;
+  }): IntuitOAuthClient;
   scopes: { Accounting: string };
 };
 const OAuthClient = require('intuit-oauth') as IntuitOAuthClass;
@@ -58,17 +70,28 @@ export function oauthSettings(config: Config): OAuthSettings {
     };
   }
   for (const name of ['QBO_CLIENT_ID', 'QBO_CLIENT_SECRET', 'QBO_REDIRECT_URI'] as const) {
-    if (!config[name]) throw new OAuthConfigError(`${name} is missing: QBO_ENV=${env} needs your Intuit app's client id, client secret and redirect URI`);
+    if (!config[name])
+      throw new OAuthConfigError(
+        `${name} is missing: QBO_ENV=${env} needs your Intuit app's client id, client secret and redirect URI`,
+      );
   }
   return {
     environment: env,
     clientId: config.QBO_CLIENT_ID!,
     clientSecret: config.QBO_CLIENT_SECRET!,
     redirectUri: config.QBO_REDIRECT_URI!,
-    authorizeEndpoint: config.QBO_OAUTH_BASE_URL ? `${config.QBO_OAUTH_BASE_URL}/connect/oauth2` : 'https://appcenter.intuit.com/connect/oauth2',
-    tokenEndpoint: config.QBO_OAUTH_BASE_URL ? `${config.QBO_OAUTH_BASE_URL}/oauth2/v1/tokens/bearer` : 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
-    revokeEndpoint: config.QBO_OAUTH_BASE_URL ? `${config.QBO_OAUTH_BASE_URL}/v2/oauth2/tokens/revoke` : 'https://developer.api.intuit.com/v2/oauth2/tokens/revoke',
-    apiBaseUrl: config.QBO_API_BASE_URL ?? (env === 'production' ? 'https://quickbooks.api.intuit.com' : 'https://sandbox-quickbooks.api.intuit.com'),
+    authorizeEndpoint: config.QBO_OAUTH_BASE_URL
+      ? `${config.QBO_OAUTH_BASE_URL}/connect/oauth2`
+      : 'https://appcenter.intuit.com/connect/oauth2',
+    tokenEndpoint: config.QBO_OAUTH_BASE_URL
+      ? `${config.QBO_OAUTH_BASE_URL}/oauth2/v1/tokens/bearer`
+      : 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+    revokeEndpoint: config.QBO_OAUTH_BASE_URL
+      ? `${config.QBO_OAUTH_BASE_URL}/v2/oauth2/tokens/revoke`
+      : 'https://developer.api.intuit.com/v2/oauth2/tokens/revoke',
+    apiBaseUrl:
+      config.QBO_API_BASE_URL ??
+      (env === 'production' ? 'https://quickbooks.api.intuit.com' : 'https://sandbox-quickbooks.api.intuit.com'),
   };
 }
 
@@ -84,14 +107,21 @@ export class OAuthGrantError extends Error {
     readonly description: string,
     readonly intuitTid?: string,
   ) {
-    super(`Intuit's OAuth server answered ${error}${description ? `: ${description}` : ''}${intuitTid ? ` [intuit_tid ${intuitTid}]` : ''}`);
+    super(
+      `Intuit's OAuth server answered ${error}${description ? `: ${description}` : ''}${intuitTid ? ` [intuit_tid ${intuitTid}]` : ''}`,
+    );
   }
 }
 
 function clean(error: unknown): OAuthGrantError {
   const e = error as { error?: unknown; error_description?: unknown; intuit_tid?: unknown; message?: unknown };
-  const code = typeof e?.error === 'string' && e.error ? e.error : typeof e?.message === 'string' ? e.message : 'unknown_error';
-  return new OAuthGrantError(code.slice(0, 200), typeof e?.error_description === 'string' ? e.error_description.slice(0, 200) : '', typeof e?.intuit_tid === 'string' ? e.intuit_tid : undefined);
+  const code =
+    typeof e?.error === 'string' && e.error ? e.error : typeof e?.message === 'string' ? e.message : 'unknown_error';
+  return new OAuthGrantError(
+    code.slice(0, 200),
+    typeof e?.error_description === 'string' ? e.error_description.slice(0, 200) : '',
+    typeof e?.intuit_tid === 'string' ? e.intuit_tid : undefined,
+  );
 }
 
 /** Intuit's OAuth 2.0 through intuit-oauth, with its logging off (it would write the client secret to ./logs). */

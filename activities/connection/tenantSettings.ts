@@ -11,14 +11,17 @@ export const tenantSettingsSchema = z
       .object({
         enabled: z.boolean().default(true),
         times: z.array(time).min(1).default(['22:30', '01:30']),
-        timeZone: z.string().refine((tz) => {
-          try {
-            new Intl.DateTimeFormat('en-US', { timeZone: tz });
-            return true;
-          } catch {
-            return false;
-          }
-        }, 'an IANA time zone such as America/Chicago').default('America/Chicago'),
+        timeZone: z
+          .string()
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat('en-US', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'an IANA time zone such as America/Chicago')
+          .default('America/Chicago'),
       })
       .strict()
       .prefault({}),
@@ -47,7 +50,10 @@ export const tenantSettingsSchema = z
         transferAs: z.record(z.string().min(1), z.enum(['Invoice', 'Quote', 'Order', 'none'])).optional(),
       })
       .strict()
-      .refine((o) => o.readyStatus.trim().toLowerCase() !== o.doneStatus.trim().toLowerCase(), { message: 'readyStatus and doneStatus must differ', path: ['doneStatus'] })
+      .refine((o) => o.readyStatus.trim().toLowerCase() !== o.doneStatus.trim().toLowerCase(), {
+        message: 'readyStatus and doneStatus must differ',
+        path: ['doneStatus'],
+      })
       .prefault({}),
   })
   .strict();
@@ -72,9 +78,14 @@ export function parseSettings(value: unknown): TenantSettings {
     const at = issue.path.join('.');
     if (issue.code === 'unrecognized_keys') {
       const names = issue.keys.map((k) => (at ? `${at}.${k}` : k)).join(', ');
-      throw new SettingsError(`unknown setting ${names} (known${at ? ` under ${at}` : ''}: ${Object.keys(knownKeys(at)).join(', ')})`);
+      throw new SettingsError(
+        `unknown setting ${names} (known${at ? ` under ${at}` : ''}: ${Object.keys(knownKeys(at)).join(', ')})`,
+      );
     }
-    const expected = issue.code === 'invalid_value' ? `expected one of ${issue.values.map(String).join(', ')}` : issue.message.replace(/^Invalid (input|option): /, '');
+    const expected =
+      issue.code === 'invalid_value'
+        ? `expected one of ${issue.values.map(String).join(', ')}`
+        : issue.message.replace(/^Invalid (input|option): /, '');
     throw new SettingsError(`setting ${at || '(root)'} is invalid: ${expected}`);
   }
   return result.data;
@@ -87,7 +98,8 @@ export function applySettingPairs(current: unknown, pairs: string[]): TenantSett
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new SettingsError(`"${pair}" is not key=value`);
     const keys = pair.slice(0, eq).split('.');
-    if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) throw new SettingsError(`"${pair.slice(0, eq)}" is not a setting name`);
+    if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype'))
+      throw new SettingsError(`"${pair.slice(0, eq)}" is not a setting name`);
     const raw = pair.slice(eq + 1);
     let value: unknown;
     try {

@@ -14,13 +14,23 @@ export class TenantError extends Error {
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export async function addTenant(db: Db, input: { id: string; name?: string; mode?: 'billing' | 'order-taking'; settings?: unknown }): Promise<Tenant> {
-  if (!ID.test(input.id)) throw new TenantError(`tenant id "${input.id}" is invalid: use lowercase letters, digits and dashes (at most 63)`);
-  if (input.mode && input.mode !== 'billing' && input.mode !== 'order-taking') throw new TenantError(`mode "${String(input.mode)}" is invalid: billing or order-taking`);
+export async function addTenant(
+  db: Db,
+  input: { id: string; name?: string; mode?: 'billing' | 'order-taking'; settings?: unknown },
+): Promise<Tenant> {
+  if (!ID.test(input.id))
+    throw new TenantError(`tenant id "${input.id}" is invalid: use lowercase letters, digits and dashes (at most 63)`);
+  if (input.mode && input.mode !== 'billing' && input.mode !== 'order-taking')
+    throw new TenantError(`mode "${String(input.mode)}" is invalid: billing or order-taking`);
   const settings = parseSettings(input.settings ?? {});
   const inserted = await db
     .insertInto('tenants')
-    .values({ id: input.id, name: input.name ?? input.id, mode: input.mode ?? 'billing', settings: JSON.stringify(settings) })
+    .values({
+      id: input.id,
+      name: input.name ?? input.id,
+      mode: input.mode ?? 'billing',
+      settings: JSON.stringify(settings),
+    })
     .onConflict((oc) => oc.column('id').doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -53,6 +63,10 @@ export async function setTenant(db: Db, id: string, pairs: string[]): Promise<Te
     else throw new SettingsError(`mode "${value}" is invalid: billing or order-taking`);
   }
   const settings = applySettingPairs(tenant.settings, rest);
-  await db.updateTable('tenants').set({ name, mode, settings: JSON.stringify(settings), updated_at: new Date() }).where('id', '=', id).execute();
+  await db
+    .updateTable('tenants')
+    .set({ name, mode, settings: JSON.stringify(settings), updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
   return { id, name, mode, settings };
 }

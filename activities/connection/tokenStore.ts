@@ -26,7 +26,9 @@ export function tokenColumns(cipher: TokenCipher, realmId: string, tokens: Token
     refresh_token_enc: cipher.encrypt(tokens.refresh_token, realmId, 'refresh_token'),
     refresh_token_expires_at: new Date(now.getTime() + tokens.x_refresh_token_expires_in * 1000),
     // Intuit sends the hard expiry only when asked; keep the one we have when an answer lacks it.
-    ...(tokens.x_refresh_token_hard_expires_in ? { refresh_token_hard_expires_at: new Date(now.getTime() + tokens.x_refresh_token_hard_expires_in * 1000) } : {}),
+    ...(tokens.x_refresh_token_hard_expires_in
+      ? { refresh_token_hard_expires_at: new Date(now.getTime() + tokens.x_refresh_token_hard_expires_in * 1000) }
+      : {}),
     key_version: cipher.keyVersion,
   };
 }
@@ -70,15 +72,26 @@ export class TokenStore {
   }
 
   async connection(tenantId: string) {
-    const row = await this.db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
-    if (!row) throw new UnknownConnectionError(`tenant ${tenantId} has no QuickBooks connection: run \`qbsync connect ${tenantId}\``);
+    const row = await this.db
+      .selectFrom('qbo_connections')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    if (!row)
+      throw new UnknownConnectionError(
+        `tenant ${tenantId} has no QuickBooks connection: run \`qbsync connect ${tenantId}\``,
+      );
     return row;
   }
 
   async accessToken(tenantId: string): Promise<string> {
     const row = await this.connection(tenantId);
-    if (row.status !== 'connected' || !row.access_token_enc) throw new ReconnectRequiredError(tenantId, `the connection is ${row.status}`);
-    if (row.access_token_expires_at && row.access_token_expires_at.getTime() - this.clock.now().getTime() > REFRESH_MARGIN_MS) {
+    if (row.status !== 'connected' || !row.access_token_enc)
+      throw new ReconnectRequiredError(tenantId, `the connection is ${row.status}`);
+    if (
+      row.access_token_expires_at &&
+      row.access_token_expires_at.getTime() - this.clock.now().getTime() > REFRESH_MARGIN_MS
+    ) {
       return this.cipher.decrypt(row.access_token_enc, row.realm_id, 'access_token');
     }
     return this.refresh(tenantId);
@@ -100,8 +113,16 @@ export class TokenStore {
     // Failures that must be committed (needs-reconnect) are thrown after the transaction, not inside it.
     let failure: Error | undefined;
     const token = await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
-      if (!row) throw new UnknownConnectionError(`tenant ${tenantId} has no QuickBooks connection: run \`qbsync connect ${tenantId}\``);
+      const row = await trx
+        .selectFrom('qbo_connections')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row)
+        throw new UnknownConnectionError(
+          `tenant ${tenantId} has no QuickBooks connection: run \`qbsync connect ${tenantId}\``,
+        );
       if (row.status !== 'connected' || !row.refresh_token_enc) {
         failure = new ReconnectRequiredError(tenantId, `the connection is ${row.status}`);
         return '';
@@ -119,13 +140,27 @@ export class TokenStore {
         tokens = await this.oauth.refresh(refreshToken);
       } catch (error) {
         if (error instanceof OAuthGrantError && error.error === 'invalid_grant') {
-          await trx.updateTable('qbo_connections').set({ status: 'needs-reconnect', last_error: error.message }).where('tenant_id', '=', tenantId).execute();
-          this.logger?.warn({ tenantId, realmId: row.realm_id, intuitTid: error.intuitTid }, 'QuickBooks refused the refresh token (invalid_grant); the connection needs to be reconnected');
-          failure = new ReconnectRequiredError(tenantId, 'Intuit answered invalid_grant: the refresh token expired or was revoked');
+          await trx
+            .updateTable('qbo_connections')
+            .set({ status: 'needs-reconnect', last_error: error.message })
+            .where('tenant_id', '=', tenantId)
+            .execute();
+          this.logger?.warn(
+            { tenantId, realmId: row.realm_id, intuitTid: error.intuitTid },
+            'QuickBooks refused the refresh token (invalid_grant); the connection needs to be reconnected',
+          );
+          failure = new ReconnectRequiredError(
+            tenantId,
+            'Intuit answered invalid_grant: the refresh token expired or was revoked',
+          );
           return '';
         }
         if (error instanceof OAuthGrantError) {
-          await trx.updateTable('qbo_connections').set({ last_error: error.message }).where('tenant_id', '=', tenantId).execute();
+          await trx
+            .updateTable('qbo_connections')
+            .set({ last_error: error.message })
+            .where('tenant_id', '=', tenantId)
+            .execute();
           failure = error;
           return '';
         }
@@ -136,7 +171,15 @@ export class TokenStore {
         .set({ ...tokenColumns(this.cipher, row.realm_id, tokens, now), last_refreshed_at: now, last_error: null })
         .where('tenant_id', '=', tenantId)
         .execute();
-      this.logger?.info({ tenantId, realmId: row.realm_id, accessTokenExpiresIn: tokens.expires_in, refreshTokenExpiresIn: tokens.x_refresh_token_expires_in }, 'refreshed the QuickBooks access token');
+      this.logger?.info(
+        {
+          tenantId,
+          realmId: row.realm_id,
+          accessTokenExpiresIn: tokens.expires_in,
+          refreshTokenExpiresIn: tokens.x_refresh_token_expires_in,
+        },
+        'refreshed the QuickBooks access token',
+      );
       return tokens.access_token;
     });
     if (failure) throw failure;
@@ -145,8 +188,17 @@ export class TokenStore {
 
   /** What `qbsync tenant show` reports: status, realm, expiries, and warnings weeks before the refresh token dies. */
   async connectionHealth(tenantId: string): Promise<ConnectionHealth> {
-    const row = await this.db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
-    if (!row) return { tenantId, status: 'not-connected', warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``] };
+    const row = await this.db
+      .selectFrom('qbo_connections')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    if (!row)
+      return {
+        tenantId,
+        status: 'not-connected',
+        warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``],
+      };
     return { ...describeConnection(row, this.clock.now()), tenantId };
   }
 }
@@ -157,17 +209,24 @@ type ConnectionRow = Awaited<ReturnType<TokenStore['connection']>>;
 export function describeConnection(row: ConnectionRow, now: Date): ConnectionHealth {
   const warnings: string[] = [];
   const reconnect = `run \`qbsync connect ${row.tenant_id}\``;
-  if (row.status === 'needs-reconnect') warnings.push(`QuickBooks no longer accepts this connection${row.last_error ? ` (${row.last_error})` : ''}: ${reconnect}`);
+  if (row.status === 'needs-reconnect')
+    warnings.push(
+      `QuickBooks no longer accepts this connection${row.last_error ? ` (${row.last_error})` : ''}: ${reconnect}`,
+    );
   if (row.status === 'disconnected') warnings.push(`disconnected: ${reconnect} to link QuickBooks again`);
   if (row.status === 'connected') {
     const days = (at: Date) => Math.max(0, Math.floor((at.getTime() - now.getTime()) / (24 * 3600 * 1000)));
     const rolling = row.refresh_token_expires_at;
     if (rolling && rolling.getTime() - now.getTime() <= EXPIRY_WARNING_MS) {
-      warnings.push(`the refresh token expires in ${days(rolling)} days (${rolling.toISOString()}) unless qbsync syncs before then; if it lapses, ${reconnect}`);
+      warnings.push(
+        `the refresh token expires in ${days(rolling)} days (${rolling.toISOString()}) unless qbsync syncs before then; if it lapses, ${reconnect}`,
+      );
     }
     const hard = row.refresh_token_hard_expires_at;
     if (hard && hard.getTime() - now.getTime() <= EXPIRY_WARNING_MS) {
-      warnings.push(`Intuit's 5-year limit on this authorisation ends in ${days(hard)} days (${hard.toISOString()}): ${reconnect} before then`);
+      warnings.push(
+        `Intuit's 5-year limit on this authorisation ends in ${days(hard)} days (${hard.toISOString()}): ${reconnect} before then`,
+      );
     }
   }
   return {

@@ -16,12 +16,16 @@ export function createNotificationActivities(deps: ActivityDeps) {
   return {
     /** Tells the tenant's recipients how a run ended; a notice that cannot be delivered is recorded, never fails the run. */
     async notifySyncOutcome(input: NotifySyncOutcomeInput): Promise<{ notices: number }> {
-      return withHeartbeat(() => notifySyncOutcome({ db: deps.db, logger: deps.logger, clock: deps.clock, config, mailer }, input));
+      return withHeartbeat(() =>
+        notifySyncOutcome({ db: deps.db, logger: deps.logger, clock: deps.clock, config, mailer }, input),
+      );
     },
 
     /** Emails one page (at most 25) of due QuickBooks-born invoices to their customers; call again while `remaining` > 0. */
     async deliverInvoices(input: { tenantId: string }): Promise<DeliverInvoicesResult> {
-      return withHeartbeat(() => deliverInvoices({ db: deps.db, logger: deps.logger, clock: deps.clock, mailer }, input.tenantId));
+      return withHeartbeat(() =>
+        deliverInvoices({ db: deps.db, logger: deps.logger, clock: deps.clock, mailer }, input.tenantId),
+      );
     },
   };
 }

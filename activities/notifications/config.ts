@@ -11,7 +11,10 @@ export interface NotificationConfig {
 export const DEFAULT_FROM = 'qbsync <qbsync@localhost>';
 
 /** The worker's notification configuration from its validated config and environment. */
-export function notificationConfig(config: { SMTP_URL?: string; SMTP_FROM: string }, env: NodeJS.ProcessEnv): NotificationConfig {
+export function notificationConfig(
+  config: { SMTP_URL?: string; SMTP_FROM: string },
+  env: NodeJS.ProcessEnv,
+): NotificationConfig {
   return { smtpUrl: config.SMTP_URL, from: config.SMTP_FROM, secret: (name) => env[name] };
 }
 

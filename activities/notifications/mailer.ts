@@ -38,7 +38,14 @@ export function createMailer(config: NotificationConfig): Mailer | undefined {
   return {
     async send(mail) {
       try {
-        const info = await transport.sendMail({ from: config.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId });
+        const info = await transport.sendMail({
+          from: config.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId: mail.messageId,
+        });
         return { response: String(info.response ?? '') };
       } catch (error) {
         throw toMailError(error);
@@ -55,8 +62,15 @@ export function createMailer(config: NotificationConfig): Mailer | undefined {
 export function toMailError(error: unknown): MailError {
   const e = error as { message?: string; code?: string; command?: string; responseCode?: number; response?: string };
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const permanent = responseCode !== undefined && responseCode >= 500 && (e.command === 'RCPT TO' || e.command === 'DATA');
-  const message = (e.message ?? String(error)).split('\n')[0].replace(/\w+:\/\/\S*@/g, '[smtp]@').slice(0, 300);
-  const reply = e.response && !message.includes(e.response.trim()) ? ` (server said: ${e.response.trim().split('\n')[0].slice(0, 200)})` : '';
+  const permanent =
+    responseCode !== undefined && responseCode >= 500 && (e.command === 'RCPT TO' || e.command === 'DATA');
+  const message = (e.message ?? String(error))
+    .split('\n')[0]
+    .replace(/\w+:\/\/\S*@/g, '[smtp]@')
+    .slice(0, 300);
+  const reply =
+    e.response && !message.includes(e.response.trim())
+      ? ` (server said: ${e.response.trim().split('\n')[0].slice(0, 200)})`
+      : '';
   return new MailError(`${message}${reply}`, permanent, e.code, responseCode);
 }

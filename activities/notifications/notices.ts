@@ -36,7 +36,11 @@ interface Target {
 
 function targetsOf(tenant: Tenant, mailer: Mailer | undefined): Target[] {
   const n = tenant.settings.notifications;
-  const targets: Target[] = n.email.map((recipient) => ({ channel: 'email', recipient, status: mailer ? 'pending' : 'logged' }));
+  const targets: Target[] = n.email.map((recipient) => ({
+    channel: 'email',
+    recipient,
+    status: mailer ? 'pending' : 'logged',
+  }));
   if (n.webhookUrl) targets.push({ channel: 'webhook', recipient: n.webhookUrl, status: 'pending' });
   // Nobody to tell: the notice is still logged and kept, so `qbsync status` shows it.
   if (targets.length === 0) targets.push({ channel: 'log', recipient: 'log', status: 'logged' });
@@ -60,7 +64,10 @@ export async function notifySyncOutcome(deps: NoticeDeps, input: NotifySyncOutco
     tenant = await getTenant(db, input.tenantId);
   } catch (error) {
     if (!(error instanceof TenantError)) throw error;
-    logger.warn({ tenantId: input.tenantId, syncRunId: input.syncRunId }, `no notice about run ${input.syncRunId ?? input.workflowId}: ${error.message}`);
+    logger.warn(
+      { tenantId: input.tenantId, syncRunId: input.syncRunId },
+      `no notice about run ${input.syncRunId ?? input.workflowId}: ${error.message}`,
+    );
     return { notices: 0 };
   }
   if (!wanted(tenant, input.outcome)) return { notices: 0 };
@@ -88,7 +95,10 @@ export async function notifySyncOutcome(deps: NoticeDeps, input: NotifySyncOutco
     .execute();
   for (const n of inserted.filter((r) => r.status === 'logged')) {
     const why = n.channel === 'email' ? ` (for ${n.recipient}; SMTP_URL is not set, so nothing was mailed)` : '';
-    logger.info({ tenantId: input.tenantId, syncRunId: input.syncRunId, noticeId: n.id, outcome: input.outcome }, `${rendered.subject}${why}\n${rendered.text}`);
+    logger.info(
+      { tenantId: input.tenantId, syncRunId: input.syncRunId, noticeId: n.id, outcome: input.outcome },
+      `${rendered.subject}${why}\n${rendered.text}`,
+    );
   }
 
   const runKey = input.syncRunId ?? input.workflowId;
@@ -103,22 +113,43 @@ export async function notifySyncOutcome(deps: NoticeDeps, input: NotifySyncOutco
     .execute();
   for (const notice of open) await deliver(deps, tenant, notice, report, rendered);
 
-  const total = await db.selectFrom('notices').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', input.tenantId).where('run_key', '=', runKey).executeTakeFirstOrThrow();
+  const total = await db
+    .selectFrom('notices')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', input.tenantId)
+    .where('run_key', '=', runKey)
+    .executeTakeFirstOrThrow();
   return { notices: Number(total.n) };
 }
 
-async function deliver(deps: NoticeDeps, tenant: Tenant, notice: { id: number; channel: NoticeChannel; recipient: string }, report: RunReport, rendered: Rendered): Promise<void> {
+async function deliver(
+  deps: NoticeDeps,
+  tenant: Tenant,
+  notice: { id: number; channel: NoticeChannel; recipient: string },
+  report: RunReport,
+  rendered: Rendered,
+): Promise<void> {
   const messageId = `<notice.${tenant.id}.${notice.id}@qbsync>`;
   try {
     if (notice.channel === 'email') {
       if (!deps.mailer) throw new Error('SMTP_URL is not set');
       await deps.mailer.send({ to: notice.recipient, messageId, ...rendered });
     } else if (notice.channel === 'webhook') {
-      await postWebhook(notice.recipient, JSON.stringify(report), { secret: webhookSecret(deps.config, tenant), deliveryId: `notice-${notice.id}`, event: report.event });
+      await postWebhook(notice.recipient, JSON.stringify(report), {
+        secret: webhookSecret(deps.config, tenant),
+        deliveryId: `notice-${notice.id}`,
+        event: report.event,
+      });
     }
     await deps.db
       .updateTable('notices')
-      .set((eb) => ({ status: 'sent', error: null, attempts: eb('attempts', '+', 1), sent_at: deps.clock.now(), message_id: notice.channel === 'email' ? messageId : null }))
+      .set((eb) => ({
+        status: 'sent',
+        error: null,
+        attempts: eb('attempts', '+', 1),
+        sent_at: deps.clock.now(),
+        message_id: notice.channel === 'email' ? messageId : null,
+      }))
       .where('id', '=', notice.id)
       .execute();
   } catch (error) {
@@ -128,16 +159,25 @@ async function deliver(deps: NoticeDeps, tenant: Tenant, notice: { id: number; c
       .set((eb) => ({ status: 'failed', error: reason, attempts: eb('attempts', '+', 1) }))
       .where('id', '=', notice.id)
       .execute();
-    deps.logger.warn({ tenantId: tenant.id, syncRunId: report.syncRunId, noticeId: notice.id, channel: notice.channel }, `tenant ${tenant.id}: the ${notice.channel} notice about run ${report.syncRunId ?? report.workflowId} could not be delivered: ${reason}`);
+    deps.logger.warn(
+      { tenantId: tenant.id, syncRunId: report.syncRunId, noticeId: notice.id, channel: notice.channel },
+      `tenant ${tenant.id}: the ${notice.channel} notice about run ${report.syncRunId ?? report.workflowId} could not be delivered: ${reason}`,
+    );
   }
 }
 
 /** The signing secret, from the environment variable the tenant names; never stored, never in a message. */
 function webhookSecret(config: NotificationConfig, tenant: Tenant): string {
   const ref = tenant.settings.notifications.webhookSecretRef;
-  if (!ref) throw new Error(`webhooks are always signed: set notifications.webhookSecretRef to the name of an environment variable of the worker that holds the secret (\`qbsync tenant set ${tenant.id} notifications.webhookSecretRef=NAME\`)`);
+  if (!ref)
+    throw new Error(
+      `webhooks are always signed: set notifications.webhookSecretRef to the name of an environment variable of the worker that holds the secret (\`qbsync tenant set ${tenant.id} notifications.webhookSecretRef=NAME\`)`,
+    );
   const secret = config.secret(ref);
-  if (!secret) throw new Error(`the webhook signing secret ${ref} (notifications.webhookSecretRef) is not set in the worker's environment`);
+  if (!secret)
+    throw new Error(
+      `the webhook signing secret ${ref} (notifications.webhookSecretRef) is not set in the worker's environment`,
+    );
   return secret;
 }
 
@@ -158,11 +198,33 @@ export interface NoticeSummary {
 export async function lastNotices(db: Db, tenantId: string, n = 5): Promise<NoticeSummary[]> {
   const rows = await db
     .selectFrom('notices')
-    .select(['id', 'created_at', 'sync_run_id', 'event', 'channel', 'recipient', 'subject', 'status', 'error', 'sent_at'])
+    .select([
+      'id',
+      'created_at',
+      'sync_run_id',
+      'event',
+      'channel',
+      'recipient',
+      'subject',
+      'status',
+      'error',
+      'sent_at',
+    ])
     .where('tenant_id', '=', tenantId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(n)
     .execute();
-  return rows.map((r) => ({ id: r.id, createdAt: r.created_at, syncRunId: r.sync_run_id, event: r.event, channel: r.channel, recipient: r.recipient, subject: r.subject, status: r.status, error: r.error, sentAt: r.sent_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: r.created_at,
+    syncRunId: r.sync_run_id,
+    event: r.event,
+    channel: r.channel,
+    recipient: r.recipient,
+    subject: r.subject,
+    status: r.status,
+    error: r.error,
+    sentAt: r.sent_at,
+  }));
 }

@@ -8,14 +8,27 @@ export interface Rendered {
 }
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** A time for people, in the tenant's time zone (the one its schedule uses), e.g. "2026-11-23 22:30:05 CST". */
 export function formatTime(iso: string | null, timeZone: string): string {
   if (!iso) return '—';
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
       .formatToParts(new Date(iso))
       .map((p) => [p.type, p.value]),
   );
@@ -36,8 +49,10 @@ function codeLine(code: string | null): [string, string] {
 }
 
 export function runSubject(report: RunReport): string {
-  const who = report.tenant.name === report.tenant.id ? report.tenant.id : `${report.tenant.name} (${report.tenant.id})`;
-  if (report.failure) return `qbsync: sync of ${who} FAILED${report.failure.step ? ` in step ${report.failure.step}` : ''}`;
+  const who =
+    report.tenant.name === report.tenant.id ? report.tenant.id : `${report.tenant.name} (${report.tenant.id})`;
+  if (report.failure)
+    return `qbsync: sync of ${who} FAILED${report.failure.step ? ` in step ${report.failure.step}` : ''}`;
   return `qbsync: sync of ${who} succeeded`;
 }
 
@@ -66,10 +81,20 @@ export function renderRunNotice(report: RunReport, timeZone: string): Rendered {
     ...facts.map(([k, v]) => `${k}: ${v}`),
     '',
     'Steps (QuickBooks → app | app → QuickBooks):',
-    ...report.steps.map((s) => `  ${s.step.padEnd(10)} ${s.status.padEnd(9)} pulled ${counts(s.pulled)} | pushed ${counts(s.pushed)}${s.conflicts ? ` | ${s.conflicts} conflicts` : ''}`),
+    ...report.steps.map(
+      (s) =>
+        `  ${s.step.padEnd(10)} ${s.status.padEnd(9)} pulled ${counts(s.pulled)} | pushed ${counts(s.pushed)}${s.conflicts ? ` | ${s.conflicts} conflicts` : ''}`,
+    ),
     ...(failure.length ? ['', ...failure.map(([k, v]) => `${k}: ${v}`)] : []),
     ...(report.skippedRecords.length
-      ? ['', 'Records skipped (tried again next run):', ...report.skippedRecords.map((p) => `  ${p.step}: ${p.record ?? p.entity}${p.code ? ` [QuickBooks code ${p.code}]` : ''}: ${p.reason}${p.action ? ` — ${p.action}` : ''}`)]
+      ? [
+          '',
+          'Records skipped (tried again next run):',
+          ...report.skippedRecords.map(
+            (p) =>
+              `  ${p.step}: ${p.record ?? p.entity}${p.code ? ` [QuickBooks code ${p.code}]` : ''}: ${p.reason}${p.action ? ` — ${p.action}` : ''}`,
+          ),
+        ]
       : []),
     '',
   ].join('\n');
@@ -80,11 +105,21 @@ export function renderRunNotice(report: RunReport, timeZone: string): Rendered {
     `<table>${facts.map(row).join('')}</table>`,
     '<h3>Steps</h3>',
     '<table border="1" cellpadding="4" cellspacing="0"><tr><th>Step</th><th>Status</th><th>Pulled (QuickBooks → app)</th><th>Pushed (app → QuickBooks)</th><th>Conflicts</th></tr>',
-    ...report.steps.map((s) => `<tr><td>${escapeHtml(s.step)}</td><td>${escapeHtml(s.status)}</td><td>${escapeHtml(counts(s.pulled))}</td><td>${escapeHtml(counts(s.pushed))}</td><td>${s.conflicts}</td></tr>`),
+    ...report.steps.map(
+      (s) =>
+        `<tr><td>${escapeHtml(s.step)}</td><td>${escapeHtml(s.status)}</td><td>${escapeHtml(counts(s.pulled))}</td><td>${escapeHtml(counts(s.pushed))}</td><td>${s.conflicts}</td></tr>`,
+    ),
     '</table>',
     ...(failure.length ? ['<h3>What failed</h3>', `<table>${failure.map(row).join('')}</table>`] : []),
     ...(report.skippedRecords.length
-      ? ['<h3>Records skipped</h3><ul>', ...report.skippedRecords.map((p) => `<li>${escapeHtml(`${p.step}: ${p.record ?? p.entity}${p.code ? ` [QuickBooks code ${p.code}]` : ''}: ${p.reason}${p.action ? ` — ${p.action}` : ''}`)}</li>`), '</ul>']
+      ? [
+          '<h3>Records skipped</h3><ul>',
+          ...report.skippedRecords.map(
+            (p) =>
+              `<li>${escapeHtml(`${p.step}: ${p.record ?? p.entity}${p.code ? ` [QuickBooks code ${p.code}]` : ''}: ${p.reason}${p.action ? ` — ${p.action}` : ''}`)}</li>`,
+          ),
+          '</ul>',
+        ]
       : []),
   ].join('\n');
   return { subject: runSubject(report), text, html };
@@ -98,7 +133,14 @@ export interface InvoiceView {
   dueDate: string | null;
   memo: string | null;
   /** `description` lines carry text only (no item, quantity or amount). */
-  lines: Array<{ kind: string; item: string | null; description: string | null; quantity: string | null; unitPrice: string | null; amountCents: number }>;
+  lines: Array<{
+    kind: string;
+    item: string | null;
+    description: string | null;
+    quantity: string | null;
+    unitPrice: string | null;
+    amountCents: number;
+  }>;
   subtotalCents: number;
   taxCents: number;
   totalCents: number;
@@ -118,7 +160,13 @@ export function renderInvoice(v: InvoiceView): Rendered {
   const lines = v.lines.map((l) =>
     l.kind === 'description'
       ? { item: '', description: l.description ?? '', qty: '', price: '', amount: '' }
-      : { item: l.item ?? '', description: l.description ?? '', qty: formatDecimal(l.quantity, 0), price: formatDecimal(l.unitPrice, 2), amount: formatCents(l.amountCents) },
+      : {
+          item: l.item ?? '',
+          description: l.description ?? '',
+          qty: formatDecimal(l.quantity, 0),
+          price: formatDecimal(l.unitPrice, 2),
+          amount: formatCents(l.amountCents),
+        },
   );
   const dates = `Date: ${v.txnDate}${v.dueDate ? `, due ${v.dueDate}` : ''}`;
 
@@ -127,7 +175,10 @@ export function renderInvoice(v: InvoiceView): Rendered {
     '',
     `${number} from ${v.sender}. ${dates}.`,
     '',
-    ...lines.map((l) => `  ${[l.item, l.description].filter(Boolean).join(' — ')}${l.amount ? `: ${l.qty ? `${l.qty} × ${l.price} = ` : ''}${l.amount}` : ''}`),
+    ...lines.map(
+      (l) =>
+        `  ${[l.item, l.description].filter(Boolean).join(' — ')}${l.amount ? `: ${l.qty ? `${l.qty} × ${l.price} = ` : ''}${l.amount}` : ''}`,
+    ),
     '',
     ...totals.map(([k, v]) => `${k}: ${v}`),
     ...(v.memo ? ['', v.memo] : []),
@@ -141,7 +192,10 @@ export function renderInvoice(v: InvoiceView): Rendered {
     `<p>From ${escapeHtml(v.sender)}. ${escapeHtml(dates)}.</p>`,
     '<table border="1" cellpadding="4" cellspacing="0">',
     '<tr><th>Item</th><th>Description</th><th>Qty</th><th>Unit price</th><th>Amount</th></tr>',
-    ...lines.map((l) => `<tr>${cell(l.item)}${cell(l.description)}${cell(l.qty, true)}${cell(l.price, true)}${cell(l.amount, true)}</tr>`),
+    ...lines.map(
+      (l) =>
+        `<tr>${cell(l.item)}${cell(l.description)}${cell(l.qty, true)}${cell(l.price, true)}${cell(l.amount, true)}</tr>`,
+    ),
     ...totals.map(([k, val]) => `<tr><th colspan="4" align="right">${escapeHtml(k)}</th>${cell(val, true)}</tr>`),
     '</table>',
     ...(v.memo ? [`<p>${escapeHtml(v.memo)}</p>`] : []),

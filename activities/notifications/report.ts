@@ -39,7 +39,14 @@ export interface RunReport {
   steps: StepReport[];
   failure: FailureReport | null;
   /** Records skipped under `onRecordError: skip` in this run (they are tried again next run). */
-  skippedRecords: Array<{ step: string; entity: string; record: string | null; code: string | null; reason: string; action: string | null }>;
+  skippedRecords: Array<{
+    step: string;
+    entity: string;
+    record: string | null;
+    code: string | null;
+    reason: string;
+    action: string | null;
+  }>;
 }
 
 export interface ReportInput {
@@ -55,10 +62,26 @@ const MAX_SKIPPED = 20;
 
 /** Reads the run's steps, counts and failure from the sync history (sync_runs, sync_step_runs, sync_problems). */
 export async function buildRunReport(db: Db, input: ReportInput): Promise<RunReport> {
-  const run = input.syncRunId ? await db.selectFrom('sync_runs').selectAll().where('id', '=', input.syncRunId).where('tenant_id', '=', input.tenantId).executeTakeFirst() : undefined;
-  const steps = run ? await db.selectFrom('sync_step_runs').selectAll().where('run_id', '=', run.id).orderBy('position').execute() : [];
+  const run = input.syncRunId
+    ? await db
+        .selectFrom('sync_runs')
+        .selectAll()
+        .where('id', '=', input.syncRunId)
+        .where('tenant_id', '=', input.tenantId)
+        .executeTakeFirst()
+    : undefined;
+  const steps = run
+    ? await db.selectFrom('sync_step_runs').selectAll().where('run_id', '=', run.id).orderBy('position').execute()
+    : [];
   const problems = run
-    ? await db.selectFrom('sync_problems').selectAll().where('run_id', '=', run.id).where('skipped', '=', true).orderBy('id').limit(MAX_SKIPPED).execute()
+    ? await db
+        .selectFrom('sync_problems')
+        .selectAll()
+        .where('run_id', '=', run.id)
+        .where('skipped', '=', true)
+        .orderBy('id')
+        .limit(MAX_SKIPPED)
+        .execute()
     : [];
   const failedStep = steps.find((s) => s.status === 'failed');
   const error = (run?.error ?? failedStep?.error ?? null) as StepError | null;
@@ -73,12 +96,31 @@ export async function buildRunReport(db: Db, input: ReportInput): Promise<RunRep
     steps: steps.map((s) => ({
       step: s.step,
       status: s.status,
-      pulled: { created: s.pulled_created, updated: s.pulled_updated, deleted: s.pulled_deleted, unchanged: s.pulled_unchanged, failed: s.pulled_failed },
-      pushed: { created: s.pushed_created, updated: s.pushed_updated, deleted: s.pushed_deleted, unchanged: s.pushed_unchanged, failed: s.pushed_failed },
+      pulled: {
+        created: s.pulled_created,
+        updated: s.pulled_updated,
+        deleted: s.pulled_deleted,
+        unchanged: s.pulled_unchanged,
+        failed: s.pulled_failed,
+      },
+      pushed: {
+        created: s.pushed_created,
+        updated: s.pushed_updated,
+        deleted: s.pushed_deleted,
+        unchanged: s.pushed_unchanged,
+        failed: s.pushed_failed,
+      },
       conflicts: s.conflicts,
     })),
     failure: input.outcome === 'failed' ? failureOf(input, failedStep?.step ?? null, error) : null,
-    skippedRecords: problems.map((p) => ({ step: p.step, entity: p.entity, record: p.record_label, code: p.code, reason: p.message, action: p.user_action })),
+    skippedRecords: problems.map((p) => ({
+      step: p.step,
+      entity: p.entity,
+      record: p.record_label,
+      code: p.code,
+      reason: p.message,
+      action: p.user_action,
+    })),
   };
 }
 

@@ -20,7 +20,11 @@ export class WebhookError extends Error {
  * so a receiver can drop a repeat. Any non-2xx answer, a redirect or no answer within the timeout is a WebhookError;
  * its message never contains the secret.
  */
-export async function postWebhook(url: string, body: string, options: { secret: string; deliveryId: string; event: string }): Promise<{ status: number }> {
+export async function postWebhook(
+  url: string,
+  body: string,
+  options: { secret: string; deliveryId: string; event: string },
+): Promise<{ status: number }> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -38,11 +42,17 @@ export async function postWebhook(url: string, body: string, options: { secret: 
     });
   } catch (error) {
     const e = error as Error & { cause?: { code?: string; message?: string } };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
+    const reason =
+      e.name === 'TimeoutError'
+        ? `no answer within ${TIMEOUT_MS / 1000} s`
+        : (e.cause?.code ?? e.cause?.message ?? e.message);
     throw new WebhookError(`webhook POST to ${redact(url)} failed: ${reason}`);
   }
   await response.body?.cancel().catch(() => undefined);
-  if (response.status < 200 || response.status >= 300) throw new WebhookError(`webhook POST to ${redact(url)} was answered ${response.status} ${response.statusText}`.trim());
+  if (response.status < 200 || response.status >= 300)
+    throw new WebhookError(
+      `webhook POST to ${redact(url)} was answered ${response.status} ${response.statusText}`.trim(),
+    );
   return { status: response.status };
 }
 

@@ -8,7 +8,11 @@ export function createOperationsActivities(deps: ActivityDeps) {
   return {
     async requestSync(input: SyncRequestInput): Promise<{ workflowId: string }> {
       if (!deps.temporal) {
-        throw ApplicationFailure.create({ type: 'TemporalClientMissing', nonRetryable: true, message: `cannot ask tenant ${input.tenantId}'s coordinator for a sync: this worker has no Temporal client (a bug in how the worker was started)` });
+        throw ApplicationFailure.create({
+          type: 'TemporalClientMissing',
+          nonRetryable: true,
+          message: `cannot ask tenant ${input.tenantId}'s coordinator for a sync: this worker has no Temporal client (a bug in how the worker was started)`,
+        });
       }
       const { workflowId } = await requestSync(deps.temporal, input);
       deps.logger.info({ tenantId: input.tenantId, trigger: input.trigger, workflowId }, 'sync requested');

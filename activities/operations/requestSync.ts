@@ -19,7 +19,10 @@ export interface SyncRequestInput {
  * "Synchronize All" for a tenant: signals its coordinator, starting it first when it is not running. The coordinator
  * decides whether this starts a run now or joins the follow-up of the running one.
  */
-export async function requestSync(temporal: TemporalAccess, input: SyncRequestInput): Promise<{ workflowId: string; runId: string }> {
+export async function requestSync(
+  temporal: TemporalAccess,
+  input: SyncRequestInput,
+): Promise<{ workflowId: string; runId: string }> {
   const workflowId = coordinatorId(input.tenantId);
   const handle = await temporal.client.workflow.signalWithStart(tenantCoordinator, {
     workflowId,

@@ -1,4 +1,10 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleDescription,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import type { Db } from '../../schema/db';
 import type { Logger } from '../../workers/logger';
 import { TENANT, TRIGGER } from '../../workers/searchAttributes';
@@ -35,7 +41,12 @@ export interface EnsuredSchedule {
   timeZone: string;
 }
 
-function scheduleOptions(temporal: TemporalAccess, tenantId: string, schedule: TenantSettings['schedule'], options: EnsureScheduleOptions): ScheduleOptions {
+function scheduleOptions(
+  temporal: TemporalAccess,
+  tenantId: string,
+  schedule: TenantSettings['schedule'],
+  options: EnsureScheduleOptions,
+): ScheduleOptions {
   return {
     scheduleId: scheduleId(tenantId),
     spec: scheduleSpec(schedule, options),
@@ -63,7 +74,8 @@ function scheduleOptions(temporal: TemporalAccess, tenantId: string, schedule: T
 function sameSchedule(current: ScheduleDescription, desired: ScheduleOptions): boolean {
   const action = current.action;
   return (
-    JSON.stringify(describedTimes(current.spec)) === JSON.stringify(sortedTimes(desired.spec.calendars!.map((c) => c.comment!))) &&
+    JSON.stringify(describedTimes(current.spec)) ===
+      JSON.stringify(sortedTimes(desired.spec.calendars!.map((c) => c.comment!))) &&
     (current.spec.timezone ?? 'UTC') === desired.spec.timezone &&
     (current.spec.startAt?.getTime() ?? null) === (desired.spec.startAt?.getTime() ?? null) &&
     action.type === 'startWorkflow' &&
@@ -97,10 +109,21 @@ async function describe(temporal: TemporalAccess, id: string): Promise<ScheduleD
  * Creates the tenant's schedule, or brings it in line with the tenant's settings (times, time zone, on/off) and the
  * worker's task queue. Calling it again with nothing changed changes nothing.
  */
-export async function ensureSchedule(temporal: TemporalAccess, db: Db, tenantId: string, options: EnsureScheduleOptions = {}): Promise<EnsuredSchedule> {
+export async function ensureSchedule(
+  temporal: TemporalAccess,
+  db: Db,
+  tenantId: string,
+  options: EnsureScheduleOptions = {},
+): Promise<EnsuredSchedule> {
   const { schedule } = (await getTenant(db, tenantId)).settings;
   const desired = scheduleOptions(temporal, tenantId, schedule, options);
-  const result = (change: ScheduleChange, paused: boolean): EnsuredSchedule => ({ scheduleId: desired.scheduleId, change, paused, times: sortedTimes(schedule.times), timeZone: schedule.timeZone });
+  const result = (change: ScheduleChange, paused: boolean): EnsuredSchedule => ({
+    scheduleId: desired.scheduleId,
+    change,
+    paused,
+    times: sortedTimes(schedule.times),
+    timeZone: schedule.timeZone,
+  });
 
   let current = await describe(temporal, desired.scheduleId);
   if (!current) {
@@ -118,7 +141,13 @@ export async function ensureSchedule(temporal: TemporalAccess, db: Db, tenantId:
   const state = wantedState(current.state, schedule.enabled);
   const handle = temporal.client.schedule.getHandle(desired.scheduleId);
   if (!sameSchedule(current, desired)) {
-    await handle.update(() => ({ spec: desired.spec, action: desired.action, policies: desired.policies, typedSearchAttributes: desired.typedSearchAttributes, state }));
+    await handle.update(() => ({
+      spec: desired.spec,
+      action: desired.action,
+      policies: desired.policies,
+      typedSearchAttributes: desired.typedSearchAttributes,
+      state,
+    }));
     return result('updated', state.paused);
   }
   if (state.paused !== current.state.paused) {
@@ -135,10 +164,24 @@ export async function ensureAllSchedules(temporal: TemporalAccess, db: Db, logge
   for (const tenant of await listTenants(db)) {
     try {
       const schedule = await ensureSchedule(temporal, db, tenant.id);
-      if (schedule.change !== 'unchanged') logger.info({ tenantId: tenant.id, scheduleId: schedule.scheduleId, change: schedule.change, times: schedule.times, timeZone: schedule.timeZone, paused: schedule.paused }, 'schedule ensured');
+      if (schedule.change !== 'unchanged')
+        logger.info(
+          {
+            tenantId: tenant.id,
+            scheduleId: schedule.scheduleId,
+            change: schedule.change,
+            times: schedule.times,
+            timeZone: schedule.timeZone,
+            paused: schedule.paused,
+          },
+          'schedule ensured',
+        );
       ensured.push(schedule);
     } catch (error) {
-      logger.warn({ tenantId: tenant.id, err: error }, `could not create or update the schedule of tenant ${tenant.id}; it is tried again at the next worker start`);
+      logger.warn(
+        { tenantId: tenant.id, err: error },
+        `could not create or update the schedule of tenant ${tenant.id}; it is tried again at the next worker start`,
+      );
     }
   }
   return ensured;

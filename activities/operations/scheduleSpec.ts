@@ -25,7 +25,13 @@ export function describedTimes(spec: ScheduleSpecDescription): string[] | undefi
   for (const calendar of spec.calendars ?? []) {
     const [hour, minute] = [calendar.hour, calendar.minute];
     // Anything but one hour and one minute was not written by scheduleSpec: report it as different.
-    if (hour?.length !== 1 || minute?.length !== 1 || hour[0].start !== hour[0].end || minute[0].start !== minute[0].end) return undefined;
+    if (
+      hour?.length !== 1 ||
+      minute?.length !== 1 ||
+      hour[0].start !== hour[0].end ||
+      minute[0].start !== minute[0].end
+    )
+      return undefined;
     times.push(`${String(hour[0].start).padStart(2, '0')}:${String(minute[0].start).padStart(2, '0')}`);
   }
   if (spec.intervals?.length) return undefined;

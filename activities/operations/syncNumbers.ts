@@ -10,6 +10,8 @@ export async function lastSyncNumber(db: Db, tenantId: string): Promise<number> 
   const { rows } = await sql<{ n: number | null }>`
     select max(substring(workflow_id from ${prefix.length + 1})::bigint) as n
     from sync_runs
-    where tenant_id = ${tenantId} and starts_with(workflow_id, ${prefix}) and substring(workflow_id from ${prefix.length + 1}) ~ '^[0-9]{1,15}$'`.execute(db);
+    where tenant_id = ${tenantId} and starts_with(workflow_id, ${prefix}) and substring(workflow_id from ${prefix.length + 1}) ~ '^[0-9]{1,15}$'`.execute(
+    db,
+  );
   return Number(rows[0]?.n ?? 0);
 }

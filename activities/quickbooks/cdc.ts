@@ -34,7 +34,11 @@ export interface CdcResult {
 type Changes = Record<string, Array<QboObject | QboDeleted>>;
 
 /** One CDC call, parsed: what QuickBooks answered per entity, and how many objects in all (1000 means it may be cut). */
-export async function cdcOnce(client: QboClient, entities: string[], since: Date): Promise<{ changes: Changes; total: number; time?: string }> {
+export async function cdcOnce(
+  client: QboClient,
+  entities: string[],
+  since: Date,
+): Promise<{ changes: Changes; total: number; time?: string }> {
   const body = await client.rawCdc(entities, since);
   const changes: Changes = Object.fromEntries(entities.map((e) => [e, []]));
   let total = 0;
@@ -57,14 +61,20 @@ async function byQuery(client: QboClient, entity: string, since: Date): Promise<
   return client.queryAll(entity, select(entity).where('MetaData.LastUpdatedTime', '>=', since).orderBy('Id'));
 }
 
-const tooOld = (error: unknown) => error instanceof QboValidationError && /30 days/i.test(`${error.qboMessage ?? ''} ${error.detail ?? ''}`);
+const tooOld = (error: unknown) =>
+  error instanceof QboValidationError && /30 days/i.test(`${error.qboMessage ?? ''} ${error.detail ?? ''}`);
 
 /**
  * Changes since `since` for `entities`. One CDC call for all; if its answer holds 1000 objects (it may have been cut),
  * each entity gets its own CDC call, and an entity that alone fills an answer is read by query instead. Beyond the
  * 30-day look-back every entity is read by query. Deletions seen in a cut CDC answer are kept.
  */
-export async function changeDataCapture(client: QboClient, entities: string[], since: Date, options: CdcOptions = {}): Promise<CdcResult> {
+export async function changeDataCapture(
+  client: QboClient,
+  entities: string[],
+  since: Date,
+  options: CdcOptions = {},
+): Promise<CdcResult> {
   const now = (options.now ?? new Date()).getTime();
   const changes: Changes = Object.fromEntries(entities.map((e) => [e, []]));
   const viaQuery = new Set(entities.filter((e) => NOT_IN_CDC.has(e)));
@@ -76,7 +86,8 @@ export async function changeDataCapture(client: QboClient, entities: string[], s
     viaCdc = [];
   }
 
-  const keepDeletions = (from: Changes, entity: string) => changes[entity].push(...from[entity].filter((o) => (o as QboDeleted).status === 'Deleted'));
+  const keepDeletions = (from: Changes, entity: string) =>
+    changes[entity].push(...from[entity].filter((o) => (o as QboDeleted).status === 'Deleted'));
 
   if (viaCdc.length) {
     try {

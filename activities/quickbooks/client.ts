@@ -5,7 +5,15 @@ import { errorFromFault, parseFaultJson, parseFaultXml } from './faults';
 import { entityName, QueryBuilder, select } from './query';
 import { RealmRateLimiter } from './rateLimiter';
 import { batchChunkRequestId, MAX_BATCH_REQUEST_ID, MAX_REQUEST_ID } from './requestId';
-import { DeletedSchema, schemaFor, type EntityOf, type QboCompanyInfo, type QboDeleted, type QboObject, type QboPreferences } from './schemas';
+import {
+  DeletedSchema,
+  schemaFor,
+  type EntityOf,
+  type QboCompanyInfo,
+  type QboDeleted,
+  type QboObject,
+  type QboPreferences,
+} from './schemas';
 import type { TokenSource } from './tokenSource';
 import { cdcOnce, changeDataCapture, type CdcOptions, type CdcResult } from './cdc';
 
@@ -52,7 +60,9 @@ export type BatchRequestItem =
   | { operation: 'create' | 'update' | 'delete'; entity: string; body: Record<string, unknown>; recordId?: string }
   | { query: string };
 
-export type BatchItemResult = { ok: true; entity?: QboObject | QboDeleted; queryResponse?: Record<string, unknown> } | { ok: false; error: QboError };
+export type BatchItemResult =
+  | { ok: true; entity?: QboObject | QboDeleted; queryResponse?: Record<string, unknown> }
+  | { ok: false; error: QboError };
 
 export const BATCH_MAX_ITEMS = 30;
 
@@ -111,7 +121,15 @@ export class QboClient {
         answer = await this.limiter.run(c.batch === true, () => this.send(c, url, body, token));
         if (answer.status === 401) {
           const again = this.parseFault(answer.text);
-          throw new QboReconnectRequiredError('QuickBooks refused a freshly refreshed access token', this.fields(c, answer, { code: again?.code ?? fault?.code, qboMessage: again?.message, detail: again?.detail, userAction: reconnectAction(this.tenantId) }));
+          throw new QboReconnectRequiredError(
+            'QuickBooks refused a freshly refreshed access token',
+            this.fields(c, answer, {
+              code: again?.code ?? fault?.code,
+              qboMessage: again?.message,
+              detail: again?.detail,
+              userAction: reconnectAction(this.tenantId),
+            }),
+          );
         }
       }
     }
@@ -119,7 +137,15 @@ export class QboClient {
   }
 
   private fields(c: RawCall, answer: Answer | undefined, extra: Partial<QboError> & { userAction: string }) {
-    return { tenantId: this.tenantId, realmId: this.realmId, entity: c.entity, recordId: c.recordId, status: answer?.status, intuitTid: answer?.intuitTid, ...extra };
+    return {
+      tenantId: this.tenantId,
+      realmId: this.realmId,
+      entity: c.entity,
+      recordId: c.recordId,
+      status: answer?.status,
+      intuitTid: answer?.intuitTid,
+      ...extra,
+    };
   }
 
   private async send(c: RawCall, url: URL, body: string | undefined, token: string): Promise<Answer> {
@@ -127,17 +153,57 @@ export class QboClient {
     if (body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
     const started = Date.now();
     try {
-      const response = await this.fetch(url, { method: c.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await this.fetch(url, {
+        method: c.method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       const text = await response.text();
-      const answer = { status: response.status, text, intuitTid: headerCaseless(response.headers, 'intuit_tid', 'intuit-tid'), retryAfter: response.headers.get('retry-after') };
-      this.options.logger?.debug({ realmId: this.realmId, method: c.method, path: url.pathname, entity: c.entity, status: answer.status, ms: Date.now() - started, intuitTid: answer.intuitTid }, 'quickbooks call');
+      const answer = {
+        status: response.status,
+        text,
+        intuitTid: headerCaseless(response.headers, 'intuit_tid', 'intuit-tid'),
+        retryAfter: response.headers.get('retry-after'),
+      };
+      this.options.logger?.debug(
+        {
+          realmId: this.realmId,
+          method: c.method,
+          path: url.pathname,
+          entity: c.entity,
+          status: answer.status,
+          ms: Date.now() - started,
+          intuitTid: answer.intuitTid,
+        },
+        'quickbooks call',
+      );
       return answer;
     } catch (error) {
       const e = error as { name?: string; cause?: { code?: string; name?: string }; message?: string };
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || e.cause?.name === 'TimeoutError';
-      const what = timedOut ? `QuickBooks gave no answer within ${Math.round(this.timeoutMs / 100) / 10} s` : `the connection to QuickBooks failed (${e.cause?.code ?? e.message ?? 'unknown'})`;
-      this.options.logger?.warn({ realmId: this.realmId, method: c.method, path: url.pathname, entity: c.entity, ms: Date.now() - started, timedOut }, 'quickbooks call failed');
-      throw new QboTransientError(what, this.fields(c, undefined, { code: timedOut ? 'qbsync-timeout' : 'qbsync-connection', userAction: 'nothing: the request is retried (writes replay by requestid); if it keeps failing, check the network to QuickBooks' }));
+      const what = timedOut
+        ? `QuickBooks gave no answer within ${Math.round(this.timeoutMs / 100) / 10} s`
+        : `the connection to QuickBooks failed (${e.cause?.code ?? e.message ?? 'unknown'})`;
+      this.options.logger?.warn(
+        {
+          realmId: this.realmId,
+          method: c.method,
+          path: url.pathname,
+          entity: c.entity,
+          ms: Date.now() - started,
+          timedOut,
+        },
+        'quickbooks call failed',
+      );
+      throw new QboTransientError(
+        what,
+        this.fields(c, undefined, {
+          code: timedOut ? 'qbsync-timeout' : 'qbsync-connection',
+          userAction:
+            'nothing: the request is retried (writes replay by requestid); if it keeps failing, check the network to QuickBooks',
+        }),
+      );
     }
   }
 
@@ -159,7 +225,10 @@ export class QboClient {
     }
     if (answer.status >= 200 && answer.status < 300) {
       if (!readable || json === undefined || typeof json !== 'object') {
-        throw new QboTransientError('QuickBooks answered with unreadable JSON', this.fields(c, answer, { userAction: 'nothing: the request is retried (writes replay by requestid)' }));
+        throw new QboTransientError(
+          'QuickBooks answered with unreadable JSON',
+          this.fields(c, answer, { userAction: 'nothing: the request is retried (writes replay by requestid)' }),
+        );
       }
       // QuickBooks can answer 200 with a Fault (batch-level, some validation answers).
       const fault = parseFaultJson(json);
@@ -169,7 +238,9 @@ export class QboClient {
     const fault = (readable ? parseFaultJson(json) : undefined) ?? parseFaultXml(answer.text);
     let repeated500 = false;
     if (answer.status === 500) {
-      const key = createHash('sha256').update(`${c.method} ${url.pathname}${url.search}\n${body ?? ''}`).digest('base64url');
+      const key = createHash('sha256')
+        .update(`${c.method} ${url.pathname}${url.search}\n${body ?? ''}`)
+        .digest('base64url');
       repeated500 = this.failed500.has(key);
       this.failed500.delete(key);
       this.failed500.set(key, true);
@@ -179,12 +250,27 @@ export class QboClient {
   }
 
   private faultContext(c: RawCall, answer: Answer, repeated500: boolean) {
-    return { tenantId: this.tenantId, realmId: this.realmId, entity: c.entity, recordId: c.recordId, status: answer.status, intuitTid: answer.intuitTid, retryAfter: answer.retryAfter, repeated500 };
+    return {
+      tenantId: this.tenantId,
+      realmId: this.realmId,
+      entity: c.entity,
+      recordId: c.recordId,
+      status: answer.status,
+      intuitTid: answer.intuitTid,
+      retryAfter: answer.retryAfter,
+      repeated500,
+    };
   }
 
   private checkRequestId(requestId: string | undefined, max: number, entity?: string): string {
     if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > max) {
-      throw new QboValidationError(`every QuickBooks write needs a requestid of 1 to ${max} characters`, { tenantId: this.tenantId, realmId: this.realmId, entity, code: 'qbsync-requestid', userAction: 'report this as a qbsync bug' });
+      throw new QboValidationError(`every QuickBooks write needs a requestid of 1 to ${max} characters`, {
+        tenantId: this.tenantId,
+        realmId: this.realmId,
+        entity,
+        code: 'qbsync-requestid',
+        userAction: 'report this as a qbsync bug',
+      });
     }
     return requestId;
   }
@@ -209,7 +295,13 @@ export class QboClient {
   /** One query exactly as written (the caller adds STARTPOSITION/MAXRESULTS), as QuickBooks answers it. */
   async rawQuery(query: string, entity?: string): Promise<{ QueryResponse: Record<string, unknown>; time?: string }> {
     this.requests.query++;
-    const answer = await this.call<{ QueryResponse?: Record<string, unknown>; time?: string }>({ method: 'POST', path: 'query', body: query, contentType: 'application/text', entity: entity ?? /\bfrom\s+(\w+)/i.exec(query)?.[1] });
+    const answer = await this.call<{ QueryResponse?: Record<string, unknown>; time?: string }>({
+      method: 'POST',
+      path: 'query',
+      body: query,
+      contentType: 'application/text',
+      entity: entity ?? /\bfrom\s+(\w+)/i.exec(query)?.[1],
+    });
     return { QueryResponse: answer.QueryResponse ?? {}, time: answer.time };
   }
 
@@ -218,16 +310,26 @@ export class QboClient {
     entityName(entity);
     let conditions: string;
     if (where instanceof QueryBuilder) {
-      if (where.entity !== entity) throw new QboValidationError(`a query built for ${where.entity} was used for ${entity}`, { code: 'qbsync-query', userAction: 'report this as a qbsync bug' });
+      if (where.entity !== entity)
+        throw new QboValidationError(`a query built for ${where.entity} was used for ${entity}`, {
+          code: 'qbsync-query',
+          userAction: 'report this as a qbsync bug',
+        });
       conditions = where.conditions();
     } else {
       conditions = (where ?? '').trim().replace(/^where\s+/i, '');
-      if (/\b(STARTPOSITION|MAXRESULTS|ORDERBY)\b/i.test(conditions)) throw new QboValidationError('the where text must not page or order; use the options', { code: 'qbsync-query', userAction: 'report this as a qbsync bug' });
+      if (/\b(STARTPOSITION|MAXRESULTS|ORDERBY)\b/i.test(conditions))
+        throw new QboValidationError('the where text must not page or order; use the options', {
+          code: 'qbsync-query',
+          userAction: 'report this as a qbsync bug',
+        });
     }
     let order = '';
     if (what === '*' && orderBy) {
       const [name, direction = 'ASC'] = orderBy.trim().split(/\s+/);
-      order = ` ORDERBY ${select(entity).orderBy(name, direction.toUpperCase() === 'DESC' ? 'DESC' : 'ASC').ordering()}`;
+      order = ` ORDERBY ${select(entity)
+        .orderBy(name, direction.toUpperCase() === 'DESC' ? 'DESC' : 'ASC')
+        .ordering()}`;
     }
     return `SELECT ${what} FROM ${entity}${conditions ? ` WHERE ${conditions}` : ''}${order}`;
   }
@@ -238,11 +340,25 @@ export class QboClient {
   }
 
   /** One page: records `startPosition` … `startPosition + maxResults - 1` (1-based; at most 1000 a page). */
-  async queryPage<E extends string>(entity: E, where?: Where, options: { startPosition?: number; maxResults?: number; orderBy?: string } = {}): Promise<{ items: EntityOf<E>[]; startPosition: number; time?: string }> {
+  async queryPage<E extends string>(
+    entity: E,
+    where?: Where,
+    options: { startPosition?: number; maxResults?: number; orderBy?: string } = {},
+  ): Promise<{ items: EntityOf<E>[]; startPosition: number; time?: string }> {
     const startPosition = options.startPosition ?? 1;
     const maxResults = options.maxResults ?? 1000;
-    if (!Number.isInteger(startPosition) || startPosition < 1 || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 1000) {
-      throw new QboValidationError('STARTPOSITION must be ≥ 1 and MAXRESULTS 1 to 1000', { code: 'qbsync-query', entity, userAction: 'report this as a qbsync bug' });
+    if (
+      !Number.isInteger(startPosition) ||
+      startPosition < 1 ||
+      !Number.isInteger(maxResults) ||
+      maxResults < 1 ||
+      maxResults > 1000
+    ) {
+      throw new QboValidationError('STARTPOSITION must be ≥ 1 and MAXRESULTS 1 to 1000', {
+        code: 'qbsync-query',
+        entity,
+        userAction: 'report this as a qbsync bug',
+      });
     }
     const text = `${this.queryText(entity, where, '*', QboClient.order(where, options.orderBy))} STARTPOSITION ${startPosition} MAXRESULTS ${maxResults}`;
     const { QueryResponse, time } = await this.rawQuery(text, entity);
@@ -255,7 +371,11 @@ export class QboClient {
    * Every matching record, a page at a time (STARTPOSITION paging until a short page). Ordered by Id unless told
    * otherwise: an update does not move a record in that order, so paging neither skips nor repeats it.
    */
-  async *query<E extends string>(entity: E, where?: Where, options: { pageSize?: number; orderBy?: string } = {}): AsyncGenerator<EntityOf<E>[]> {
+  async *query<E extends string>(
+    entity: E,
+    where?: Where,
+    options: { pageSize?: number; orderBy?: string } = {},
+  ): AsyncGenerator<EntityOf<E>[]> {
     const pageSize = options.pageSize ?? 1000;
     const orderBy = QboClient.order(where, options.orderBy);
     for (let start = 1; ; start += pageSize) {
@@ -266,7 +386,11 @@ export class QboClient {
   }
 
   /** Everything `query` yields, in one array (for small result sets). */
-  async queryAll<E extends string>(entity: E, where?: Where, options: { pageSize?: number; orderBy?: string } = {}): Promise<EntityOf<E>[]> {
+  async queryAll<E extends string>(
+    entity: E,
+    where?: Where,
+    options: { pageSize?: number; orderBy?: string } = {},
+  ): Promise<EntityOf<E>[]> {
     const all: EntityOf<E>[] = [];
     for await (const page of this.query(entity, where, options)) all.push(...page);
     return all;
@@ -281,22 +405,49 @@ export class QboClient {
 
   async read<E extends string>(entity: E, id: string): Promise<EntityOf<E>> {
     this.requests.single++;
-    const body = await this.call<Record<string, unknown>>({ method: 'GET', path: `${entityName(entity).toLowerCase()}/${encodeURIComponent(id)}`, entity, recordId: id });
+    const body = await this.call<Record<string, unknown>>({
+      method: 'GET',
+      path: `${entityName(entity).toLowerCase()}/${encodeURIComponent(id)}`,
+      entity,
+      recordId: id,
+    });
     return this.parseEntity(entity, body[entity], id);
   }
 
-  async create<E extends string>(entity: E, body: Record<string, unknown>, options: WriteOptions): Promise<EntityOf<E>> {
+  async create<E extends string>(
+    entity: E,
+    body: Record<string, unknown>,
+    options: WriteOptions,
+  ): Promise<EntityOf<E>> {
     this.requests.single++;
     const requestId = this.checkRequestId(options.requestId, MAX_REQUEST_ID, entity);
-    const answer = await this.call<Record<string, unknown>>({ method: 'POST', path: entityName(entity).toLowerCase(), body, requestId, entity, recordId: options.recordId });
+    const answer = await this.call<Record<string, unknown>>({
+      method: 'POST',
+      path: entityName(entity).toLowerCase(),
+      body,
+      requestId,
+      entity,
+      recordId: options.recordId,
+    });
     return this.parseEntity(entity, answer[entity]);
   }
 
   /** A sparse update by default: only the fields sent change (a full update would null every field left out). */
-  async update<E extends string>(entity: E, body: Record<string, unknown> & { Id: string; SyncToken: string }, options: WriteOptions & { sparse?: boolean }): Promise<EntityOf<E>> {
+  async update<E extends string>(
+    entity: E,
+    body: Record<string, unknown> & { Id: string; SyncToken: string },
+    options: WriteOptions & { sparse?: boolean },
+  ): Promise<EntityOf<E>> {
     this.requests.single++;
     const requestId = this.checkRequestId(options.requestId, MAX_REQUEST_ID, entity);
-    const answer = await this.call<Record<string, unknown>>({ method: 'POST', path: entityName(entity).toLowerCase(), body: { ...body, sparse: options.sparse ?? true }, requestId, entity, recordId: body.Id });
+    const answer = await this.call<Record<string, unknown>>({
+      method: 'POST',
+      path: entityName(entity).toLowerCase(),
+      body: { ...body, sparse: options.sparse ?? true },
+      requestId,
+      entity,
+      recordId: body.Id,
+    });
     return this.parseEntity(entity, answer[entity], body.Id);
   }
 
@@ -304,33 +455,65 @@ export class QboClient {
   async delete(entity: string, ref: { Id: string; SyncToken: string }, options: WriteOptions): Promise<QboDeleted> {
     this.requests.single++;
     const requestId = this.checkRequestId(options.requestId, MAX_REQUEST_ID, entity);
-    const answer = await this.call<Record<string, unknown>>({ method: 'POST', path: entityName(entity).toLowerCase(), params: { operation: 'delete' }, body: { Id: ref.Id, SyncToken: ref.SyncToken }, requestId, entity, recordId: ref.Id });
+    const answer = await this.call<Record<string, unknown>>({
+      method: 'POST',
+      path: entityName(entity).toLowerCase(),
+      params: { operation: 'delete' },
+      body: { Id: ref.Id, SyncToken: ref.SyncToken },
+      requestId,
+      entity,
+      recordId: ref.Id,
+    });
     const parsed = DeletedSchema.safeParse(answer[entity]);
     return parsed.success ? parsed.data : { Id: ref.Id, status: 'Deleted' };
   }
 
   /** Voids a transaction: it stays, with zero amounts (`?operation=void`, as for invoices). */
-  async void<E extends string>(entity: E, ref: { Id: string; SyncToken: string }, options: WriteOptions): Promise<EntityOf<E>> {
+  async void<E extends string>(
+    entity: E,
+    ref: { Id: string; SyncToken: string },
+    options: WriteOptions,
+  ): Promise<EntityOf<E>> {
     this.requests.single++;
     const requestId = this.checkRequestId(options.requestId, MAX_REQUEST_ID, entity);
-    const answer = await this.call<Record<string, unknown>>({ method: 'POST', path: entityName(entity).toLowerCase(), params: { operation: 'void' }, body: { Id: ref.Id, SyncToken: ref.SyncToken }, requestId, entity, recordId: ref.Id });
+    const answer = await this.call<Record<string, unknown>>({
+      method: 'POST',
+      path: entityName(entity).toLowerCase(),
+      params: { operation: 'void' },
+      body: { Id: ref.Id, SyncToken: ref.SyncToken },
+      requestId,
+      entity,
+      recordId: ref.Id,
+    });
     return this.parseEntity(entity, answer[entity], ref.Id);
   }
 
   /** Customers and items are never deleted in QuickBooks, only made inactive (a sparse `Active: false`). */
-  async deactivate<E extends string>(entity: E, ref: { Id: string; SyncToken: string }, options: WriteOptions): Promise<EntityOf<E>> {
+  async deactivate<E extends string>(
+    entity: E,
+    ref: { Id: string; SyncToken: string },
+    options: WriteOptions,
+  ): Promise<EntityOf<E>> {
     return this.update(entity, { Id: ref.Id, SyncToken: ref.SyncToken, Active: false }, { ...options, sparse: true });
   }
 
   async companyInfo(): Promise<QboCompanyInfo> {
     this.requests.single++;
-    const body = await this.call<Record<string, unknown>>({ method: 'GET', path: `companyinfo/${encodeURIComponent(this.realmId)}`, entity: 'CompanyInfo' });
+    const body = await this.call<Record<string, unknown>>({
+      method: 'GET',
+      path: `companyinfo/${encodeURIComponent(this.realmId)}`,
+      entity: 'CompanyInfo',
+    });
     return this.parseEntity('CompanyInfo', body.CompanyInfo);
   }
 
   async preferences(): Promise<QboPreferences> {
     this.requests.single++;
-    const body = await this.call<Record<string, unknown>>({ method: 'GET', path: 'preferences', entity: 'Preferences' });
+    const body = await this.call<Record<string, unknown>>({
+      method: 'GET',
+      path: 'preferences',
+      entity: 'Preferences',
+    });
     return this.parseEntity('Preferences', body.Preferences);
   }
 
@@ -342,15 +525,26 @@ export class QboClient {
   }
 
   /** Exactly one CDC call, no fallback: for callers that keep their own windows and cursors. */
-  async cdcOnce(entities: string[], changedSince: Date): Promise<{ changes: Record<string, Array<QboObject | QboDeleted>>; total: number; time?: string }> {
+  async cdcOnce(
+    entities: string[],
+    changedSince: Date,
+  ): Promise<{ changes: Record<string, Array<QboObject | QboDeleted>>; total: number; time?: string }> {
     return cdcOnce(this, entities, changedSince);
   }
 
   /** One `/cdc` call, as QuickBooks answers it. */
-  async rawCdc(entities: string[], changedSince: Date): Promise<{ CDCResponse?: Array<{ QueryResponse?: Array<Record<string, unknown>> }>; time?: string }> {
+  async rawCdc(
+    entities: string[],
+    changedSince: Date,
+  ): Promise<{ CDCResponse?: Array<{ QueryResponse?: Array<Record<string, unknown>> }>; time?: string }> {
     this.requests.cdc++;
     entities.forEach(entityName);
-    return this.call({ method: 'GET', path: 'cdc', params: { entities: entities.join(','), changedSince: changedSince.toISOString().replace(/\.\d{3}Z$/, '+00:00') }, entity: entities.join(',') });
+    return this.call({
+      method: 'GET',
+      path: 'cdc',
+      params: { entities: entities.join(','), changedSince: changedSince.toISOString().replace(/\.\d{3}Z$/, '+00:00') },
+      entity: entities.join(','),
+    });
   }
 
   /** For cdc.ts: an entity as the schemas read it. */
@@ -377,12 +571,24 @@ export class QboClient {
       const request = part.map((item, i) => {
         const bId = `b${i}`; // ≤ 10 characters, as QuickBooks requires when a requestid is sent
         if ('query' in item) return { bId, Query: item.query };
-        if (!['create', 'update', 'delete'].includes(item.operation)) throw new QboValidationError(`"${item.operation}" is not a batch operation`, { code: 'qbsync-batch', entity: item.entity, userAction: 'report this as a qbsync bug' });
+        if (!['create', 'update', 'delete'].includes(item.operation))
+          throw new QboValidationError(`"${item.operation}" is not a batch operation`, {
+            code: 'qbsync-batch',
+            entity: item.entity,
+            userAction: 'report this as a qbsync bug',
+          });
         return { bId, operation: item.operation, [entityName(item.entity)]: item.body };
       });
       const requestId = this.checkRequestId(batchChunkRequestId(options.requestId, chunk), MAX_BATCH_REQUEST_ID);
       this.requests.batch++;
-      const answer = await this.call<{ BatchItemResponse?: Array<Record<string, unknown>> }>({ method: 'POST', path: 'batch', body: { BatchItemRequest: request }, requestId, batch: true, entity: 'batch' });
+      const answer = await this.call<{ BatchItemResponse?: Array<Record<string, unknown>> }>({
+        method: 'POST',
+        path: 'batch',
+        body: { BatchItemRequest: request },
+        requestId,
+        batch: true,
+        entity: 'batch',
+      });
       const byId = new Map((answer.BatchItemResponse ?? []).map((r) => [String(r.bId), r]));
       part.forEach((item, i) => results.push(this.batchItemResult(item, byId.get(`b${i}`))));
     }
@@ -391,13 +597,21 @@ export class QboClient {
 
   private batchItemResult(item: BatchRequestItem, answer: Record<string, unknown> | undefined): BatchItemResult {
     const entity = 'query' in item ? /\bfrom\s+(\w+)/i.exec(item.query)?.[1] : item.entity;
-    const recordId = 'query' in item ? undefined : (item.body.Id as string | undefined) ?? item.recordId;
+    const recordId = 'query' in item ? undefined : ((item.body.Id as string | undefined) ?? item.recordId);
     const where = { tenantId: this.tenantId, realmId: this.realmId, entity, recordId };
-    if (!answer) return { ok: false, error: new QboTransientError('QuickBooks did not answer this batch item', { ...where, userAction: 'nothing: the item is retried' }) };
+    if (!answer)
+      return {
+        ok: false,
+        error: new QboTransientError('QuickBooks did not answer this batch item', {
+          ...where,
+          userAction: 'nothing: the item is retried',
+        }),
+      };
     const fault = parseFaultJson({ Fault: answer.Fault });
     if (answer.Fault && fault) return { ok: false, error: errorFromFault(fault, where) };
     try {
-      if ('query' in item) return { ok: true, queryResponse: (answer.QueryResponse as Record<string, unknown> | undefined) ?? {} };
+      if ('query' in item)
+        return { ok: true, queryResponse: (answer.QueryResponse as Record<string, unknown> | undefined) ?? {} };
       return { ok: true, entity: this.readEntity(item.entity, answer[item.entity]) };
     } catch (error) {
       if (error instanceof QboError) return { ok: false, error };

@@ -66,9 +66,16 @@ export abstract class QboError extends Error implements QboErrorFields {
   }
 
   static compose(summary: string, f: QboErrorFields): string {
-    const record = f.entity ? `${f.entity}${f.recordId ? ` ${f.recordId}` : ''}` : f.recordId ? `record ${f.recordId}` : undefined;
+    const record = f.entity
+      ? `${f.entity}${f.recordId ? ` ${f.recordId}` : ''}`
+      : f.recordId
+        ? `record ${f.recordId}`
+        : undefined;
     const who = [f.tenantId && `tenant ${f.tenantId}`, record].filter(Boolean).join(', ');
-    const qbo = f.code || f.qboMessage ? ` — QuickBooks ${f.code ? `code ${f.code}` : ''}${f.qboMessage ? `: ${f.qboMessage}` : ''}${f.detail ? ` (${f.detail})` : ''}` : '';
+    const qbo =
+      f.code || f.qboMessage
+        ? ` — QuickBooks ${f.code ? `code ${f.code}` : ''}${f.qboMessage ? `: ${f.qboMessage}` : ''}${f.detail ? ` (${f.detail})` : ''}`
+        : '';
     const http = f.status ? ` [HTTP ${f.status}]` : '';
     const tid = f.intuitTid ? ` [intuit_tid ${f.intuitTid}]` : '';
     return `${who ? `${who}: ` : ''}${summary}${qbo}${http}${tid}. What to do: ${f.userAction}`;
@@ -76,7 +83,20 @@ export abstract class QboError extends Error implements QboErrorFields {
 
   /** A plain JSON object for Temporal failure details: no prototype, no token. */
   details(): Record<string, unknown> {
-    const d: Record<string, unknown> = { kind: this.kind, code: this.code, message: this.qboMessage, detail: this.detail, element: this.element, entity: this.entity, recordId: this.recordId, intuitTid: this.intuitTid, status: this.status, tenantId: this.tenantId, realmId: this.realmId, userAction: this.userAction };
+    const d: Record<string, unknown> = {
+      kind: this.kind,
+      code: this.code,
+      message: this.qboMessage,
+      detail: this.detail,
+      element: this.element,
+      entity: this.entity,
+      recordId: this.recordId,
+      intuitTid: this.intuitTid,
+      status: this.status,
+      tenantId: this.tenantId,
+      realmId: this.realmId,
+      userAction: this.userAction,
+    };
     for (const k of Object.keys(d)) if (d[k] === undefined) delete d[k];
     return d;
   }
@@ -125,7 +145,11 @@ export class QboStaleObjectError extends QboError {
 }
 
 /** For workflows' retry policies (`nonRetryableErrorTypes`). */
-export const NON_RETRYABLE_QBO_ERROR_TYPES: string[] = ['QboReconnectRequiredError', 'QboValidationError', 'QboStaleObjectError'];
+export const NON_RETRYABLE_QBO_ERROR_TYPES: string[] = [
+  'QboReconnectRequiredError',
+  'QboValidationError',
+  'QboStaleObjectError',
+];
 
 /** What Temporal should see: the type, whether to retry, for throttling the wait, and the facts as plain JSON. */
 export function toActivityFailure(error: QboError): ApplicationFailure {
@@ -140,7 +164,8 @@ export function toActivityFailure(error: QboError): ApplicationFailure {
 
 const ACTIONS: Record<string, string> = {
   '5010': 'nothing: the sync re-reads the record from QuickBooks and applies the change again',
-  '6240': 'another QuickBooks customer, vendor or employee already has this name: rename one of them, or link the app record to the existing one',
+  '6240':
+    'another QuickBooks customer, vendor or employee already has this name: rename one of them, or link the app record to the existing one',
   '6140': 'QuickBooks already has a transaction with this number: change the number in the app',
   '6000': 'correct the value QuickBooks names in the detail, then sync again',
   '610': 'the record refers to something QuickBooks does not have or that is inactive: fix or reactivate the reference',

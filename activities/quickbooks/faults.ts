@@ -29,19 +29,39 @@ interface FaultErrorShape {
   element?: unknown;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 
 /** `{"Fault":{"Error":[…],"type"}}`, the 401's `{"fault":{"error":[…]}}`, or a Fault object from a batch item. */
 export function parseFaultJson(body: unknown): ParsedFault | undefined {
   if (!body || typeof body !== 'object') return undefined;
-  const b = body as { Fault?: { Error?: FaultErrorShape[]; type?: unknown }; fault?: { error?: FaultErrorShape[]; type?: unknown } };
-  const fault = b.Fault ? { errors: b.Fault.Error, type: b.Fault.type } : b.fault ? { errors: b.fault.error, type: b.fault.type } : undefined;
+  const b = body as {
+    Fault?: { Error?: FaultErrorShape[]; type?: unknown };
+    fault?: { error?: FaultErrorShape[]; type?: unknown };
+  };
+  const fault = b.Fault
+    ? { errors: b.Fault.Error, type: b.Fault.type }
+    : b.fault
+      ? { errors: b.fault.error, type: b.fault.type }
+      : undefined;
   if (!fault) return undefined;
   const e = Array.isArray(fault.errors) ? fault.errors[0] : undefined;
-  return { code: str(e?.code), message: str(e?.Message ?? e?.message), detail: str(e?.Detail ?? e?.detail), element: str(e?.element), type: str(fault.type) };
+  return {
+    code: str(e?.code),
+    message: str(e?.Message ?? e?.message),
+    detail: str(e?.Detail ?? e?.detail),
+    element: str(e?.element),
+    type: str(fault.type),
+  };
 }
 
-const decodeXml = (s: string | undefined) => s?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const decodeXml = (s: string | undefined) =>
+  s
+    ?.replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** QuickBooks' throttling answer is XML even when JSON was asked for: `<Fault type="SERVICE"><Error code="3001"><Message>…`. */
 export function parseFaultXml(text: string): ParsedFault | undefined {
@@ -66,7 +86,10 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
   return 60_000;
 }
 
-export interface FaultContext extends Omit<QboErrorFields, 'userAction' | 'code' | 'qboMessage' | 'detail' | 'element'> {
+export interface FaultContext extends Omit<
+  QboErrorFields,
+  'userAction' | 'code' | 'qboMessage' | 'detail' | 'element'
+> {
   /** Retry-After header of a 429. */
   retryAfter?: string | null;
   /** This same request already failed with HTTP 500 once: QuickBooks says to retry a 500 only once. */
@@ -87,18 +110,46 @@ export function errorFromFault(fault: ParsedFault | undefined, ctx: FaultContext
   const status = ctx.status;
 
   if (status === 429 || code === '3001') {
-    return new QboThrottledError('QuickBooks throttled the request (per-company request limit)', { ...f, retryAfterMs: retryAfterMs(retryAfter), userAction: 'nothing: qbsync waits and retries; if it happens often, lower the sync concurrency' });
+    return new QboThrottledError('QuickBooks throttled the request (per-company request limit)', {
+      ...f,
+      retryAfterMs: retryAfterMs(retryAfter),
+      userAction: 'nothing: qbsync waits and retries; if it happens often, lower the sync concurrency',
+    });
   }
-  if ((code && AUTH_RECONNECT_CODES.has(code)) || status === 401 || status === 403 || fault?.type === 'AUTHENTICATION' || code === '3200') {
-    return new QboReconnectRequiredError('QuickBooks refused the credentials', { ...f, userAction: reconnectAction(ctx.tenantId) });
+  if (
+    (code && AUTH_RECONNECT_CODES.has(code)) ||
+    status === 401 ||
+    status === 403 ||
+    fault?.type === 'AUTHENTICATION' ||
+    code === '3200'
+  ) {
+    return new QboReconnectRequiredError('QuickBooks refused the credentials', {
+      ...f,
+      userAction: reconnectAction(ctx.tenantId),
+    });
   }
-  if (code === '5010') return new QboStaleObjectError('the record changed in QuickBooks since qbsync read it', { ...f, userAction: actionFor('5010') });
-  if (status === 400 && code === '500') return new QboValidationError('QuickBooks does not support this operation', { ...f, userAction: actionFor('500') });
+  if (code === '5010')
+    return new QboStaleObjectError('the record changed in QuickBooks since qbsync read it', {
+      ...f,
+      userAction: actionFor('5010'),
+    });
+  if (status === 400 && code === '500')
+    return new QboValidationError('QuickBooks does not support this operation', { ...f, userAction: actionFor('500') });
   if (status === 500 && repeated500) {
-    return new QboValidationError('QuickBooks failed with a server error twice on the same request', { ...f, userAction: 'check the record in QuickBooks and status.developer.intuit.com; QuickBooks advises retrying a 500 only once, so qbsync stops here' });
+    return new QboValidationError('QuickBooks failed with a server error twice on the same request', {
+      ...f,
+      userAction:
+        'check the record in QuickBooks and status.developer.intuit.com; QuickBooks advises retrying a 500 only once, so qbsync stops here',
+    });
   }
   if ((status !== undefined && status >= 500) || (code && TRANSIENT_CODES.has(code)) || fault?.type === 'SystemFault') {
-    return new QboTransientError(`QuickBooks is failing or unavailable`, { ...f, userAction: 'nothing: the request is retried; if it persists, check status.developer.intuit.com' });
+    return new QboTransientError(`QuickBooks is failing or unavailable`, {
+      ...f,
+      userAction: 'nothing: the request is retried; if it persists, check status.developer.intuit.com',
+    });
   }
-  return new QboValidationError(status === undefined ? 'QuickBooks rejected the record' : 'QuickBooks rejected the request', { ...f, userAction: actionFor(code) });
+  return new QboValidationError(
+    status === undefined ? 'QuickBooks rejected the record' : 'QuickBooks rejected the request',
+    { ...f, userAction: actionFor(code) },
+  );
 }

@@ -10,7 +10,8 @@ const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 
 /** Integer cents of a decimal amount. More than two decimals are refused unless `rounding: 'half-up'` (away from zero). */
 export function toCents(amount: number | string, options: { rounding?: Rounding } = {}): number {
-  if (typeof amount === 'number' && !Number.isFinite(amount)) throw new RangeError(`${amount} is not an amount of money`);
+  if (typeof amount === 'number' && !Number.isFinite(amount))
+    throw new RangeError(`${amount} is not an amount of money`);
   const text = String(amount).trim();
   const m = DECIMAL.exec(text);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new RangeError(`"${text}" is not an amount of money`);
@@ -29,7 +30,8 @@ export function toCents(amount: number | string, options: { rounding?: Rounding 
   const rest = fraction.slice(2);
   let cents = BigInt(whole) * 100n + BigInt(kept);
   if (/[1-9]/.test(rest)) {
-    if ((options.rounding ?? 'reject') === 'reject') throw new RangeError(`${text} has more than two decimals; cents would lose part of it`);
+    if ((options.rounding ?? 'reject') === 'reject')
+      throw new RangeError(`${text} has more than two decimals; cents would lose part of it`);
     if (rest[0] >= '5') cents += 1n;
   }
   if (cents > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${text} is too large to hold exactly in cents`);

@@ -15,7 +15,13 @@ const ENTITY = /^[A-Za-z][A-Za-z0-9]*$/;
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 function refused(what: string, element?: string): QboValidationError {
-  return new QboValidationError(`qbsync refused to build a QuickBooks query: ${what}`, { code: 'qbsync-query', element, userAction: element ? `remove line breaks and control characters from the ${element}` : 'report this as a qbsync bug' });
+  return new QboValidationError(`qbsync refused to build a QuickBooks query: ${what}`, {
+    code: 'qbsync-query',
+    element,
+    userAction: element
+      ? `remove line breaks and control characters from the ${element}`
+      : 'report this as a qbsync bug',
+  });
 }
 
 export function field(name: string): string {
@@ -30,7 +36,11 @@ export function entityName(name: string): string {
 
 /** A string literal for QuickBooks' query language. */
 export function quote(value: string, element = 'value'): string {
-  if (CONTROL.test(value)) throw refused(`the ${element} contains a line break or control character, which a QuickBooks query cannot carry`, element);
+  if (CONTROL.test(value))
+    throw refused(
+      `the ${element} contains a line break or control character, which a QuickBooks query cannot carry`,
+      element,
+    );
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
@@ -66,7 +76,8 @@ export class QueryBuilder {
   where(name: string, op: Operator, value: Literal | readonly Literal[]): this {
     if (op === 'IN') {
       const values = value as readonly Literal[];
-      if (!Array.isArray(values) || values.length === 0) throw refused('IN needs a non-empty list (split long lists with chunkIn)');
+      if (!Array.isArray(values) || values.length === 0)
+        throw refused('IN needs a non-empty list (split long lists with chunkIn)');
       this.clauses.push(`${field(name)} IN (${values.map((v) => literal(v, name)).join(', ')})`);
     } else {
       if (!['=', '<', '>', '<=', '>=', 'LIKE'].includes(op)) throw refused(`"${op}" is not a QuickBooks operator`);

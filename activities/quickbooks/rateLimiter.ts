@@ -10,7 +10,12 @@ export interface RateLimits {
 }
 
 /** QuickBooks Online's per-realm limits: 10 concurrent, 500 requests and 40 batch requests per minute. */
-export const QBO_LIMITS: Readonly<RateLimits> = Object.freeze({ concurrent: 10, requestsPerWindow: 500, batchesPerWindow: 40, windowMs: 60_000 });
+export const QBO_LIMITS: Readonly<RateLimits> = Object.freeze({
+  concurrent: 10,
+  requestsPerWindow: 500,
+  batchesPerWindow: 40,
+  windowMs: 60_000,
+});
 
 export interface RateLimiterStats {
   inFlight: number;
@@ -40,9 +45,13 @@ export class RealmRateLimiter {
   private timer?: NodeJS.Timeout;
   private counters = { waits: 0, peakInFlight: 0, started: 0 };
 
-  constructor(limits: Partial<RateLimits> = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    limits: Partial<RateLimits> = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.limits = { ...QBO_LIMITS, ...limits };
-    for (const [k, v] of Object.entries(this.limits)) if (!Number.isInteger(v) || v < 1) throw new RangeError(`rate limit ${k} must be a positive integer, not ${v}`);
+    for (const [k, v] of Object.entries(this.limits))
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`rate limit ${k} must be a positive integer, not ${v}`);
   }
 
   get inFlight(): number {
@@ -76,8 +85,10 @@ export class RealmRateLimiter {
     if (this.active >= this.limits.concurrent) return Infinity;
     let delay = 0;
     const { requestsPerWindow, batchesPerWindow, windowMs } = this.limits;
-    if (this.starts.length >= requestsPerWindow) delay = this.starts[this.starts.length - requestsPerWindow] + windowMs - now;
-    if (batch && this.batchStarts.length >= batchesPerWindow) delay = Math.max(delay, this.batchStarts[this.batchStarts.length - batchesPerWindow] + windowMs - now);
+    if (this.starts.length >= requestsPerWindow)
+      delay = this.starts[this.starts.length - requestsPerWindow] + windowMs - now;
+    if (batch && this.batchStarts.length >= batchesPerWindow)
+      delay = Math.max(delay, this.batchStarts[this.batchStarts.length - batchesPerWindow] + windowMs - now);
     return Math.max(delay, 0);
   }
 

@@ -14,7 +14,13 @@ function shortHash(parts: Array<string | number>): string {
  * version — so QuickBooks answers a retried activity with the original response instead of writing twice.
  * 32 characters: inside both the 50 of a single call and the 36 of a batch.
  */
-export function deterministicRequestId(tenantId: string, entity: string, appRecordId: string | number, appVersion: string | number, ...more: Array<string | number>): string {
+export function deterministicRequestId(
+  tenantId: string,
+  entity: string,
+  appRecordId: string | number,
+  appVersion: string | number,
+  ...more: Array<string | number>
+): string {
   return shortHash([tenantId, entity, appRecordId, appVersion, ...more]);
 }
 

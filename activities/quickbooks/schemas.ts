@@ -25,7 +25,13 @@ export const EmailSchema = z.looseObject({ Address: text.optional() });
 export const PhoneSchema = z.looseObject({ FreeFormNumber: text.optional() });
 
 /** What every entity QuickBooks returns has. */
-const base = { Id: text, SyncToken: text.optional(), domain: text.optional(), sparse: z.boolean().optional(), MetaData: MetaDataSchema.optional() };
+const base = {
+  Id: text,
+  SyncToken: text.optional(),
+  domain: text.optional(),
+  sparse: z.boolean().optional(),
+  MetaData: MetaDataSchema.optional(),
+};
 
 export const CustomerSchema = z.looseObject({
   ...base,
@@ -63,7 +69,13 @@ export const ItemSchema = z.looseObject({
   SubItem: z.boolean().optional(),
 });
 
-export const TaxRateSchema = z.looseObject({ ...base, Name: text, RateValue: num.optional(), Active: z.boolean().optional(), AgencyRef: RefSchema.optional() });
+export const TaxRateSchema = z.looseObject({
+  ...base,
+  Name: text,
+  RateValue: num.optional(),
+  Active: z.boolean().optional(),
+  AgencyRef: RefSchema.optional(),
+});
 
 export const TaxCodeSchema = z.looseObject({
   ...base,
@@ -71,7 +83,9 @@ export const TaxCodeSchema = z.looseObject({
   Description: text.optional(),
   Taxable: z.boolean().optional(),
   Active: z.boolean().optional(),
-  SalesTaxRateList: z.looseObject({ TaxRateDetail: z.array(z.looseObject({ TaxRateRef: RefSchema })).optional() }).optional(),
+  SalesTaxRateList: z
+    .looseObject({ TaxRateDetail: z.array(z.looseObject({ TaxRateRef: RefSchema })).optional() })
+    .optional(),
 });
 
 const lineBase = { Id: text.optional(), LineNum: num.optional(), Description: text.optional(), Amount: num.optional() };
@@ -79,23 +93,53 @@ const lineBase = { Id: text.optional(), LineNum: num.optional(), Description: te
 export const SalesItemLineSchema = z.looseObject({
   ...lineBase,
   DetailType: z.literal('SalesItemLineDetail'),
-  SalesItemLineDetail: z.looseObject({ ItemRef: RefSchema.optional(), Qty: num.optional(), UnitPrice: num.optional(), TaxCodeRef: RefSchema.optional(), ServiceDate: text.optional() }),
+  SalesItemLineDetail: z.looseObject({
+    ItemRef: RefSchema.optional(),
+    Qty: num.optional(),
+    UnitPrice: num.optional(),
+    TaxCodeRef: RefSchema.optional(),
+    ServiceDate: text.optional(),
+  }),
 });
-export const SubTotalLineSchema = z.looseObject({ ...lineBase, DetailType: z.literal('SubTotalLineDetail'), SubTotalLineDetail: z.looseObject({}).optional() });
+export const SubTotalLineSchema = z.looseObject({
+  ...lineBase,
+  DetailType: z.literal('SubTotalLineDetail'),
+  SubTotalLineDetail: z.looseObject({}).optional(),
+});
 export const DiscountLineSchema = z.looseObject({
   ...lineBase,
   DetailType: z.literal('DiscountLineDetail'),
-  DiscountLineDetail: z.looseObject({ PercentBased: z.boolean().optional(), DiscountPercent: num.optional(), DiscountAccountRef: RefSchema.optional() }).optional(),
+  DiscountLineDetail: z
+    .looseObject({
+      PercentBased: z.boolean().optional(),
+      DiscountPercent: num.optional(),
+      DiscountAccountRef: RefSchema.optional(),
+    })
+    .optional(),
 });
-export const DescriptionOnlyLineSchema = z.looseObject({ ...lineBase, DetailType: z.literal('DescriptionOnly'), DescriptionLineDetail: z.looseObject({}).optional() });
+export const DescriptionOnlyLineSchema = z.looseObject({
+  ...lineBase,
+  DetailType: z.literal('DescriptionOnly'),
+  DescriptionLineDetail: z.looseObject({}).optional(),
+});
 /** Line kinds qbsync does not handle (GroupLineDetail, …) still parse, so a read never fails on them. */
 export const OtherLineSchema = z.looseObject({ ...lineBase, DetailType: text });
 
-export const SalesLineSchema = z.union([SalesItemLineSchema, SubTotalLineSchema, DiscountLineSchema, DescriptionOnlyLineSchema, OtherLineSchema]);
+export const SalesLineSchema = z.union([
+  SalesItemLineSchema,
+  SubTotalLineSchema,
+  DiscountLineSchema,
+  DescriptionOnlyLineSchema,
+  OtherLineSchema,
+]);
 
 export const LinkedTxnSchema = z.looseObject({ TxnId: text, TxnType: text, TxnLineId: text.optional() });
 
-export const TxnTaxDetailSchema = z.looseObject({ TxnTaxCodeRef: RefSchema.optional(), TotalTax: num.optional(), TaxLine: z.array(z.looseObject({})).optional() });
+export const TxnTaxDetailSchema = z.looseObject({
+  TxnTaxCodeRef: RefSchema.optional(),
+  TotalTax: num.optional(),
+  TaxLine: z.array(z.looseObject({})).optional(),
+});
 
 const salesTxn = {
   ...base,
@@ -113,8 +157,18 @@ const salesTxn = {
   CurrencyRef: RefSchema.optional(),
 };
 
-export const InvoiceSchema = z.looseObject({ ...salesTxn, DueDate: text.optional(), Balance: num.optional(), LinkedTxn: z.array(LinkedTxnSchema).optional() });
-export const EstimateSchema = z.looseObject({ ...salesTxn, ExpirationDate: text.optional(), TxnStatus: text.optional(), LinkedTxn: z.array(LinkedTxnSchema).optional() });
+export const InvoiceSchema = z.looseObject({
+  ...salesTxn,
+  DueDate: text.optional(),
+  Balance: num.optional(),
+  LinkedTxn: z.array(LinkedTxnSchema).optional(),
+});
+export const EstimateSchema = z.looseObject({
+  ...salesTxn,
+  ExpirationDate: text.optional(),
+  TxnStatus: text.optional(),
+  LinkedTxn: z.array(LinkedTxnSchema).optional(),
+});
 
 export const PaymentSchema = z.looseObject({
   ...base,
@@ -139,16 +193,35 @@ export const CompanyInfoSchema = z.looseObject({
 
 export const PreferencesSchema = z.looseObject({
   ...base,
-  SalesFormsPrefs: z.looseObject({ CustomTxnNumbers: z.boolean().optional(), AllowDiscount: z.boolean().optional(), AllowShipping: z.boolean().optional() }).optional(),
-  TaxPrefs: z.looseObject({ UsingSalesTax: z.boolean().optional(), PartnerTaxEnabled: z.boolean().optional() }).optional(),
-  CurrencyPrefs: z.looseObject({ MultiCurrencyEnabled: z.boolean().optional(), HomeCurrency: RefSchema.optional() }).optional(),
+  SalesFormsPrefs: z
+    .looseObject({
+      CustomTxnNumbers: z.boolean().optional(),
+      AllowDiscount: z.boolean().optional(),
+      AllowShipping: z.boolean().optional(),
+    })
+    .optional(),
+  TaxPrefs: z
+    .looseObject({ UsingSalesTax: z.boolean().optional(), PartnerTaxEnabled: z.boolean().optional() })
+    .optional(),
+  CurrencyPrefs: z
+    .looseObject({ MultiCurrencyEnabled: z.boolean().optional(), HomeCurrency: RefSchema.optional() })
+    .optional(),
 });
 
 /** A deleted object as CDC (and a delete) answers it. */
-export const DeletedSchema = z.looseObject({ Id: text, status: z.literal('Deleted'), domain: text.optional(), MetaData: MetaDataSchema.optional() });
+export const DeletedSchema = z.looseObject({
+  Id: text,
+  status: z.literal('Deleted'),
+  domain: text.optional(),
+  MetaData: MetaDataSchema.optional(),
+});
 
 /** Any other entity: at least an Id. */
-export const AnyEntitySchema = z.looseObject({ Id: text, SyncToken: text.optional(), MetaData: MetaDataSchema.optional() });
+export const AnyEntitySchema = z.looseObject({
+  Id: text,
+  SyncToken: text.optional(),
+  MetaData: MetaDataSchema.optional(),
+});
 
 export const ENTITY_SCHEMAS = {
   Customer: CustomerSchema,
@@ -199,22 +272,51 @@ export function schemaFor(entity: string): z.ZodType<QboObject> {
 
 // Envelopes.
 
-export const FaultErrorSchema = z.looseObject({ Message: text.optional(), Detail: text.optional(), code: text.optional(), element: text.nullish() });
+export const FaultErrorSchema = z.looseObject({
+  Message: text.optional(),
+  Detail: text.optional(),
+  code: text.optional(),
+  element: text.nullish(),
+});
 export const FaultSchema = z.looseObject({ Error: z.array(FaultErrorSchema), type: text.optional() });
 export const FaultEnvelopeSchema = z.looseObject({ Fault: FaultSchema, time: text.optional() });
 /** The 401's shape: lowercase keys, epoch-millisecond time. */
 export const LowercaseFaultEnvelopeSchema = z.looseObject({
-  fault: z.looseObject({ error: z.array(z.looseObject({ message: text.optional(), detail: text.optional(), code: text.optional(), element: text.nullish() })), type: text.optional() }),
+  fault: z.looseObject({
+    error: z.array(
+      z.looseObject({
+        message: text.optional(),
+        detail: text.optional(),
+        code: text.optional(),
+        element: text.nullish(),
+      }),
+    ),
+    type: text.optional(),
+  }),
   time: z.union([num, text]).optional(),
 });
 
-export const QueryResponseSchema = z.looseObject({ startPosition: num.optional(), maxResults: num.optional(), totalCount: num.optional() });
+export const QueryResponseSchema = z.looseObject({
+  startPosition: num.optional(),
+  maxResults: num.optional(),
+  totalCount: num.optional(),
+});
 export const QueryEnvelopeSchema = z.looseObject({ QueryResponse: QueryResponseSchema, time: text.optional() });
 
-export const CdcEnvelopeSchema = z.looseObject({ CDCResponse: z.array(z.looseObject({ QueryResponse: z.array(QueryResponseSchema).optional() })), time: text.optional() });
+export const CdcEnvelopeSchema = z.looseObject({
+  CDCResponse: z.array(z.looseObject({ QueryResponse: z.array(QueryResponseSchema).optional() })),
+  time: text.optional(),
+});
 
-export const BatchItemResponseSchema = z.looseObject({ bId: text, Fault: FaultSchema.optional(), QueryResponse: QueryResponseSchema.optional() });
-export const BatchEnvelopeSchema = z.looseObject({ BatchItemResponse: z.array(BatchItemResponseSchema), time: text.optional() });
+export const BatchItemResponseSchema = z.looseObject({
+  bId: text,
+  Fault: FaultSchema.optional(),
+  QueryResponse: QueryResponseSchema.optional(),
+});
+export const BatchEnvelopeSchema = z.looseObject({
+  BatchItemResponse: z.array(BatchItemResponseSchema),
+  time: text.optional(),
+});
 
 export type QboQueryResponse = z.infer<typeof QueryResponseSchema>;
 export type QboBatchItemResponse = z.infer<typeof BatchItemResponseSchema>;

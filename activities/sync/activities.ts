@@ -50,19 +50,38 @@ export interface PageResult {
 export function toFailure(error: unknown): unknown {
   // QuickBooks' throttling says how long to wait (60 s, or Retry-After): Temporal waits that long, not its backoff.
   if (error instanceof QboTransientError && error.retryAfterMs) {
-    return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: false, nextRetryDelay: error.retryAfterMs, details: [error.details()] });
+    return ApplicationFailure.create({
+      type: error.name,
+      message: error.message,
+      nonRetryable: false,
+      nextRetryDelay: error.retryAfterMs,
+      details: [error.details()],
+    });
   }
   if (error instanceof RecordRejectedError) {
-    return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true, details: [error.problem] });
+    return ApplicationFailure.create({
+      type: error.name,
+      message: error.message,
+      nonRetryable: true,
+      details: [error.problem],
+    });
   }
-  if (error instanceof UnknownTenantError) return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
+  if (error instanceof UnknownTenantError)
+    return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
   return error;
 }
 
 /** One page of one part of a step: a pull or push through the engine, or (order-taking) a page of the sales handoff. */
-async function runPage(ctx: EngineContext, input: PageInput, settings: SyncSettings, mappings: Record<string, EntityMapping<unknown>>, api: QboApi): Promise<PageResult> {
+async function runPage(
+  ctx: EngineContext,
+  input: PageInput,
+  settings: SyncSettings,
+  mappings: Record<string, EntityMapping<unknown>>,
+  api: QboApi,
+): Promise<PageResult> {
   if (input.entity === 'sale') {
-    if (settings.mode !== 'order-taking') throw new Error(`tenant ${input.tenantId}: sales are handed over in order-taking mode only`);
+    if (settings.mode !== 'order-taking')
+      throw new Error(`tenant ${input.tenantId}: sales are handed over in order-taking mode only`);
     return handoffPage(ctx, api, settings.orderTaking, input.cursor);
   }
   const mapping = mappings[input.entity];
@@ -101,14 +120,25 @@ export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncD
             runId: input.runId,
             step: input.step,
             app: new AppSide(db, input.tenantId, mappings),
-            qbo: new QboSide(api, db, links, mappings, clock, () => numberingByRun.get(input.runId, () => api.customTxnNumbers())),
+            qbo: new QboSide(api, db, links, mappings, clock, () =>
+              numberingByRun.get(input.runId, () => api.customTxnNumbers()),
+            ),
             links,
             policy: settings.conflictPolicy,
             onRecordError: settings.onRecordError,
             countPage: (trx, direction, counts) => addPageCounts(trx, input.runId, input.step, direction, counts),
           };
           const outcome = await runPage(ctx, input, settings, mappings, api);
-          logger.debug({ tenantId: input.tenantId, runId: input.runId, entity: input.entity, direction: input.direction, counts: outcome.counts }, 'sync page done');
+          logger.debug(
+            {
+              tenantId: input.tenantId,
+              runId: input.runId,
+              entity: input.entity,
+              direction: input.direction,
+              counts: outcome.counts,
+            },
+            'sync page done',
+          );
           return outcome;
         } catch (error) {
           throw toFailure(error);
@@ -123,11 +153,20 @@ export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncD
       return withHeartbeat(() => settleBalances(db, input.tenantId));
     },
 
-    async endSyncStep(input: { runId: string; step: StepName; status: 'succeeded' | 'failed'; error?: StepError }): Promise<void> {
+    async endSyncStep(input: {
+      runId: string;
+      step: StepName;
+      status: 'succeeded' | 'failed';
+      error?: StepError;
+    }): Promise<void> {
       await finishStep(db, input.runId, input.step, input.status, clock.now(), input.error);
     },
 
-    async endSyncRun(input: { runId: string; status: 'succeeded' | 'failed' | 'cancelled'; error?: StepError }): Promise<void> {
+    async endSyncRun(input: {
+      runId: string;
+      status: 'succeeded' | 'failed' | 'cancelled';
+      error?: StepError;
+    }): Promise<void> {
       await finishRun(db, input.runId, input.status, clock.now(), input.error);
     },
   };

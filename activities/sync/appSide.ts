@@ -36,12 +36,20 @@ export class AppSide implements SyncSide {
     const { recordIds, receipts, nextCursor, done } = await this.changedIds(entity, cursor, limit);
     const loaded = await this.load(entity, recordIds.map(String));
     // A record deleted from the app's tables outright leaves only its change rows: nothing to send, so they are consumed.
-    const records = recordIds.map(String).map((id) => loaded.get(id) ?? { id, label: `${entity} ${id} (no longer in the app)`, deleted: 'deleted' as const });
+    const records = recordIds
+      .map(String)
+      .map(
+        (id) => loaded.get(id) ?? { id, label: `${entity} ${id} (no longer in the app)`, deleted: 'deleted' as const },
+      );
     return { records, receipts, nextCursor, done };
   }
 
   /** The ids of up to `limit` changed records after the cursor, with the change-log rows that acknowledging each consumes. */
-  async changedIds(entity: EntityName, cursor: unknown, limit: number): Promise<{ recordIds: number[]; receipts: Record<string, number[]>; nextCursor: AppCursor; done: boolean }> {
+  async changedIds(
+    entity: EntityName,
+    cursor: unknown,
+    limit: number,
+  ): Promise<{ recordIds: number[]; receipts: Record<string, number[]>; nextCursor: AppCursor; done: boolean }> {
     const after = (cursor as AppCursor | null)?.afterRecordId ?? 0;
     const ids = await this.db
       .selectFrom('app_changes')
@@ -55,11 +63,22 @@ export class AppSide implements SyncSide {
       .execute();
     const recordIds = ids.map((r) => r.record_id);
     const changes = recordIds.length
-      ? await this.db.selectFrom('app_changes').select(['id', 'record_id']).where('tenant_id', '=', this.tenantId).where('entity', '=', entity).where('record_id', 'in', recordIds).execute()
+      ? await this.db
+          .selectFrom('app_changes')
+          .select(['id', 'record_id'])
+          .where('tenant_id', '=', this.tenantId)
+          .where('entity', '=', entity)
+          .where('record_id', 'in', recordIds)
+          .execute()
       : [];
     const receipts: Record<string, number[]> = {};
     for (const c of changes) (receipts[String(c.record_id)] ??= []).push(c.id);
-    return { recordIds, receipts, nextCursor: { afterRecordId: recordIds.at(-1) ?? after }, done: recordIds.length < limit };
+    return {
+      recordIds,
+      receipts,
+      nextCursor: { afterRecordId: recordIds.at(-1) ?? after },
+      done: recordIds.length < limit,
+    };
   }
 
   async load(entity: EntityName, ids: string[], db: Db | Trx = this.db): Promise<Map<string, SideRecord>> {
@@ -67,7 +86,13 @@ export class AppSide implements SyncSide {
     const rows = await mapping.loadApp(db, this.tenantId, ids.map(Number));
     const out = new Map<string, SideRecord>();
     for (const [id, row] of rows) {
-      out.set(String(id), { id: String(id), canonical: row.canonical, deleted: row.removed, updatedAt: row.updatedAt, label: `${mapping.label(row.canonical)} (app ${id})` });
+      out.set(String(id), {
+        id: String(id),
+        canonical: row.canonical,
+        deleted: row.removed,
+        updatedAt: row.updatedAt,
+        label: `${mapping.label(row.canonical)} (app ${id})`,
+      });
     }
     return out;
   }
@@ -76,10 +101,16 @@ export class AppSide implements SyncSide {
   async lock(trx: Trx, entity: EntityName, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const table = TABLES[entity];
-    await sql`select id from ${sql.table(table)} where tenant_id = ${this.tenantId} and id in (${sql.join(ids.map(Number))}) for update`.execute(trx);
+    await sql`select id from ${sql.table(table)} where tenant_id = ${this.tenantId} and id in (${sql.join(ids.map(Number))}) for update`.execute(
+      trx,
+    );
   }
 
-  async findMatches(entity: EntityName, records: unknown[], db: Db | Trx = this.db): Promise<Array<SideRecord | undefined>> {
+  async findMatches(
+    entity: EntityName,
+    records: unknown[],
+    db: Db | Trx = this.db,
+  ): Promise<Array<SideRecord | undefined>> {
     const ids = await this.mapping(entity).matchApp(db, this.tenantId, records);
     const found = await this.load(entity, ids.filter((id): id is number => id !== undefined).map(String), db);
     return ids.map((id) => (id === undefined ? undefined : found.get(String(id))));
@@ -94,7 +125,12 @@ export class AppSide implements SyncSide {
         await mapping.removeApp(trx, this.tenantId, Number(write.targetId), write.how);
         results.push({ ok: true, targetId: write.targetId });
       } else {
-        const id = await mapping.writeApp(trx, this.tenantId, write.kind === 'update' ? Number(write.targetId) : undefined, write.canonical);
+        const id = await mapping.writeApp(
+          trx,
+          this.tenantId,
+          write.kind === 'update' ? Number(write.targetId) : undefined,
+          write.canonical,
+        );
         results.push({ ok: true, targetId: String(id), canonical: write.canonical });
       }
     }
@@ -108,11 +144,19 @@ export class AppSide implements SyncSide {
 
   /** Queues a record to be pushed (its app version won a conflict on pull). */
   async requeue(trx: Trx, entity: EntityName, id: string): Promise<void> {
-    await trx.insertInto('app_changes').values({ tenant_id: this.tenantId, entity, record_id: Number(id) }).execute();
+    await trx
+      .insertInto('app_changes')
+      .values({ tenant_id: this.tenantId, entity, record_id: Number(id) })
+      .execute();
   }
 
   async pendingChanges(entity: EntityName): Promise<number> {
-    const row = await this.db.selectFrom('app_changes').select((eb) => eb.fn.count<number>('record_id').distinct().as('n')).where('tenant_id', '=', this.tenantId).where('entity', '=', entity).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('app_changes')
+      .select((eb) => eb.fn.count<number>('record_id').distinct().as('n'))
+      .where('tenant_id', '=', this.tenantId)
+      .where('entity', '=', entity)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 }

@@ -3,11 +3,22 @@ import type { EntityName } from './model';
 
 /** The pull cursor of one entity: where reading QuickBooks' changes resumes. Committed with the page it ends. */
 export async function readCursor(db: Db | Trx, tenantId: string, entity: EntityName): Promise<unknown> {
-  const row = await db.selectFrom('sync_cursors').select('state').where('tenant_id', '=', tenantId).where('entity', '=', entity).executeTakeFirst();
+  const row = await db
+    .selectFrom('sync_cursors')
+    .select('state')
+    .where('tenant_id', '=', tenantId)
+    .where('entity', '=', entity)
+    .executeTakeFirst();
   return row?.state ?? null;
 }
 
-export async function writeCursor(trx: Trx, tenantId: string, entity: EntityName, state: unknown, at: Date): Promise<void> {
+export async function writeCursor(
+  trx: Trx,
+  tenantId: string,
+  entity: EntityName,
+  state: unknown,
+  at: Date,
+): Promise<void> {
   const json = JSON.stringify(state);
   await trx
     .insertInto('sync_cursors')

@@ -32,7 +32,12 @@ export interface DecideInput {
   sourceSide: 'app' | 'quickbooks';
 }
 
-function winnerOf(policy: ConflictPolicy, sourceSide: 'app' | 'quickbooks', source: SideRecord, target: SideRecord): 'source' | 'target' {
+function winnerOf(
+  policy: ConflictPolicy,
+  sourceSide: 'app' | 'quickbooks',
+  source: SideRecord,
+  target: SideRecord,
+): 'source' | 'target' {
   if (policy === 'latest-wins') {
     const s = source.updatedAt?.getTime() ?? 0;
     const t = target.updatedAt?.getTime() ?? 0;
@@ -52,7 +57,8 @@ function winnerOf(policy: ConflictPolicy, sourceSide: 'app' | 'quickbooks', sour
 export function decide({ source, link, target, matched, policy, sourceSide }: DecideInput): Decision {
   if (source.problem) return { action: 'fail', reason: 'problem' };
   // An inactive QuickBooks customer or item nobody linked yet is still master data: it comes in (inactive) or is matched.
-  const inactiveNewcomer = source.deleted === 'inactive' && !link && sourceSide === 'quickbooks' && source.canonical !== undefined;
+  const inactiveNewcomer =
+    source.deleted === 'inactive' && !link && sourceSide === 'quickbooks' && source.canonical !== undefined;
   if (source.deleted && !inactiveNewcomer) {
     if (!link || !target) return { action: 'skip', why: 'removed-unlinked' };
     if (target.deleted) return { action: 'skip', why: 'already-removed' };
@@ -64,17 +70,29 @@ export function decide({ source, link, target, matched, policy, sourceSide }: De
     if (!target) return { action: 'create' };
     const targetFp = target.canonical === undefined ? undefined : fingerprint(target.canonical);
     if (targetFp === link.fingerprint) return { action: 'update', targetId: target.id, baseVersion: target.version };
-    if (targetFp === sourceFp) return { action: 'link', targetId: target.id, agreed: sourceFp, targetVersion: target.version };
-    const conflict: Conflict = { winner: winnerOf(policy, sourceSide, source, target), source: source.canonical, target: target.canonical };
-    if (conflict.winner === 'source') return { action: 'update', targetId: target.id, baseVersion: target.version, conflict };
+    if (targetFp === sourceFp)
+      return { action: 'link', targetId: target.id, agreed: sourceFp, targetVersion: target.version };
+    const conflict: Conflict = {
+      winner: winnerOf(policy, sourceSide, source, target),
+      source: source.canonical,
+      target: target.canonical,
+    };
+    if (conflict.winner === 'source')
+      return { action: 'update', targetId: target.id, baseVersion: target.version, conflict };
     return { action: 'keep-target', targetId: target.id, targetVersion: target.version, conflict };
   }
   if (matched && target && !target.problem) {
     const targetFp = target.canonical === undefined ? undefined : fingerprint(target.canonical);
-    if (targetFp === sourceFp) return { action: 'link', targetId: target.id, agreed: sourceFp, targetVersion: target.version };
+    if (targetFp === sourceFp)
+      return { action: 'link', targetId: target.id, agreed: sourceFp, targetVersion: target.version };
     // Both sides had the record before they were linked: the policy picks whose version stands.
-    const conflict: Conflict = { winner: winnerOf(policy, sourceSide, source, target), source: source.canonical, target: target.canonical };
-    if (conflict.winner === 'source') return { action: 'update', targetId: target.id, baseVersion: target.version, conflict };
+    const conflict: Conflict = {
+      winner: winnerOf(policy, sourceSide, source, target),
+      source: source.canonical,
+      target: target.canonical,
+    };
+    if (conflict.winner === 'source')
+      return { action: 'update', targetId: target.id, baseVersion: target.version, conflict };
     return { action: 'keep-target', targetId: target.id, targetVersion: target.version, conflict };
   }
   return { action: 'create' };

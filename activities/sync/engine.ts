@@ -43,7 +43,14 @@ export const PUSH_PAGE_SIZE = 30;
  * retry of a plan reuses it (QuickBooks replays instead of repeating); a later plan gets a new one, so a write that
  * failed is really attempted again rather than answered with the stored failure.
  */
-function requestKey(planId: string, ctx: EngineContext, mapping: EntityMapping<unknown>, sourceId: string, decision: Decision, canonicalFp?: string): string {
+function requestKey(
+  planId: string,
+  ctx: EngineContext,
+  mapping: EntityMapping<unknown>,
+  sourceId: string,
+  decision: Decision,
+  canonicalFp?: string,
+): string {
   const base = `${planId}|${ctx.tenantId}|${mapping.entity}|${sourceId}`;
   switch (decision.action) {
     case 'create':
@@ -58,18 +65,58 @@ function requestKey(planId: string, ctx: EngineContext, mapping: EntityMapping<u
   }
 }
 
-function toWrite(ctx: EngineContext, mapping: EntityMapping<unknown>, source: SideRecord, decision: Decision, planId = ''): SideWrite | undefined {
+function toWrite(
+  ctx: EngineContext,
+  mapping: EntityMapping<unknown>,
+  source: SideRecord,
+  decision: Decision,
+  planId = '',
+): SideWrite | undefined {
   const fp = source.canonical === undefined ? undefined : fingerprint(source.canonical);
   const key = requestKey(planId, ctx, mapping, source.id, decision, fp);
-  if (decision.action === 'create') return { kind: 'create', sourceId: source.id, canonical: source.canonical, requestKey: key };
-  if (decision.action === 'update') return { kind: 'update', sourceId: source.id, targetId: decision.targetId, baseVersion: decision.baseVersion, canonical: source.canonical, requestKey: key };
-  if (decision.action === 'remove') return { kind: 'remove', sourceId: source.id, targetId: decision.targetId, baseVersion: decision.baseVersion, how: decision.how, requestKey: key };
+  if (decision.action === 'create')
+    return { kind: 'create', sourceId: source.id, canonical: source.canonical, requestKey: key };
+  if (decision.action === 'update')
+    return {
+      kind: 'update',
+      sourceId: source.id,
+      targetId: decision.targetId,
+      baseVersion: decision.baseVersion,
+      canonical: source.canonical,
+      requestKey: key,
+    };
+  if (decision.action === 'remove')
+    return {
+      kind: 'remove',
+      sourceId: source.id,
+      targetId: decision.targetId,
+      baseVersion: decision.baseVersion,
+      how: decision.how,
+      requestKey: key,
+    };
   return undefined;
 }
 
-function problemOf(entity: EntityMapping<unknown>, direction: 'pull' | 'push', source: SideRecord, targetId: string | undefined, p: { code?: string; message: string; detail?: string; action: string }, skipped: boolean): ProblemRecord {
+function problemOf(
+  entity: EntityMapping<unknown>,
+  direction: 'pull' | 'push',
+  source: SideRecord,
+  targetId: string | undefined,
+  p: { code?: string; message: string; detail?: string; action: string },
+  skipped: boolean,
+): ProblemRecord {
   const ids = direction === 'pull' ? { qboId: source.id, appId: targetId } : { appId: source.id, qboId: targetId };
-  return { entity: entity.entity, direction, ...ids, label: source.label, code: p.code, message: p.message, detail: p.detail, action: p.action, skipped };
+  return {
+    entity: entity.entity,
+    direction,
+    ...ids,
+    label: source.label,
+    code: p.code,
+    message: p.message,
+    detail: p.detail,
+    action: p.action,
+    skipped,
+  };
 }
 
 /**
@@ -81,15 +128,25 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
   const counts = emptyCounts();
   const cursor = await readCursor(ctx.db, ctx.tenantId, mapping.entity);
   const page = await ctx.qbo.readChanges(mapping.entity, cursor, PULL_PAGE_SIZE);
-  const links = await ctx.links.byQboIds(ctx.db, mapping.entity, page.records.map((r) => r.id));
+  const links = await ctx.links.byQboIds(
+    ctx.db,
+    mapping.entity,
+    page.records.map((r) => r.id),
+  );
   let rejected: RecordRejectedError | undefined;
 
   await syncTransaction(ctx.db, async (trx) => {
     const linkedAppIds = [...links.values()].map((l) => String(l.appId));
     await ctx.app.lock(trx, mapping.entity, linkedAppIds);
     const targets = await ctx.app.load(mapping.entity, linkedAppIds, trx);
-    const unlinked = page.records.filter((r) => !links.has(r.id) && (!r.deleted || r.deleted === 'inactive') && r.canonical !== undefined && !r.problem);
-    const matches = await ctx.app.findMatches(mapping.entity, unlinked.map((r) => r.canonical), trx);
+    const unlinked = page.records.filter(
+      (r) => !links.has(r.id) && (!r.deleted || r.deleted === 'inactive') && r.canonical !== undefined && !r.problem,
+    );
+    const matches = await ctx.app.findMatches(
+      mapping.entity,
+      unlinked.map((r) => r.canonical),
+      trx,
+    );
     const matchOf = new Map(unlinked.map((r, i) => [r.id, matches[i]]));
     const now = ctx.clock.now();
 
@@ -99,7 +156,14 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
     const apply = async (source: SideRecord): Promise<void> => {
       const link = links.get(source.id);
       const target = link ? targets.get(String(link.appId)) : matchOf.get(source.id);
-      const decision = decide({ source, link, target, matched: !link && !!target, policy: ctx.policy, sourceSide: 'quickbooks' });
+      const decision = decide({
+        source,
+        link,
+        target,
+        matched: !link && !!target,
+        policy: ctx.policy,
+        sourceSide: 'quickbooks',
+      });
       if (decision.action === 'fail') {
         const problem = problemOf(mapping, 'pull', source, target?.id, source.problem!, ctx.onRecordError === 'skip');
         counts.failed++;
@@ -116,17 +180,47 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
         case 'skip':
           counts.unchanged++;
           if (link) pageLinks.set(source.id, link.appId);
-          if (link && source.version && link.qboSyncToken !== source.version) await ctx.links.touchVersion(trx, mapping.entity, source.id, source.version);
+          if (link && source.version && link.qboSyncToken !== source.version)
+            await ctx.links.touchVersion(trx, mapping.entity, source.id, source.version);
           break;
         case 'link':
           counts.unchanged++;
-          await ctx.links.upsert(trx, mapping.entity, { appId: Number(decision.targetId), qboId: source.id, qboSyncToken: source.version ?? null, fingerprint: decision.agreed }, now);
+          await ctx.links.upsert(
+            trx,
+            mapping.entity,
+            {
+              appId: Number(decision.targetId),
+              qboId: source.id,
+              qboSyncToken: source.version ?? null,
+              fingerprint: decision.agreed,
+            },
+            now,
+          );
           break;
         case 'keep-target':
           // The app's version wins: agree on QuickBooks' state so the app's differing one is pushed in this step.
           counts.conflicts++;
-          await recordConflict(trx, ctx.tenantId, ctx.runId, mapping.entity, ctx.policy, { appId: decision.targetId, qboId: source.id }, decision.conflict, 'quickbooks');
-          await ctx.links.upsert(trx, mapping.entity, { appId: Number(decision.targetId), qboId: source.id, qboSyncToken: source.version ?? null, fingerprint: sourceFp! }, now);
+          await recordConflict(
+            trx,
+            ctx.tenantId,
+            ctx.runId,
+            mapping.entity,
+            ctx.policy,
+            { appId: decision.targetId, qboId: source.id },
+            decision.conflict,
+            'quickbooks',
+          );
+          await ctx.links.upsert(
+            trx,
+            mapping.entity,
+            {
+              appId: Number(decision.targetId),
+              qboId: source.id,
+              qboSyncToken: source.version ?? null,
+              fingerprint: sourceFp!,
+            },
+            now,
+          );
           await ctx.app.requeue(trx, mapping.entity, decision.targetId);
           break;
         case 'remove':
@@ -138,12 +232,26 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
           const [result] = await ctx.app.applyPage(mapping.entity, [toWrite(ctx, mapping, source, decision)!], trx);
           if (!result.ok) throw new Error(`app write failed for ${source.label}: ${result.problem.message}`);
           pageLinks.set(source.id, Number(result.targetId));
-          const newLink = { appId: Number(result.targetId), qboId: source.id, qboSyncToken: source.version ?? null, fingerprint: sourceFp! };
+          const newLink = {
+            appId: Number(result.targetId),
+            qboId: source.id,
+            qboSyncToken: source.version ?? null,
+            fingerprint: sourceFp!,
+          };
           if (decision.action === 'create' && !link && !target) createdLinks.push(newLink);
           else await ctx.links.upsert(trx, mapping.entity, newLink, now);
           if (decision.action === 'update' && decision.conflict) {
             counts.conflicts++;
-            await recordConflict(trx, ctx.tenantId, ctx.runId, mapping.entity, ctx.policy, { appId: result.targetId, qboId: source.id }, decision.conflict, 'quickbooks');
+            await recordConflict(
+              trx,
+              ctx.tenantId,
+              ctx.runId,
+              mapping.entity,
+              ctx.policy,
+              { appId: result.targetId, qboId: source.id },
+              decision.conflict,
+              'quickbooks',
+            );
           }
           if (decision.action === 'create' && !target) counts.created++;
           else counts.updated++;
@@ -157,7 +265,7 @@ export async function pullPage(ctx: EngineContext, mapping: EntityMapping<unknow
       if (source.problem?.code === 'qbsync-missing-parent') deferred.push(source);
       else await apply(source);
     }
-    for (let progress = true; deferred.length && progress; ) {
+    for (let progress = true; deferred.length && progress;) {
       progress = false;
       for (const waiting of [...deferred]) {
         const again = await ctx.qbo.remap(mapping.entity, waiting, pageLinks);
@@ -205,33 +313,66 @@ interface PushPlan {
 }
 
 async function loadIntent(ctx: EngineContext, entity: string): Promise<PushPlan | undefined> {
-  const row = await ctx.db.selectFrom('push_intents').select('plan').where('tenant_id', '=', ctx.tenantId).where('entity', '=', entity).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('push_intents')
+    .select('plan')
+    .where('tenant_id', '=', ctx.tenantId)
+    .where('entity', '=', entity)
+    .executeTakeFirst();
   return row ? (row.plan as PushPlan) : undefined;
 }
 
 /** An app change the mapping does not send: unchanged records stay quiet, the rest are reported as ignored. */
 function ignoredEntry(mapping: EntityMapping<unknown>, source: SideRecord, link: Link | undefined): PushPlanEntry {
   const sourceFp = source.canonical === undefined ? undefined : fingerprint(source.canonical);
-  const entry: PushPlanEntry = { sourceId: source.id, label: source.label, sourceFp, decision: { action: 'ignore', targetId: link?.qboId } };
+  const entry: PushPlanEntry = {
+    sourceId: source.id,
+    label: source.label,
+    sourceFp,
+    decision: { action: 'ignore', targetId: link?.qboId },
+  };
   if (link && sourceFp === link.fingerprint) entry.decision = { action: 'skip', why: 'unchanged' };
   else if (!link && source.deleted) entry.decision = { action: 'skip', why: 'removed-unlinked' };
-  else entry.problem = { code: IGNORED, message: mapping.ignoreAppChanges!.message, action: mapping.ignoreAppChanges!.action };
+  else
+    entry.problem = {
+      code: IGNORED,
+      message: mapping.ignoreAppChanges!.message,
+      action: mapping.ignoreAppChanges!.action,
+    };
   return entry;
 }
 
 async function planPush(ctx: EngineContext, mapping: EntityMapping<unknown>, cursor: unknown): Promise<PushPlan> {
   const page = await ctx.app.readChanges(mapping.entity, cursor, PUSH_PAGE_SIZE);
-  const links = await ctx.links.byAppIds(ctx.db, mapping.entity, page.records.map((r) => Number(r.id)));
+  const links = await ctx.links.byAppIds(
+    ctx.db,
+    mapping.entity,
+    page.records.map((r) => Number(r.id)),
+  );
   const ignoring = mapping.ignoreAppChanges;
   const ignored = (r: SideRecord) => !!ignoring && (links.has(Number(r.id)) ? ignoring.linked : ignoring.unlinked);
   // Records whose changes are ignored are not looked up in QuickBooks at all.
   const sent = page.records.filter((r) => !ignored(r));
-  const targets = await ctx.qbo.load(mapping.entity, sent.flatMap((r) => links.get(Number(r.id))?.qboId ?? []));
+  const targets = await ctx.qbo.load(
+    mapping.entity,
+    sent.flatMap((r) => links.get(Number(r.id))?.qboId ?? []),
+  );
   const unlinked = sent.filter((r) => !links.has(Number(r.id)) && !r.deleted && !r.problem);
-  const matches = await ctx.qbo.findMatches(mapping.entity, unlinked.map((r) => r.canonical));
+  const matches = await ctx.qbo.findMatches(
+    mapping.entity,
+    unlinked.map((r) => r.canonical),
+  );
   const matchOf = new Map(unlinked.map((r, i) => [r.id, matches[i]]));
 
-  const plan: PushPlan = { id: randomUUID(), requestKeys: [], writes: [], entries: [], receipts: page.receipts ?? {}, nextCursor: page.nextCursor as AppCursor, done: page.done };
+  const plan: PushPlan = {
+    id: randomUUID(),
+    requestKeys: [],
+    writes: [],
+    entries: [],
+    receipts: page.receipts ?? {},
+    nextCursor: page.nextCursor as AppCursor,
+    done: page.done,
+  };
   for (const source of page.records) {
     const link = links.get(Number(source.id));
     if (ignored(source)) {
@@ -239,9 +380,22 @@ async function planPush(ctx: EngineContext, mapping: EntityMapping<unknown>, cur
       continue;
     }
     const target = link ? targets.get(link.qboId) : matchOf.get(source.id);
-    const decision = decide({ source, link, target, matched: !link && !!target, policy: ctx.policy, sourceSide: 'app' });
-    const entry: PushPlanEntry = { sourceId: source.id, label: source.label, sourceFp: source.canonical === undefined ? undefined : fingerprint(source.canonical), decision };
-    if (decision.action === 'keep-target' && target?.canonical !== undefined) entry.keep = { canonical: target.canonical, fp: fingerprint(target.canonical) };
+    const decision = decide({
+      source,
+      link,
+      target,
+      matched: !link && !!target,
+      policy: ctx.policy,
+      sourceSide: 'app',
+    });
+    const entry: PushPlanEntry = {
+      sourceId: source.id,
+      label: source.label,
+      sourceFp: source.canonical === undefined ? undefined : fingerprint(source.canonical),
+      decision,
+    };
+    if (decision.action === 'keep-target' && target?.canonical !== undefined)
+      entry.keep = { canonical: target.canonical, fp: fingerprint(target.canonical) };
     const write = toWrite(ctx, mapping, source, decision, plan.id);
     if (write) {
       entry.write = plan.writes.length;
@@ -259,14 +413,21 @@ async function planPush(ctx: EngineContext, mapping: EntityMapping<unknown>, cur
  * deterministic requestids, then commit links, numbers stamped back and consumed changes in one transaction.
  * A crash after sending resends the saved plan, which QuickBooks answers from its requestid memory.
  */
-export async function pushPage(ctx: EngineContext, mapping: EntityMapping<unknown>, cursor: unknown): Promise<PageOutcome> {
+export async function pushPage(
+  ctx: EngineContext,
+  mapping: EntityMapping<unknown>,
+  cursor: unknown,
+): Promise<PageOutcome> {
   const counts = emptyCounts();
   let plan = await loadIntent(ctx, mapping.entity);
   if (!plan) {
     plan = await planPush(ctx, mapping, cursor);
     if (plan.writes.length > 0) {
       const json = JSON.stringify(plan);
-      await ctx.db.insertInto('push_intents').values({ tenant_id: ctx.tenantId, entity: mapping.entity, request_id: plan.id, plan: json }).execute();
+      await ctx.db
+        .insertInto('push_intents')
+        .values({ tenant_id: ctx.tenantId, entity: mapping.entity, request_id: plan.id, plan: json })
+        .execute();
     }
   }
 
@@ -289,7 +450,18 @@ export async function pushPage(ctx: EngineContext, mapping: EntityMapping<unknow
       if (decision.action === 'fail' || (result && !result.ok)) {
         const p = decision.action === 'fail' || !result || result.ok ? entry.problem! : result.problem;
         const targetId = 'targetId' in decision ? decision.targetId : undefined;
-        const problem: ProblemRecord = { entity: mapping.entity, direction: 'push', appId: entry.sourceId, qboId: targetId, label: entry.label, code: p.code, message: p.message, detail: p.detail, action: p.action, skipped: ctx.onRecordError === 'skip' };
+        const problem: ProblemRecord = {
+          entity: mapping.entity,
+          direction: 'push',
+          appId: entry.sourceId,
+          qboId: targetId,
+          label: entry.label,
+          code: p.code,
+          message: p.message,
+          detail: p.detail,
+          action: p.action,
+          skipped: ctx.onRecordError === 'skip',
+        };
         problems.push(problem);
         await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, problem);
         counts.failed++;
@@ -302,24 +474,64 @@ export async function pushPage(ctx: EngineContext, mapping: EntityMapping<unknow
           break;
         case 'link':
           counts.unchanged++;
-          await ctx.links.upsert(trx, mapping.entity, { appId: Number(entry.sourceId), qboId: decision.targetId, qboSyncToken: decision.targetVersion ?? null, fingerprint: decision.agreed }, now);
+          await ctx.links.upsert(
+            trx,
+            mapping.entity,
+            {
+              appId: Number(entry.sourceId),
+              qboId: decision.targetId,
+              qboSyncToken: decision.targetVersion ?? null,
+              fingerprint: decision.agreed,
+            },
+            now,
+          );
           break;
         case 'keep-target': {
           counts.conflicts++;
-          await recordConflict(trx, ctx.tenantId, ctx.runId, mapping.entity, ctx.policy, { appId: entry.sourceId, qboId: decision.targetId }, decision.conflict, 'app');
+          await recordConflict(
+            trx,
+            ctx.tenantId,
+            ctx.runId,
+            mapping.entity,
+            ctx.policy,
+            { appId: entry.sourceId, qboId: decision.targetId },
+            decision.conflict,
+            'app',
+          );
           await stampBack(ctx, trx, mapping, entry.sourceId, entry.sourceFp, entry.keep?.canonical);
-          await ctx.links.upsert(trx, mapping.entity, { appId: Number(entry.sourceId), qboId: decision.targetId, qboSyncToken: decision.targetVersion ?? null, fingerprint: entry.keep?.fp ?? entry.sourceFp! }, now);
+          await ctx.links.upsert(
+            trx,
+            mapping.entity,
+            {
+              appId: Number(entry.sourceId),
+              qboId: decision.targetId,
+              qboSyncToken: decision.targetVersion ?? null,
+              fingerprint: entry.keep?.fp ?? entry.sourceFp!,
+            },
+            now,
+          );
           break;
         }
         case 'remove':
           counts.deleted++;
-          if (result?.ok && result.version) await ctx.links.touchVersion(trx, mapping.entity, decision.targetId, result.version);
+          if (result?.ok && result.version)
+            await ctx.links.touchVersion(trx, mapping.entity, decision.targetId, result.version);
           break;
         case 'ignore': {
           // Consumed (so it is not reported again every run) and recorded, so the user knows where to make the change.
           counts.ignored = (counts.ignored ?? 0) + 1;
           const p = entry.problem!;
-          await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, { entity: mapping.entity, direction: 'push', appId: entry.sourceId, qboId: decision.targetId, label: entry.label, code: p.code, message: p.message, action: p.action, skipped: true });
+          await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, {
+            entity: mapping.entity,
+            direction: 'push',
+            appId: entry.sourceId,
+            qboId: decision.targetId,
+            label: entry.label,
+            code: p.code,
+            message: p.message,
+            action: p.action,
+            skipped: true,
+          });
           break;
         }
         case 'create':
@@ -327,11 +539,31 @@ export async function pushPage(ctx: EngineContext, mapping: EntityMapping<unknow
           if (!result?.ok) break;
           const agreed = result.canonical === undefined ? entry.sourceFp! : fingerprint(result.canonical);
           // QuickBooks may have filled in what the app left open (DocNumber, tax, totals): the app takes it, so both agree.
-          if (result.canonical !== undefined && agreed !== entry.sourceFp) await stampBack(ctx, trx, mapping, entry.sourceId, entry.sourceFp, result.canonical);
-          await ctx.links.upsert(trx, mapping.entity, { appId: Number(entry.sourceId), qboId: result.targetId, qboSyncToken: result.version ?? null, fingerprint: agreed }, now);
+          if (result.canonical !== undefined && agreed !== entry.sourceFp)
+            await stampBack(ctx, trx, mapping, entry.sourceId, entry.sourceFp, result.canonical);
+          await ctx.links.upsert(
+            trx,
+            mapping.entity,
+            {
+              appId: Number(entry.sourceId),
+              qboId: result.targetId,
+              qboSyncToken: result.version ?? null,
+              fingerprint: agreed,
+            },
+            now,
+          );
           if (decision.action === 'update' && decision.conflict) {
             counts.conflicts++;
-            await recordConflict(trx, ctx.tenantId, ctx.runId, mapping.entity, ctx.policy, { appId: entry.sourceId, qboId: result.targetId }, decision.conflict, 'app');
+            await recordConflict(
+              trx,
+              ctx.tenantId,
+              ctx.runId,
+              mapping.entity,
+              ctx.policy,
+              { appId: entry.sourceId, qboId: result.targetId },
+              decision.conflict,
+              'app',
+            );
           }
           if (decision.action === 'create') counts.created++;
           else counts.updated++;
@@ -339,18 +571,35 @@ export async function pushPage(ctx: EngineContext, mapping: EntityMapping<unknow
         }
       }
     }
-    await ctx.app.acknowledge(trx, done.flatMap((id) => plan!.receipts[id] ?? []));
+    await ctx.app.acknowledge(
+      trx,
+      done.flatMap((id) => plan!.receipts[id] ?? []),
+    );
     await ctx.countPage?.(trx, 'push', counts);
-    await trx.deleteFrom('push_intents').where('tenant_id', '=', ctx.tenantId).where('entity', '=', mapping.entity).execute();
+    await trx
+      .deleteFrom('push_intents')
+      .where('tenant_id', '=', ctx.tenantId)
+      .where('entity', '=', mapping.entity)
+      .execute();
   });
 
   if (problems.length && ctx.onRecordError === 'stop') throw new RecordRejectedError(ctx.tenantId, problems[0]);
-  if (transient) throw new TransientRecordError(`tenant ${ctx.tenantId}: QuickBooks could not take ${transient} this time; retrying`);
+  if (transient)
+    throw new TransientRecordError(
+      `tenant ${ctx.tenantId}: QuickBooks could not take ${transient} this time; retrying`,
+    );
   return { counts, nextCursor: plan.nextCursor, done: plan.done };
 }
 
 /** Writes QuickBooks' version into the app row, unless the app changed it again since the page was read. */
-async function stampBack(ctx: EngineContext, trx: Trx, mapping: EntityMapping<unknown>, appId: string, readFp: string | undefined, canonical: unknown): Promise<void> {
+async function stampBack(
+  ctx: EngineContext,
+  trx: Trx,
+  mapping: EntityMapping<unknown>,
+  appId: string,
+  readFp: string | undefined,
+  canonical: unknown,
+): Promise<void> {
   if (canonical === undefined) return;
   await ctx.app.lock(trx, mapping.entity, [appId]);
   const current = (await ctx.app.load(mapping.entity, [appId], trx)).get(appId);
@@ -359,20 +608,49 @@ async function stampBack(ctx: EngineContext, trx: Trx, mapping: EntityMapping<un
 }
 
 /** A stale SyncToken (5010): re-read the QuickBooks record, decide again under the conflict policy, and retry once. */
-async function retryStale(ctx: EngineContext, mapping: EntityMapping<unknown>, plan: PushPlan, results: SideWriteResult[]): Promise<SideWriteResult[]> {
-  const stale = plan.entries.filter((e) => e.write !== undefined && results[e.write] && !results[e.write].ok && (results[e.write] as { stale?: boolean }).stale);
+async function retryStale(
+  ctx: EngineContext,
+  mapping: EntityMapping<unknown>,
+  plan: PushPlan,
+  results: SideWriteResult[],
+): Promise<SideWriteResult[]> {
+  const stale = plan.entries.filter(
+    (e) =>
+      e.write !== undefined &&
+      results[e.write] &&
+      !results[e.write].ok &&
+      (results[e.write] as { stale?: boolean }).stale,
+  );
   if (stale.length === 0) return results;
-  const fresh = await ctx.qbo.load(mapping.entity, stale.map((e) => (e.decision as { targetId: string }).targetId));
-  const sources = await ctx.app.load(mapping.entity, stale.map((e) => e.sourceId));
+  const fresh = await ctx.qbo.load(
+    mapping.entity,
+    stale.map((e) => (e.decision as { targetId: string }).targetId),
+  );
+  const sources = await ctx.app.load(
+    mapping.entity,
+    stale.map((e) => e.sourceId),
+  );
   const retryWrites: SideWrite[] = [];
   const retryIndex: number[] = [];
   for (const entry of stale) {
     const source = sources.get(entry.sourceId);
     const target = fresh.get((entry.decision as { targetId: string }).targetId);
     if (!source || !target) continue;
-    const link = { appId: Number(entry.sourceId), qboId: target.id, qboSyncToken: target.version ?? null, fingerprint: entry.sourceFp ?? '' };
+    const link = {
+      appId: Number(entry.sourceId),
+      qboId: target.id,
+      qboSyncToken: target.version ?? null,
+      fingerprint: entry.sourceFp ?? '',
+    };
     // Against the fresh QuickBooks record, the app's change is a conflict (both changed since the agreement).
-    const decision = decide({ source, link: { ...link, fingerprint: '' }, target, matched: false, policy: ctx.policy, sourceSide: 'app' });
+    const decision = decide({
+      source,
+      link: { ...link, fingerprint: '' },
+      target,
+      matched: false,
+      policy: ctx.policy,
+      sourceSide: 'app',
+    });
     entry.decision = decision;
     entry.sourceFp = source.canonical === undefined ? undefined : fingerprint(source.canonical);
     if (decision.action === 'keep-target' && target.canonical !== undefined) {

@@ -12,9 +12,16 @@ export class RecordRejectedError extends Error {
   ) {
     // qbsync's own checks (codes qbsync-…) stop a record before QuickBooks sees it; saying QuickBooks did would mislead.
     const own = problem.code?.startsWith('qbsync-') ?? false;
-    const where = problem.direction === 'pull' ? 'could not take into the app' : own ? 'cannot send to QuickBooks' : 'QuickBooks rejected';
+    const where =
+      problem.direction === 'pull'
+        ? 'could not take into the app'
+        : own
+          ? 'cannot send to QuickBooks'
+          : 'QuickBooks rejected';
     const code = problem.code ? (own ? ` [${problem.code}]` : ` [QuickBooks code ${problem.code}]`) : '';
-    super(`tenant ${tenantId}: ${where} ${problem.label}${code}: ${problem.message}${problem.detail ? ` (${problem.detail})` : ''}. What to do: ${problem.action}`);
+    super(
+      `tenant ${tenantId}: ${where} ${problem.label}${code}: ${problem.message}${problem.detail ? ` (${problem.detail})` : ''}. What to do: ${problem.action}`,
+    );
   }
 }
 

@@ -24,15 +24,35 @@ export interface RunHistory {
   finishedAt: Date | null;
   error: unknown;
   steps: StepHistory[];
-  problems: Array<{ step: string; entity: string; direction: string; record: string | null; code: string | null; message: string; action: string | null; skipped: boolean }>;
+  problems: Array<{
+    step: string;
+    entity: string;
+    direction: string;
+    record: string | null;
+    code: string | null;
+    message: string;
+    action: string | null;
+    skipped: boolean;
+  }>;
 }
 
 /** The newest runs of a tenant with their steps, counts and per-record problems (`qbsync history`). */
 export async function readHistory(db: Db, tenantId: string, limit = 10): Promise<RunHistory[]> {
-  const runs = await db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenantId).orderBy('started_at', 'desc').limit(limit).execute();
+  const runs = await db
+    .selectFrom('sync_runs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('started_at', 'desc')
+    .limit(limit)
+    .execute();
   if (runs.length === 0) return [];
   const ids = runs.map((r) => r.id);
-  const steps = await db.selectFrom('sync_step_runs').selectAll().where('run_id', 'in', ids).orderBy('position').execute();
+  const steps = await db
+    .selectFrom('sync_step_runs')
+    .selectAll()
+    .where('run_id', 'in', ids)
+    .orderBy('position')
+    .execute();
   const problems = await db.selectFrom('sync_problems').selectAll().where('run_id', 'in', ids).orderBy('id').execute();
   return runs.map((r) => ({
     runId: r.id,
@@ -50,8 +70,20 @@ export async function readHistory(db: Db, tenantId: string, limit = 10): Promise
         status: s.status,
         startedAt: s.started_at,
         finishedAt: s.finished_at,
-        pulled: { created: s.pulled_created, updated: s.pulled_updated, unchanged: s.pulled_unchanged, deleted: s.pulled_deleted, failed: s.pulled_failed },
-        pushed: { created: s.pushed_created, updated: s.pushed_updated, unchanged: s.pushed_unchanged, deleted: s.pushed_deleted, failed: s.pushed_failed },
+        pulled: {
+          created: s.pulled_created,
+          updated: s.pulled_updated,
+          unchanged: s.pulled_unchanged,
+          deleted: s.pulled_deleted,
+          failed: s.pulled_failed,
+        },
+        pushed: {
+          created: s.pushed_created,
+          updated: s.pushed_updated,
+          unchanged: s.pushed_unchanged,
+          deleted: s.pushed_deleted,
+          failed: s.pushed_failed,
+        },
         conflicts: s.conflicts,
         ignored: s.ignored,
         pages: s.pages,
@@ -59,6 +91,15 @@ export async function readHistory(db: Db, tenantId: string, limit = 10): Promise
       })),
     problems: problems
       .filter((p) => p.run_id === r.id)
-      .map((p) => ({ step: p.step, entity: p.entity, direction: p.direction, record: p.record_label, code: p.code, message: p.message, action: p.user_action, skipped: p.skipped })),
+      .map((p) => ({
+        step: p.step,
+        entity: p.entity,
+        direction: p.direction,
+        record: p.record_label,
+        code: p.code,
+        message: p.message,
+        action: p.user_action,
+        skipped: p.skipped,
+      })),
   }));
 }

@@ -20,13 +20,25 @@ export class LinkStore {
 
   async byQboIds(db: Reader, entity: EntityName, qboIds: string[]): Promise<Map<string, Link>> {
     if (qboIds.length === 0) return new Map();
-    const rows = await db.selectFrom('sync_links').selectAll().where('tenant_id', '=', this.tenantId).where('entity', '=', entity).where('qbo_id', 'in', qboIds).execute();
+    const rows = await db
+      .selectFrom('sync_links')
+      .selectAll()
+      .where('tenant_id', '=', this.tenantId)
+      .where('entity', '=', entity)
+      .where('qbo_id', 'in', qboIds)
+      .execute();
     return new Map(rows.map((r) => [r.qbo_id, toLink(r)]));
   }
 
   async byAppIds(db: Reader, entity: EntityName, appIds: number[]): Promise<Map<number, Link>> {
     if (appIds.length === 0) return new Map();
-    const rows = await db.selectFrom('sync_links').selectAll().where('tenant_id', '=', this.tenantId).where('entity', '=', entity).where('app_id', 'in', appIds).execute();
+    const rows = await db
+      .selectFrom('sync_links')
+      .selectAll()
+      .where('tenant_id', '=', this.tenantId)
+      .where('entity', '=', entity)
+      .where('app_id', 'in', appIds)
+      .execute();
     return new Map(rows.map((r) => [r.app_id, toLink(r)]));
   }
 
@@ -41,8 +53,23 @@ export class LinkStore {
       .execute();
     await trx
       .insertInto('sync_links')
-      .values({ tenant_id: this.tenantId, entity, app_id: link.appId, qbo_id: link.qboId, qbo_sync_token: link.qboSyncToken, fingerprint: link.fingerprint, agreed_at: at })
-      .onConflict((oc) => oc.columns(['tenant_id', 'entity', 'app_id']).doUpdateSet({ qbo_id: link.qboId, qbo_sync_token: link.qboSyncToken, fingerprint: link.fingerprint, agreed_at: at }))
+      .values({
+        tenant_id: this.tenantId,
+        entity,
+        app_id: link.appId,
+        qbo_id: link.qboId,
+        qbo_sync_token: link.qboSyncToken,
+        fingerprint: link.fingerprint,
+        agreed_at: at,
+      })
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'entity', 'app_id']).doUpdateSet({
+          qbo_id: link.qboId,
+          qbo_sync_token: link.qboSyncToken,
+          fingerprint: link.fingerprint,
+          agreed_at: at,
+        }),
+      )
       .execute();
   }
 
@@ -52,7 +79,15 @@ export class LinkStore {
    */
   async insertNew(trx: Trx, entity: EntityName, links: Link[], at: Date): Promise<void> {
     for (let i = 0; i < links.length; i += 1000) {
-      const rows = links.slice(i, i + 1000).map((link) => ({ tenant_id: this.tenantId, entity, app_id: link.appId, qbo_id: link.qboId, qbo_sync_token: link.qboSyncToken, fingerprint: link.fingerprint, agreed_at: at }));
+      const rows = links.slice(i, i + 1000).map((link) => ({
+        tenant_id: this.tenantId,
+        entity,
+        app_id: link.appId,
+        qbo_id: link.qboId,
+        qbo_sync_token: link.qboSyncToken,
+        fingerprint: link.fingerprint,
+        agreed_at: at,
+      }));
       await trx.insertInto('sync_links').values(rows).execute();
     }
   }
@@ -60,7 +95,13 @@ export class LinkStore {
   /** Remembers QuickBooks' newest SyncToken without moving the agreement (the app's newer change still has to go out). */
   async touchVersion(trx: Trx, entity: EntityName, qboId: string, syncToken: string | undefined): Promise<void> {
     if (syncToken === undefined) return;
-    await trx.updateTable('sync_links').set({ qbo_sync_token: syncToken }).where('tenant_id', '=', this.tenantId).where('entity', '=', entity).where('qbo_id', '=', qboId).execute();
+    await trx
+      .updateTable('sync_links')
+      .set({ qbo_sync_token: syncToken })
+      .where('tenant_id', '=', this.tenantId)
+      .where('entity', '=', entity)
+      .where('qbo_id', '=', qboId)
+      .execute();
   }
 
   /** Resolves app ids of many entities to QuickBooks ids in one query per entity (for references in pushed records). */

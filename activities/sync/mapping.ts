@@ -20,7 +20,11 @@ export interface AppRow<C> {
   updatedAt: Date;
 }
 
-export type QboObject = Record<string, unknown> & { Id: string; SyncToken?: string; MetaData?: { LastUpdatedTime?: string } };
+export type QboObject = Record<string, unknown> & {
+  Id: string;
+  SyncToken?: string;
+  MetaData?: { LastUpdatedTime?: string };
+};
 
 /**
  * Everything entity-specific, in one module per entity (entities/*.ts): how a record looks in the app's tables and in

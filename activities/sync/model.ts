@@ -34,7 +34,14 @@ export interface PageCounts {
   ignored?: number;
 }
 
-export const emptyCounts = (): PageCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, conflicts: 0 });
+export const emptyCounts = (): PageCounts => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  deleted: 0,
+  failed: 0,
+  conflicts: 0,
+});
 
 export function addCounts(a: PageCounts, b: PageCounts): PageCounts {
   return {

@@ -4,7 +4,14 @@ import type { QboApi, QboBatchItem, QboBatchResult } from './qboApi';
 
 function failed(error: unknown): QboBatchResult {
   if (!(error instanceof QboError) || error.name === 'QboReconnectRequiredError') throw error;
-  return { ok: false, code: error.code, message: error.qboMessage ?? error.message, detail: error.detail, stale: error instanceof QboStaleObjectError, transient: error instanceof QboTransientError };
+  return {
+    ok: false,
+    code: error.code,
+    message: error.qboMessage ?? error.message,
+    detail: error.detail,
+    stale: error instanceof QboStaleObjectError,
+    transient: error instanceof QboTransientError,
+  };
 }
 
 /** The sync's view of QuickBooks, over the typed client. */
@@ -23,20 +30,34 @@ export function qboApiFromClient(client: QboClient): QboApi {
       const results: QboBatchResult[] = new Array(items.length);
       // QuickBooks' batch knows create, update and delete; a void is its own call, with its own derived requestid.
       const batched = items.map((item, index) => ({ item, index })).filter(({ item }) => item.operation !== 'void');
-      for (const [n, { item, index }] of items.map((item, index) => ({ item, index })).filter(({ item }) => item.operation === 'void').entries()) {
+      for (const [n, { item, index }] of items
+        .map((item, index) => ({ item, index }))
+        .filter(({ item }) => item.operation === 'void')
+        .entries()) {
         try {
-          results[index] = { ok: true, object: (await client.void(item.entityName, item.body as { Id: string; SyncToken: string }, { requestId: derivedRequestId(requestId, `v${n}`) })) as QboObject };
+          results[index] = {
+            ok: true,
+            object: (await client.void(item.entityName, item.body as { Id: string; SyncToken: string }, {
+              requestId: derivedRequestId(requestId, `v${n}`),
+            })) as QboObject,
+          };
         } catch (error) {
           results[index] = failed(error);
         }
       }
       if (batched.length) {
         const answers = await client.batch(
-          batched.map(({ item }) => ({ operation: item.operation as 'create' | 'update' | 'delete', entity: item.entityName, body: item.body })),
+          batched.map(({ item }) => ({
+            operation: item.operation as 'create' | 'update' | 'delete',
+            entity: item.entityName,
+            body: item.body,
+          })),
           { requestId },
         );
         answers.forEach((answer, i) => {
-          results[batched[i].index] = answer.ok ? { ok: true, object: answer.entity as QboObject } : failed(answer.error);
+          results[batched[i].index] = answer.ok
+            ? { ok: true, object: answer.entity as QboObject }
+            : failed(answer.error);
         });
       }
       return results;

@@ -59,7 +59,9 @@ export class QboSide implements SyncSide {
     const cdcCapable = name !== 'TaxCode' && name !== 'TaxRate';
     if (state.mode === 'cdc' && (!cdcCapable || now.getTime() - Date.parse(state.since) > CDC_WINDOW_MS)) {
       // Too old for CDC (or an entity CDC does not serve): read by last-updated time. Deletions in that gap are not visible.
-      state = cdcCapable ? { mode: 'query', since: state.since, startPosition: 1, until: now.toISOString() } : { mode: 'full', startPosition: 1, since: now.toISOString() };
+      state = cdcCapable
+        ? { mode: 'query', since: state.since, startPosition: 1, until: now.toISOString() }
+        : { mode: 'full', startPosition: 1, since: now.toISOString() };
     }
 
     let objects: QboObject[];
@@ -69,12 +71,16 @@ export class QboSide implements SyncSide {
       const q = `SELECT * FROM ${name}${activeClause(name, false)} ORDERBY Id STARTPOSITION ${state.startPosition} MAXRESULTS ${limit}`;
       objects = (await this.api.query(name, q)).objects;
       done = objects.length < limit;
-      next = done ? { mode: 'cdc', since: state.since } : { ...state, startPosition: state.startPosition + objects.length };
+      next = done
+        ? { mode: 'cdc', since: state.since }
+        : { ...state, startPosition: state.startPosition + objects.length };
     } else if (state.mode === 'query') {
       const q = `SELECT * FROM ${name} WHERE MetaData.LastUpdatedTime >= '${state.since}'${activeClause(name, true)} ORDERBY MetaData.LastUpdatedTime STARTPOSITION ${state.startPosition} MAXRESULTS ${limit}`;
       objects = (await this.api.query(name, q)).objects;
       done = objects.length < limit;
-      next = done ? { mode: 'cdc', since: new Date(Date.parse(state.until) - OVERLAP_MS).toISOString() } : { ...state, startPosition: state.startPosition + objects.length };
+      next = done
+        ? { mode: 'cdc', since: new Date(Date.parse(state.until) - OVERLAP_MS).toISOString() }
+        : { ...state, startPosition: state.startPosition + objects.length };
     } else {
       const result = await this.api.cdc(name, new Date(state.since));
       objects = result.objects;
@@ -105,7 +111,11 @@ export class QboSide implements SyncSide {
     const mapping = this.mapping(entity);
     const raw = record.raw as QboObject;
     const refs = await this.resolveRefs(mapping.qboRefs(raw));
-    const overlay: RefMap = { ...refs, appId: (e, qboId) => (e === entity && qboId && pageLinks.has(qboId) ? pageLinks.get(qboId) : refs.appId(e, qboId)) };
+    const overlay: RefMap = {
+      ...refs,
+      appId: (e, qboId) =>
+        e === entity && qboId && pageLinks.has(qboId) ? pageLinks.get(qboId) : refs.appId(e, qboId),
+    };
     return this.toRecord(mapping, raw, overlay);
   }
 
@@ -118,8 +128,12 @@ export class QboSide implements SyncSide {
     }
     const toApp = new Map<string, number>();
     const toQbo = new Map<string, string>();
-    for (const [entity, ids] of byEntity) for (const [qboId, appId] of await this.links.qboToApp(this.db, entity, [...ids])) toApp.set(`${entity}:${qboId}`, appId);
-    for (const [entity, ids] of appByEntity) for (const [appId, qboId] of await this.links.appToQbo(this.db, entity, [...ids])) toQbo.set(`${entity}:${appId}`, qboId);
+    for (const [entity, ids] of byEntity)
+      for (const [qboId, appId] of await this.links.qboToApp(this.db, entity, [...ids]))
+        toApp.set(`${entity}:${qboId}`, appId);
+    for (const [entity, ids] of appByEntity)
+      for (const [appId, qboId] of await this.links.appToQbo(this.db, entity, [...ids]))
+        toQbo.set(`${entity}:${appId}`, qboId);
     return {
       appId: (entity, qboId) => (qboId ? toApp.get(`${entity}:${qboId}`) : undefined),
       qboId: (entity, appId) => (appId ? toQbo.get(`${entity}:${appId}`) : undefined),
@@ -137,10 +151,17 @@ export class QboSide implements SyncSide {
     const updated = o.MetaData?.LastUpdatedTime ? new Date(o.MetaData.LastUpdatedTime) : undefined;
     const base = { id: String(o.Id), version: o.SyncToken, updatedAt: updated, raw: o };
     const status = (o as { status?: string }).status;
-    if (status === 'Deleted') return { ...base, deleted: 'deleted', label: `${mapping.entity} ${o.Id} (deleted in QuickBooks)` };
+    if (status === 'Deleted')
+      return { ...base, deleted: 'deleted', label: `${mapping.entity} ${o.Id} (deleted in QuickBooks)` };
     const canonical = mapping.fromQbo(o, refs);
-    if (canonical instanceof MappingProblem) return { ...base, problem: canonical, label: `QuickBooks ${mapping.qboName} ${o.Id}` };
-    return { ...base, canonical, deleted: mapping.qboRemoved(o), label: `${mapping.label(canonical)} (QuickBooks ${o.Id})` };
+    if (canonical instanceof MappingProblem)
+      return { ...base, problem: canonical, label: `QuickBooks ${mapping.qboName} ${o.Id}` };
+    return {
+      ...base,
+      canonical,
+      deleted: mapping.qboRemoved(o),
+      label: `${mapping.label(canonical)} (QuickBooks ${o.Id})`,
+    };
   }
 
   async load(entity: EntityName, ids: string[]): Promise<Map<string, SideRecord>> {
@@ -163,12 +184,19 @@ export class QboSide implements SyncSide {
       candidates.push(...(await this.toRecords(mapping, objects)));
     }
     // A candidate already linked to another app record is not a twin.
-    const linked = await this.links.byQboIds(this.db, entity, candidates.map((c) => c.id));
+    const linked = await this.links.byQboIds(
+      this.db,
+      entity,
+      candidates.map((c) => c.id),
+    );
     const free = candidates.filter((c) => !linked.has(c.id) && c.canonical !== undefined);
     const taken = new Set<string>();
     return records.map((r) => {
       const options = free.filter((c) => !taken.has(c.id));
-      const index = mapping.pickQboMatch(r, options.map((c) => c.canonical));
+      const index = mapping.pickQboMatch(
+        r,
+        options.map((c) => c.canonical),
+      );
       const hit = index === undefined ? undefined : options[index];
       if (hit) taken.add(hit.id);
       return hit;
@@ -178,7 +206,10 @@ export class QboSide implements SyncSide {
   /** Sends the page as batch requests of at most 30; the same writes always produce the same requestids. */
   async applyPage(entity: EntityName, writes: SideWrite[]): Promise<SideWriteResult[]> {
     const mapping = this.mapping(entity);
-    const refs = await this.resolveRefs(writes.flatMap((w) => (w.kind === 'remove' ? [] : mapping.appRefs(w.canonical))), true);
+    const refs = await this.resolveRefs(
+      writes.flatMap((w) => (w.kind === 'remove' ? [] : mapping.appRefs(w.canonical))),
+      true,
+    );
     const results: SideWriteResult[] = new Array(writes.length);
     const sendable: Array<{ index: number; item: QboBatchItem; key: string }> = [];
     writes.forEach((w, index) => {
@@ -190,12 +221,20 @@ export class QboSide implements SyncSide {
         }
         const item: QboBatchItem =
           op === 'deactivate'
-            ? { operation: 'update', entityName: mapping.qboName, body: { Id: w.targetId, SyncToken: w.baseVersion, sparse: true, Active: false } }
+            ? {
+                operation: 'update',
+                entityName: mapping.qboName,
+                body: { Id: w.targetId, SyncToken: w.baseVersion, sparse: true, Active: false },
+              }
             : { operation: op, entityName: mapping.qboName, body: { Id: w.targetId, SyncToken: w.baseVersion } };
         sendable.push({ index, item, key: w.requestKey });
         return;
       }
-      const body = mapping.toQbo(w.canonical, refs, w.kind === 'update' ? { Id: w.targetId, SyncToken: w.baseVersion } : undefined);
+      const body = mapping.toQbo(
+        w.canonical,
+        refs,
+        w.kind === 'update' ? { Id: w.targetId, SyncToken: w.baseVersion } : undefined,
+      );
       if (body instanceof MappingProblem) {
         results[index] = { ok: false, problem: body };
         return;
@@ -204,7 +243,10 @@ export class QboSide implements SyncSide {
     });
 
     for (const part of chunk(sendable, 30)) {
-      const answers = await this.api.batch(part.map((p) => p.item), batchRequestId(part.map((p) => p.key)));
+      const answers = await this.api.batch(
+        part.map((p) => p.item),
+        batchRequestId(part.map((p) => p.key)),
+      );
       const objects = answers.flatMap((a) => (a.ok ? [a.object] : []));
       const answerRefs = await this.resolveRefs(objects.flatMap((o) => mapping.qboRefs(o)));
       part.forEach((p, i) => {
@@ -214,7 +256,12 @@ export class QboSide implements SyncSide {
             ok: false,
             stale: answer.stale,
             retryable: answer.transient,
-            problem: { code: answer.code, message: answer.message, detail: answer.detail, action: actionFor(answer.code) },
+            problem: {
+              code: answer.code,
+              message: answer.message,
+              detail: answer.detail,
+              action: actionFor(answer.code),
+            },
           };
           return;
         }

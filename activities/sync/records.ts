@@ -19,7 +19,13 @@ export interface ProblemRecord {
 export const IGNORED = 'qbsync-ignored';
 
 /** Per-record problems and conflicts, kept for `qbsync history` and notifications. */
-export async function recordProblem(trx: Trx, tenantId: string, runId: string, step: StepName, p: ProblemRecord): Promise<void> {
+export async function recordProblem(
+  trx: Trx,
+  tenantId: string,
+  runId: string,
+  step: StepName,
+  p: ProblemRecord,
+): Promise<void> {
   await trx
     .insertInto('sync_problems')
     .values({

@@ -14,14 +14,29 @@ export async function beginRun(db: Db, start: RunStart, at: Date, mode: SyncMode
   await db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('sync_runs')
-      .values({ id: start.runId, tenant_id: start.tenantId, workflow_id: start.workflowId, trigger: start.trigger, status: 'running', started_at: at, mode })
+      .values({
+        id: start.runId,
+        tenant_id: start.tenantId,
+        workflow_id: start.workflowId,
+        trigger: start.trigger,
+        status: 'running',
+        started_at: at,
+        mode,
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return;
     await trx
       .insertInto('sync_step_runs')
-      .values(STEPS.map((step, position) => ({ run_id: start.runId, step, position: position + 1, status: 'pending' as const })))
+      .values(
+        STEPS.map((step, position) => ({
+          run_id: start.runId,
+          step,
+          position: position + 1,
+          status: 'pending' as const,
+        })),
+      )
       .execute();
   });
 }
@@ -33,16 +48,40 @@ export async function runMode(db: Db, runId: string): Promise<SyncMode> {
 }
 
 export async function startStep(db: Db, runId: string, step: StepName, at: Date): Promise<void> {
-  await db.updateTable('sync_step_runs').set({ status: 'running', started_at: at }).where('run_id', '=', runId).where('step', '=', step).where('status', '=', 'pending').execute();
+  await db
+    .updateTable('sync_step_runs')
+    .set({ status: 'running', started_at: at })
+    .where('run_id', '=', runId)
+    .where('step', '=', step)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 const COLUMNS = {
-  pull: { created: 'pulled_created', updated: 'pulled_updated', unchanged: 'pulled_unchanged', failed: 'pulled_failed', deleted: 'pulled_deleted' },
-  push: { created: 'pushed_created', updated: 'pushed_updated', unchanged: 'pushed_unchanged', failed: 'pushed_failed', deleted: 'pushed_deleted' },
+  pull: {
+    created: 'pulled_created',
+    updated: 'pulled_updated',
+    unchanged: 'pulled_unchanged',
+    failed: 'pulled_failed',
+    deleted: 'pulled_deleted',
+  },
+  push: {
+    created: 'pushed_created',
+    updated: 'pushed_updated',
+    unchanged: 'pushed_unchanged',
+    failed: 'pushed_failed',
+    deleted: 'pushed_deleted',
+  },
 } as const;
 
 /** Adds one page's counts; called in the page's own transaction where there is one, so a replayed page is not counted twice. */
-export async function addPageCounts(db: Db | Trx, runId: string, step: StepName, direction: Direction, counts: PageCounts): Promise<void> {
+export async function addPageCounts(
+  db: Db | Trx,
+  runId: string,
+  step: StepName,
+  direction: Direction,
+  counts: PageCounts,
+): Promise<void> {
   const c = COLUMNS[direction];
   await db
     .updateTable('sync_step_runs')
@@ -61,7 +100,14 @@ export async function addPageCounts(db: Db | Trx, runId: string, step: StepName,
     .execute();
 }
 
-export async function finishStep(db: Db, runId: string, step: StepName, status: 'succeeded' | 'failed', at: Date, error?: StepError): Promise<void> {
+export async function finishStep(
+  db: Db,
+  runId: string,
+  step: StepName,
+  status: 'succeeded' | 'failed',
+  at: Date,
+  error?: StepError,
+): Promise<void> {
   await db
     .updateTable('sync_step_runs')
     .set({ status, finished_at: at, error: error ? JSON.stringify(error) : null })
@@ -71,9 +117,24 @@ export async function finishStep(db: Db, runId: string, step: StepName, status: 
 }
 
 /** Ends the run; steps that never started are recorded as skipped. */
-export async function finishRun(db: Db, runId: string, status: 'succeeded' | 'failed' | 'cancelled', at: Date, error?: StepError): Promise<void> {
+export async function finishRun(
+  db: Db,
+  runId: string,
+  status: 'succeeded' | 'failed' | 'cancelled',
+  at: Date,
+  error?: StepError,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('sync_step_runs').set({ status: 'skipped' }).where('run_id', '=', runId).where('status', 'in', ['pending', 'running']).execute();
-    await trx.updateTable('sync_runs').set({ status, finished_at: at, error: error ? JSON.stringify(error) : null }).where('id', '=', runId).execute();
+    await trx
+      .updateTable('sync_step_runs')
+      .set({ status: 'skipped' })
+      .where('run_id', '=', runId)
+      .where('status', 'in', ['pending', 'running'])
+      .execute();
+    await trx
+      .updateTable('sync_runs')
+      .set({ status, finished_at: at, error: error ? JSON.stringify(error) : null })
+      .where('id', '=', runId)
+      .execute();
   });
 }

@@ -19,14 +19,20 @@ export async function readSyncSettings(db: Db, tenantId: string, runId?: string)
     select t.settings, coalesce(r.mode, t.mode) as mode
     from tenants t left join sync_runs r on r.id = ${runId ?? ''} and r.tenant_id = t.id
     where t.id = ${tenantId}`.execute(db);
-  if (row.rows.length === 0) throw new UnknownTenantError(`tenant ${tenantId} does not exist: add it with \`qbsync tenant add ${tenantId}\``);
+  if (row.rows.length === 0)
+    throw new UnknownTenantError(`tenant ${tenantId} does not exist: add it with \`qbsync tenant add ${tenantId}\``);
   const { settings, mode } = row.rows[0];
   const s = settings ?? {};
   const policy = s.conflictPolicy;
   const onError = s.onRecordError;
   return {
     // In order-taking mode QuickBooks is the master of everything that comes from it; the policy has no say.
-    conflictPolicy: mode === 'order-taking' ? 'quickbooks-wins' : policy === 'app-wins' || policy === 'latest-wins' ? policy : 'quickbooks-wins',
+    conflictPolicy:
+      mode === 'order-taking'
+        ? 'quickbooks-wins'
+        : policy === 'app-wins' || policy === 'latest-wins'
+          ? policy
+          : 'quickbooks-wins',
     onRecordError: onError === 'skip' ? 'skip' : 'stop',
     mode,
     orderTaking: orderTakingSettings(s.orderTaking),

@@ -43,7 +43,14 @@ export interface ChangePage<C = unknown> {
 export type SideWrite<C = unknown> =
   | { kind: 'create'; sourceId: string; canonical: C; requestKey: string }
   | { kind: 'update'; sourceId: string; targetId: string; baseVersion?: string; canonical: C; requestKey: string }
-  | { kind: 'remove'; sourceId: string; targetId: string; baseVersion?: string; how: 'deleted' | 'voided' | 'inactive'; requestKey: string };
+  | {
+      kind: 'remove';
+      sourceId: string;
+      targetId: string;
+      baseVersion?: string;
+      how: 'deleted' | 'voided' | 'inactive';
+      requestKey: string;
+    };
 
 export type SideWriteResult<C = unknown> =
   | { ok: true; targetId: string; version?: string; canonical?: C }

@@ -49,7 +49,9 @@ export function registerDev(program: Command): void {
         let webUrl: string | undefined;
         if (!temporalAddress) {
           const cliPath = await ensureTemporalCli((line) => say(line));
-          say(`starting the Temporal dev server (state in ${path.relative(process.cwd(), config.dataDir) || '.'}/temporal.db)…`);
+          say(
+            `starting the Temporal dev server (state in ${path.relative(process.cwd(), config.dataDir) || '.'}/temporal.db)…`,
+          );
           const server: DevServer = await startDevServer({
             cliPath,
             port: config.TEMPORAL_DEV_PORT,
@@ -71,7 +73,9 @@ export function registerDev(program: Command): void {
         if (!config.databaseUrlExplicit && !(await answers(databaseUrl))) {
           // Nothing on the default address and no DATABASE_URL: run PostgreSQL embedded (PGlite), data under .data/pg.
           const dir = embeddedDataDir(config.dataDir);
-          say(`no PostgreSQL answers at 127.0.0.1:5432 and DATABASE_URL is unset: starting the embedded PostgreSQL (data in ${path.relative(process.cwd(), dir) || dir})`);
+          say(
+            `no PostgreSQL answers at 127.0.0.1:5432 and DATABASE_URL is unset: starting the embedded PostgreSQL (data in ${path.relative(process.cwd(), dir) || dir})`,
+          );
           const embedded = await startEmbeddedPostgres(dir, 54329).catch(() => startEmbeddedPostgres(dir, 0));
           stack.push('embedded PostgreSQL', () => embedded.stop());
           databaseUrl = embedded.url;
@@ -80,7 +84,11 @@ export function registerDev(program: Command): void {
         const db = await openDatabase(databaseUrl, { create: databaseUrl === config.DATABASE_URL });
         stack.push('database pool', () => db.destroy());
         const applied = await migrateToLatest(db);
-        say(applied.length ? `database ready: applied ${applied.length} migration(s)` : 'database ready: schema up to date');
+        say(
+          applied.length
+            ? `database ready: applied ${applied.length} migration(s)`
+            : 'database ready: schema up to date',
+        );
 
         // With no Intuit app configured, the emulator stands in for QuickBooks and a demo tenant is connected to it.
         let demoTenant: string | undefined;
@@ -103,7 +111,9 @@ export function registerDev(program: Command): void {
           args: [worker.identity],
         });
 
-        say(`worker ${worker.identity} is running on task queue "${config.TEMPORAL_TASK_QUEUE}" (schema ${probe.latestMigration})`);
+        say(
+          `worker ${worker.identity} is running on task queue "${config.TEMPORAL_TASK_QUEUE}" (schema ${probe.latestMigration})`,
+        );
         say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
         if (demoTenant) {
           // "Synchronize All" through the tenant's coordinator, as the CLI and the schedule ask for it.
@@ -114,7 +124,9 @@ export function registerDev(program: Command): void {
           const run = await follow(temporal, demoTenant, requestId, () => undefined);
           say(`sync ${run.outcome}:`);
           for (const line of summarize(run.steps, run.failure)) say(line);
-          say(`next: \`qbsync status ${demoTenant}\`, \`qbsync sync ${demoTenant} --wait\`, \`qbsync history ${demoTenant}\``);
+          say(
+            `next: \`qbsync status ${demoTenant}\`, \`qbsync sync ${demoTenant} --wait\`, \`qbsync history ${demoTenant}\``,
+          );
         }
         say('press Ctrl-C to stop');
         await Promise.race([stopRequested, worker.done]);

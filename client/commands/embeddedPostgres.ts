@@ -6,7 +6,9 @@ import { commandContext, untilSignal } from '../context';
 export function registerEmbeddedPostgres(program: Command): void {
   program
     .command('embedded-postgres')
-    .description('serve the embedded PostgreSQL (PGlite, data in .data/pg) that `npm start` falls back to, for use by other commands')
+    .description(
+      'serve the embedded PostgreSQL (PGlite, data in .data/pg) that `npm start` falls back to, for use by other commands',
+    )
     .option('--port <port>', 'port to listen on (0 picks a free one)', '54329')
     .option('--data <dir>', 'data directory (default: <QBSYNC_DATA_DIR>/pg)')
     .action(async (options: { port: string; data?: string }) => {

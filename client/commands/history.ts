@@ -11,14 +11,23 @@ export function formatHistory(runs: RunHistory[]): string {
   if (runs.length === 0) return 'no sync runs yet';
   const out: string[] = [];
   for (const run of runs) {
-    const took = run.finishedAt ? ` in ${((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1)} s` : '';
-    out.push(`${run.startedAt.toISOString()}  ${run.status.toUpperCase()}  (${run.trigger}${took}${run.mode === 'order-taking' ? ', order-taking' : ''})  run ${run.runId}`);
+    const took = run.finishedAt
+      ? ` in ${((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1)} s`
+      : '';
+    out.push(
+      `${run.startedAt.toISOString()}  ${run.status.toUpperCase()}  (${run.trigger}${took}${run.mode === 'order-taking' ? ', order-taking' : ''})  run ${run.runId}`,
+    );
     for (const s of run.steps) {
-      out.push(`  ${s.step.padEnd(10)} ${s.status.padEnd(9)} pull ${counts(s.pulled).padEnd(22)} push ${counts(s.pushed)}${s.conflicts ? `  conflicts ${s.conflicts}` : ''}${s.ignored ? `  ignored ${s.ignored}` : ''}`);
+      out.push(
+        `  ${s.step.padEnd(10)} ${s.status.padEnd(9)} pull ${counts(s.pulled).padEnd(22)} push ${counts(s.pushed)}${s.conflicts ? `  conflicts ${s.conflicts}` : ''}${s.ignored ? `  ignored ${s.ignored}` : ''}`,
+      );
     }
     const error = run.error as { message?: string; action?: string } | null;
     if (error?.message) out.push(`  error: ${error.message}`);
-    for (const p of run.problems) out.push(`  ${p.code === IGNORED ? 'ignored' : p.skipped ? 'skipped' : 'failed'}: ${p.record ?? p.entity}${p.code ? ` [${p.code}]` : ''}: ${p.message}${p.action ? ` → ${p.action}` : ''}`);
+    for (const p of run.problems)
+      out.push(
+        `  ${p.code === IGNORED ? 'ignored' : p.skipped ? 'skipped' : 'failed'}: ${p.record ?? p.entity}${p.code ? ` [${p.code}]` : ''}: ${p.message}${p.action ? ` → ${p.action}` : ''}`,
+      );
   }
   out.push('counts: +created ~updated =unchanged -deleted !failed');
   return out.join('\n');

@@ -14,7 +14,11 @@ export function registerMigrate(program: Command): void {
         if (options.down) {
           const result = await createMigrator(db).migrateDown();
           if (result.error) throw result.error;
-          console.log(result.results?.length ? `rolled back ${result.results.map((r) => r.migrationName).join(', ')}` : 'nothing to roll back');
+          console.log(
+            result.results?.length
+              ? `rolled back ${result.results.map((r) => r.migrationName).join(', ')}`
+              : 'nothing to roll back',
+          );
         } else {
           const applied = await migrateToLatest(db);
           console.log(applied.length ? `applied ${applied.length}: ${applied.join(', ')}` : 'schema is up to date');

@@ -32,7 +32,11 @@ export async function describeSchedule(temporal: TemporalAccess, tenantId: strin
       times: describedTimes(d.spec),
       timeZone: d.spec.timezone ?? 'UTC',
       nextActionTimes: d.info.nextActionTimes,
-      recentActions: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt, takenAt: a.takenAt, workflowId: a.action.workflow.workflowId })),
+      recentActions: d.info.recentActions.map((a) => ({
+        scheduledAt: a.scheduledAt,
+        takenAt: a.takenAt,
+        workflowId: a.action.workflow.workflowId,
+      })),
       actionsTaken: d.info.numActionsTaken,
     };
   } catch (error) {
@@ -42,21 +46,37 @@ export async function describeSchedule(temporal: TemporalAccess, tenantId: strin
 }
 
 function localTime(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(at);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
 }
 
 export function formatSchedule(tenantId: string, view: ScheduleView | undefined): string[] {
-  if (!view) return [`schedule ${scheduleId(tenantId)}: none yet (a worker creates it when it starts, or run \`qbsync schedule ${tenantId} show\` with Temporal running)`];
+  if (!view)
+    return [
+      `schedule ${scheduleId(tenantId)}: none yet (a worker creates it when it starts, or run \`qbsync schedule ${tenantId} show\` with Temporal running)`,
+    ];
   const state = view.paused ? `PAUSED${view.note ? ` (${view.note})` : ''}` : 'active';
-  const out = [`schedule ${view.scheduleId}: ${view.times?.join(', ') ?? '(changed outside qbsync)'} ${view.timeZone}, ${state}`];
+  const out = [
+    `schedule ${view.scheduleId}: ${view.times?.join(', ') ?? '(changed outside qbsync)'} ${view.timeZone}, ${state}`,
+  ];
   if (!view.paused && view.nextActionTimes.length) {
     out.push('  next fires:');
-    for (const at of view.nextActionTimes.slice(0, 4)) out.push(`    ${at.toISOString()}  (${localTime(at, view.timeZone)})`);
+    for (const at of view.nextActionTimes.slice(0, 4))
+      out.push(`    ${at.toISOString()}  (${localTime(at, view.timeZone)})`);
   }
   const last = view.recentActions.at(-1);
-  if (last) out.push(`  last fired ${last.takenAt.toISOString()} (${last.workflowId}); ${view.actionsTaken} fire(s) in all`);
+  if (last)
+    out.push(`  last fired ${last.takenAt.toISOString()} (${last.workflowId}); ${view.actionsTaken} fire(s) in all`);
   return out;
 }
 
@@ -83,7 +103,9 @@ async function act(temporal: TemporalAccess, db: Db, tenantId: string, action: A
     case 'trigger':
       await ensureSchedule(temporal, db, tenantId);
       await handle.trigger(SCHEDULE_OVERLAP);
-      return [`triggered ${scheduleId(tenantId)}: the coordinator runs a sync now, or right after the running one; follow it with \`qbsync status ${tenantId}\``];
+      return [
+        `triggered ${scheduleId(tenantId)}: the coordinator runs a sync now, or right after the running one; follow it with \`qbsync status ${tenantId}\``,
+      ];
   }
   return formatSchedule(tenantId, await describeSchedule(temporal, tenantId));
 }
@@ -91,11 +113,17 @@ async function act(temporal: TemporalAccess, db: Db, tenantId: string, action: A
 export function registerSchedule(program: Command): void {
   program
     .command('schedule <tenant> <action>')
-    .description('show, pause, resume or trigger a tenant\'s Temporal Schedule (times and time zone: `qbsync tenant set <tenant> schedule.times=\'["22:30","01:30"]\' schedule.timeZone=America/Chicago`)')
-    .addHelpText('after', '\nActions:\n  show     times, time zone, paused or not, next fire times\n  pause    stop firing (sets schedule.enabled=false)\n  resume   fire again (sets schedule.enabled=true)\n  trigger  fire once now; like `qbsync sync`, it never overlaps a running sync')
+    .description(
+      'show, pause, resume or trigger a tenant\'s Temporal Schedule (times and time zone: `qbsync tenant set <tenant> schedule.times=\'["22:30","01:30"]\' schedule.timeZone=America/Chicago`)',
+    )
+    .addHelpText(
+      'after',
+      '\nActions:\n  show     times, time zone, paused or not, next fire times\n  pause    stop firing (sets schedule.enabled=false)\n  resume   fire again (sets schedule.enabled=true)\n  trigger  fire once now; like `qbsync sync`, it never overlaps a running sync',
+    )
     .option('--json', 'print JSON (show)')
     .action(async (tenantId: string, action: string, options: { json?: boolean }) => {
-      if (!(ACTIONS as readonly string[]).includes(action)) throw new TenantError(`unknown schedule action "${action}": use ${ACTIONS.join(', ')}`);
+      if (!(ACTIONS as readonly string[]).includes(action))
+        throw new TenantError(`unknown schedule action "${action}": use ${ACTIONS.join(', ')}`);
       const { config } = commandContext();
       await withDatabase(async (db) => {
         await getTenant(db, tenantId);

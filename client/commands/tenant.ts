@@ -20,14 +20,21 @@ export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> 
 
 async function health(db: Db, tenantId: string): Promise<ConnectionHealth> {
   const row = await db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
-  if (!row) return { tenantId, status: 'not-connected', warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``] };
+  if (!row)
+    return {
+      tenantId,
+      status: 'not-connected',
+      warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``],
+    };
   return describeConnection(row, new Date());
 }
 
 const date = (d: Date | null | undefined) => (d ? d.toISOString() : '-');
 
 export function registerTenant(program: Command): void {
-  const tenant = program.command('tenant').description('manage tenants: app accounts, each linked to one QuickBooks company');
+  const tenant = program
+    .command('tenant')
+    .description('manage tenants: app accounts, each linked to one QuickBooks company');
 
   tenant
     .command('add <id>')
@@ -35,12 +42,15 @@ export function registerTenant(program: Command): void {
     .option('--name <name>', 'display name (default: the id)')
     .option('--mode <mode>', 'billing or order-taking', 'billing')
     .action(async (id: string, options: { name?: string; mode: string }) => {
-      if (options.mode !== 'billing' && options.mode !== 'order-taking') throw new TenantError(`--mode must be billing or order-taking, not ${options.mode}`);
+      if (options.mode !== 'billing' && options.mode !== 'order-taking')
+        throw new TenantError(`--mode must be billing or order-taking, not ${options.mode}`);
       const mode = options.mode;
       const { config } = commandContext();
       await withDatabase(async (db) => {
         const added = await addTenant(db, { id, name: options.name, mode });
-        console.log(`added tenant ${added.id} (${added.name}, ${added.mode}); connect it to QuickBooks with: qbsync connect ${added.id}`);
+        console.log(
+          `added tenant ${added.id} (${added.name}, ${added.mode}); connect it to QuickBooks with: qbsync connect ${added.id}`,
+        );
         const schedule = await ensureScheduleFromCli(config, db, added.id);
         if (schedule) console.log(schedule);
       });
@@ -51,16 +61,27 @@ export function registerTenant(program: Command): void {
     .description('list tenants with their QuickBooks connection status')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const rows = await withDatabase(async (db) => Promise.all((await listTenants(db)).map(async (t) => ({ ...t, connection: await health(db, t.id) }))));
+      const rows = await withDatabase(async (db) =>
+        Promise.all((await listTenants(db)).map(async (t) => ({ ...t, connection: await health(db, t.id) }))),
+      );
       if (options.json) {
-        console.log(JSON.stringify(rows.map(({ settings: _settings, ...t }) => t), null, 2));
+        console.log(
+          JSON.stringify(
+            rows.map(({ settings: _settings, ...t }) => t),
+            null,
+            2,
+          ),
+        );
         return;
       }
       if (rows.length === 0) {
         console.log('no tenants yet: add one with `qbsync tenant add <id>`');
         return;
       }
-      for (const t of rows) console.log(`${t.id}\t${t.name}\t${t.mode}\t${t.connection.status}${t.connection.realmId ? `\trealm ${t.connection.realmId}` : ''}${t.connection.warnings.length ? '\t(!)' : ''}`);
+      for (const t of rows)
+        console.log(
+          `${t.id}\t${t.name}\t${t.mode}\t${t.connection.status}${t.connection.realmId ? `\trealm ${t.connection.realmId}` : ''}${t.connection.warnings.length ? '\t(!)' : ''}`,
+        );
     });
 
   tenant
@@ -68,7 +89,10 @@ export function registerTenant(program: Command): void {
     .description('show a tenant, its settings and its connection (never its tokens)')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const shown = await withDatabase(async (db) => ({ ...(await getTenant(db, id)), connection: await health(db, id) }));
+      const shown = await withDatabase(async (db) => ({
+        ...(await getTenant(db, id)),
+        connection: await health(db, id),
+      }));
       if (options.json) {
         console.log(JSON.stringify(shown, null, 2));
         return;
@@ -90,12 +114,16 @@ export function registerTenant(program: Command): void {
 
   tenant
     .command('set <id> <pairs...>')
-    .description('change name, mode or settings: key=value pairs, dotted keys, JSON values (e.g. schedule.times=\'["23:00"]\')')
+    .description(
+      'change name, mode or settings: key=value pairs, dotted keys, JSON values (e.g. schedule.times=\'["23:00"]\')',
+    )
     .action(async (id: string, pairs: string[]) => {
       const { config } = commandContext();
       await withDatabase(async (db) => {
         const updated = await setTenant(db, id, pairs);
-        console.log(`updated tenant ${updated.id}: ${pairs.map((p) => p.slice(0, p.indexOf('=') > 0 ? p.indexOf('=') : undefined)).join(', ')}`);
+        console.log(
+          `updated tenant ${updated.id}: ${pairs.map((p) => p.slice(0, p.indexOf('=') > 0 ? p.indexOf('=') : undefined)).join(', ')}`,
+        );
         // Times, time zone and on/off live in the tenant's settings; its Temporal Schedule follows them.
         if (pairs.some((p) => p.startsWith('schedule'))) {
           const schedule = await ensureScheduleFromCli(config, db, updated.id);

@@ -21,7 +21,8 @@ export class CompanyIndexes {
 
   static linkedInvoices(payment: Obj | undefined): string[] {
     const ids: string[] = [];
-    for (const line of (payment?.Line as Array<{ LinkedTxn?: Array<{ TxnId?: string; TxnType?: string }> }> | undefined) ?? []) {
+    for (const line of (payment?.Line as
+      Array<{ LinkedTxn?: Array<{ TxnId?: string; TxnType?: string }> }> | undefined) ?? []) {
       for (const l of line.LinkedTxn ?? []) if (l.TxnType === 'Invoice' && l.TxnId) ids.push(l.TxnId);
     }
     return ids;
@@ -49,7 +50,8 @@ export class CompanyIndexes {
     }
     const customer = (obj.CustomerRef as { value?: string } | undefined)?.value;
     if (entity === 'Invoice' && customer) bucket(this.invoicesByCustomer, customer).add(obj.Id);
-    if (entity === 'Payment') for (const id of CompanyIndexes.linkedInvoices(obj)) bucket(this.paymentsByInvoice, id).add(obj.Id);
+    if (entity === 'Payment')
+      for (const id of CompanyIndexes.linkedInvoices(obj)) bucket(this.paymentsByInvoice, id).add(obj.Id);
   }
 
   remove(entity: string, obj: Obj): void {
@@ -62,6 +64,7 @@ export class CompanyIndexes {
     if (typeof obj.DocNumber === 'string') this.docNumbers.get(entity)?.get(obj.DocNumber)?.delete(obj.Id);
     const customer = (obj.CustomerRef as { value?: string } | undefined)?.value;
     if (entity === 'Invoice' && customer) this.invoicesByCustomer.get(customer)?.delete(obj.Id);
-    if (entity === 'Payment') for (const id of CompanyIndexes.linkedInvoices(obj)) this.paymentsByInvoice.get(id)?.delete(obj.Id);
+    if (entity === 'Payment')
+      for (const id of CompanyIndexes.linkedInvoices(obj)) this.paymentsByInvoice.get(id)?.delete(obj.Id);
   }
 }

@@ -11,11 +11,13 @@ export function applyItem(company: Company, obj: Obj, previous: Obj | undefined,
   const type = obj.Type ?? previous?.Type ?? 'Service';
   if (!TYPES.includes(String(type))) throw faults.invalidValue('Type', `Invalid Type: ${String(type)}`);
   if (type === 'Group' && !options.seeding) throw faults.unsupported('Create for Group items');
-  if (previous && previous.Type !== type) throw faults.businessValidation('You cannot change the type of an item.', 'Type');
+  if (previous && previous.Type !== type)
+    throw faults.businessValidation('You cannot change the type of an item.', 'Type');
   obj.Type = type;
   if (obj.Active === undefined) obj.Active = true;
   if (type === 'Inventory') {
-    if (previous?.TrackQtyOnHand === true && obj.TrackQtyOnHand === false) throw faults.businessValidation('TrackQtyOnHand cannot be turned off.', 'TrackQtyOnHand');
+    if (previous?.TrackQtyOnHand === true && obj.TrackQtyOnHand === false)
+      throw faults.businessValidation('TrackQtyOnHand cannot be turned off.', 'TrackQtyOnHand');
     if (!previous && obj.InvStartDate === undefined) throw faults.required('InvStartDate');
     obj.TrackQtyOnHand = true;
     obj.QtyOnHand = Number(obj.QtyOnHand ?? 0);

@@ -6,9 +6,14 @@ import { CompanyIndexes } from './indexes';
 export function checkName(company: Company, entity: 'Customer' | 'Item', value: unknown, selfId: string): void {
   const field = CompanyIndexes.nameField(entity)!;
   if (typeof value !== 'string' || value.trim() === '') throw faults.required(field);
-  if (/[:\t\n\r]/.test(value)) throw faults.invalidValue(field, `${field} can not contain a colon (:), tab or newline.`);
+  if (/[:\t\n\r]/.test(value))
+    throw faults.invalidValue(field, `${field} can not contain a colon (:), tab or newline.`);
   const max = entity === 'Customer' ? 500 : 100;
-  if (value.length > max) throw faults.invalidValue(field, `String length is either shorter or longer than supported by specification. Min:1 Max:${max} supported. Supplied length:${value.length}`);
+  if (value.length > max)
+    throw faults.invalidValue(
+      field,
+      `String length is either shorter or longer than supported by specification. Min:1 Max:${max} supported. Supplied length:${value.length}`,
+    );
   const holder = company.indexes.nameHolder(entity, value);
   if (holder && holder !== selfId) throw faults.duplicateName(value, holder);
 }

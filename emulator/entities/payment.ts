@@ -15,12 +15,17 @@ export function applyPayment(company: Company, obj: Obj): void {
     for (const linked of line.LinkedTxn ?? []) {
       if (linked.TxnType !== 'Invoice') continue;
       const invoice = company.get('Invoice', linked.TxnId);
-      if ((invoice.CustomerRef as { value: string }).value !== customerId) throw faults.businessValidation(`Invoice ${linked.TxnId} belongs to another customer.`, 'Line.LinkedTxn');
+      if ((invoice.CustomerRef as { value: string }).value !== customerId)
+        throw faults.businessValidation(`Invoice ${linked.TxnId} belongs to another customer.`, 'Line.LinkedTxn');
     }
     applied += amount;
     line.Amount = fromCents(amount);
   }
-  if (applied > total) throw faults.businessValidation('The payment amount must be greater than or equal to the sum of amounts applied.', 'TotalAmt');
+  if (applied > total)
+    throw faults.businessValidation(
+      'The payment amount must be greater than or equal to the sum of amounts applied.',
+      'TotalAmt',
+    );
   obj.TotalAmt = fromCents(total);
   obj.UnappliedAmt = fromCents(total - applied);
   if (obj.TxnDate === undefined) obj.TxnDate = company.time().slice(0, 10);

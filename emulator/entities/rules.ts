@@ -11,7 +11,14 @@ export interface WriteOptions {
 }
 
 /** The rules QuickBooks applies to a create (`previous` undefined) or an update; `sent` is the request body as given. */
-export function applyRules(company: Company, e: EntityName, obj: Obj, previous: Obj | undefined, sent: Record<string, unknown>, options: WriteOptions): void {
+export function applyRules(
+  company: Company,
+  e: EntityName,
+  obj: Obj,
+  previous: Obj | undefined,
+  sent: Record<string, unknown>,
+  options: WriteOptions,
+): void {
   switch (e) {
     case 'Customer':
       return applyCustomer(company, obj, previous);

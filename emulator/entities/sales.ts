@@ -7,11 +7,22 @@ type Line = Record<string, unknown>;
 const MAX_DOC_NUMBER = 21;
 
 /** DocNumber rules: ≤ 21 characters; QuickBooks numbers new transactions unless custom numbers are on; duplicates fail with 6140 unless allowed. */
-function assignDocNumber(company: Company, e: 'Invoice' | 'Estimate', obj: Obj, previous: Obj | undefined, options: WriteOptions): void {
+function assignDocNumber(
+  company: Company,
+  e: 'Invoice' | 'Estimate',
+  obj: Obj,
+  previous: Obj | undefined,
+  options: WriteOptions,
+): void {
   let doc = typeof obj.DocNumber === 'string' ? obj.DocNumber : undefined;
-  if (doc !== undefined && doc.length > MAX_DOC_NUMBER) throw faults.businessValidation(`DocNumber is too long: maximum ${MAX_DOC_NUMBER} characters (${doc.length} given).`, 'DocNumber');
+  if (doc !== undefined && doc.length > MAX_DOC_NUMBER)
+    throw faults.businessValidation(
+      `DocNumber is too long: maximum ${MAX_DOC_NUMBER} characters (${doc.length} given).`,
+      'DocNumber',
+    );
   if (!previous) {
-    if (doc === 'AUTO_GENERATE' || (!company.customTxnNumbers && doc === undefined)) doc = String(++company.lastDocNumber);
+    if (doc === 'AUTO_GENERATE' || (!company.customTxnNumbers && doc === undefined))
+      doc = String(++company.lastDocNumber);
   } else if (doc === undefined && typeof previous.DocNumber === 'string') {
     // A full update that omits the number keeps it: clients rarely echo numbers QuickBooks assigned.
     doc = previous.DocNumber;
@@ -22,7 +33,8 @@ function assignDocNumber(company: Company, e: 'Invoice' | 'Estimate', obj: Obj, 
   }
   obj.DocNumber = doc;
   if (company.customTxnNumbers && !options.allowDuplicateDocNumber && doc !== previous?.DocNumber) {
-    for (const holder of company.indexes.docNumberHolders(e, doc) ?? []) if (holder !== obj.Id) throw faults.duplicateDocNumber(doc, holder, e);
+    for (const holder of company.indexes.docNumberHolders(e, doc) ?? [])
+      if (holder !== obj.Id) throw faults.duplicateDocNumber(doc, holder, e);
   }
   if (/^\d{1,15}$/.test(doc) && Number(doc) > company.lastDocNumber) company.lastDocNumber = Number(doc);
 }
@@ -31,7 +43,8 @@ function assignDocNumber(company: Company, e: 'Invoice' | 'Estimate', obj: Obj, 
 function priceLines(company: Company, obj: Obj): { subtotal: number; taxable: number } {
   const lines = obj.Line as Line[] | undefined;
   if (!Array.isArray(lines) || lines.length === 0) throw faults.required('Line');
-  if (lines.length > 750) throw faults.businessValidation('A transaction can have at most 750 lines when sales tax applies.', 'Line');
+  if (lines.length > 750)
+    throw faults.businessValidation('A transaction can have at most 750 lines when sales tax applies.', 'Line');
   let subtotal = 0;
   let taxable = 0;
   const kept: Line[] = [];
@@ -47,7 +60,10 @@ function priceLines(company: Company, obj: Obj): { subtotal: number; taxable: nu
       const price = detail.UnitPrice === undefined ? undefined : Number(detail.UnitPrice);
       const amount = line.Amount === undefined ? lineAmountCents(qty ?? 1, price ?? 0) : toCents(line.Amount);
       if (qty !== undefined && price !== undefined && lineAmountCents(qty, price) !== amount) {
-        throw faults.businessValidation(`Amount is not equal to UnitPrice * Qty. Supplied value:${fromCents(amount)}`, 'Line.Amount');
+        throw faults.businessValidation(
+          `Amount is not equal to UnitPrice * Qty. Supplied value:${fromCents(amount)}`,
+          'Line.Amount',
+        );
       }
       line.Amount = fromCents(amount);
       detail.TaxCodeRef = detail.TaxCodeRef ?? { value: 'NON' };
@@ -80,7 +96,9 @@ function computeTax(company: Company, obj: Obj, taxable: number, sent: Record<st
     return total;
   }
   const code = company.ref('TaxCode', detail.TxnTaxCodeRef, 'TxnTaxDetail.TxnTaxCodeRef');
-  const rateRefs = (code.SalesTaxRateList as { TaxRateDetail?: Array<{ TaxRateRef?: { value?: string } }> } | undefined)?.TaxRateDetail ?? [];
+  const rateRefs =
+    (code.SalesTaxRateList as { TaxRateDetail?: Array<{ TaxRateRef?: { value?: string } }> } | undefined)
+      ?.TaxRateDetail ?? [];
   const taxLines: Line[] = [];
   let total = 0;
   for (const ref of rateRefs) {
@@ -88,7 +106,16 @@ function computeTax(company: Company, obj: Obj, taxable: number, sent: Record<st
     if (!rate) continue;
     const amount = percentOfCents(taxable, rate.RateValue);
     total += amount;
-    taxLines.push({ Amount: fromCents(amount), DetailType: 'TaxLineDetail', TaxLineDetail: { TaxRateRef: { value: rate.Id }, PercentBased: true, TaxPercent: Number(rate.RateValue), NetAmountTaxable: fromCents(taxable) } });
+    taxLines.push({
+      Amount: fromCents(amount),
+      DetailType: 'TaxLineDetail',
+      TaxLineDetail: {
+        TaxRateRef: { value: rate.Id },
+        PercentBased: true,
+        TaxPercent: Number(rate.RateValue),
+        NetAmountTaxable: fromCents(taxable),
+      },
+    });
   }
   if (explicit !== undefined) total = toCents(explicit);
   obj.TxnTaxDetail = { TxnTaxCodeRef: { value: code.Id }, TotalTax: fromCents(total), TaxLine: taxLines };
@@ -96,7 +123,14 @@ function computeTax(company: Company, obj: Obj, taxable: number, sent: Record<st
 }
 
 /** Invoice and Estimate rules: customer and items must exist and be active; totals are computed; the invoice Balance accounts for payments. */
-export function applySalesTransaction(company: Company, e: 'Invoice' | 'Estimate', obj: Obj, previous: Obj | undefined, sent: Record<string, unknown>, options: WriteOptions): void {
+export function applySalesTransaction(
+  company: Company,
+  e: 'Invoice' | 'Estimate',
+  obj: Obj,
+  previous: Obj | undefined,
+  sent: Record<string, unknown>,
+  options: WriteOptions,
+): void {
   company.ref('Customer', obj.CustomerRef, 'CustomerRef');
   assignDocNumber(company, e, obj, previous, options);
   const { subtotal, taxable } = priceLines(company, obj);

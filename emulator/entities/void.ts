@@ -8,7 +8,9 @@ export function voidTransaction(entity: 'Invoice' | 'Payment', next: Obj): void 
     next.Line = ((next.Line as Obj[] | undefined) ?? []).map((l) => ({
       ...l,
       Amount: 0,
-      ...(l.SalesItemLineDetail ? { SalesItemLineDetail: { ...(l.SalesItemLineDetail as Obj), Qty: 0, UnitPrice: 0 } } : {}),
+      ...(l.SalesItemLineDetail
+        ? { SalesItemLineDetail: { ...(l.SalesItemLineDetail as Obj), Qty: 0, UnitPrice: 0 } }
+        : {}),
     }));
     next.Balance = 0;
     if (next.TxnTaxDetail) next.TxnTaxDetail = { ...(next.TxnTaxDetail as Obj), TotalTax: 0, TaxLine: [] };

@@ -27,7 +27,8 @@ function key(value: unknown, literal: Value): number | string | boolean | undefi
   if (typeof literal === 'number') return Number(value);
   if (typeof literal === 'boolean') return String(value) === 'true';
   const text = String(value);
-  if (DATE_PREFIX.test(literal) && DATE_PREFIX.test(text)) return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  if (DATE_PREFIX.test(literal) && DATE_PREFIX.test(text))
+    return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
   if (DIGITS.test(literal) && DIGITS.test(text)) return Number(text);
   return text.toLowerCase();
 }

@@ -44,7 +44,10 @@ function tokenize(input: string): Token[] {
         }
       }
       // An unescaped quote inside a value leaves a word glued to the string: QuickBooks reports a parse error.
-      if (i < input.length && /[A-Za-z0-9_]/.test(input[i])) throw faults.queryParser(`Encountered " <IDENTIFIER> "${input.slice(i).split(/[\s,)]/)[0]}" at line 1, column ${i + 1}`);
+      if (i < input.length && /[A-Za-z0-9_]/.test(input[i]))
+        throw faults.queryParser(
+          `Encountered " <IDENTIFIER> "${input.slice(i).split(/[\s,)]/)[0]}" at line 1, column ${i + 1}`,
+        );
       tokens.push({ kind: 'string', text: value, value });
     } else if (/[0-9]/.test(c) || (c === '-' && /[0-9]/.test(input[i + 1] ?? ''))) {
       const m = /^-?\d+(\.\d+)?/.exec(input.slice(i))!;
@@ -63,7 +66,9 @@ function tokenize(input: string): Token[] {
       tokens.push({ kind: 'punct', text: c });
       i++;
     } else {
-      throw faults.queryParser(`Lexical error at line 1, column ${i + 1}.  Encountered: "${c}" (${c.charCodeAt(0)}), after : ""`);
+      throw faults.queryParser(
+        `Lexical error at line 1, column ${i + 1}.  Encountered: "${c}" (${c.charCodeAt(0)}), after : ""`,
+      );
     }
   }
   return tokens;
@@ -76,7 +81,8 @@ export function parseQuery(input: string): Query {
   const peek = () => tokens[p];
   const word = (w: string) => peek()?.kind === 'word' && peek().text.toUpperCase() === w;
   const expect = (w: string) => {
-    if (!word(w)) throw faults.queryParser(`Encountered "${peek()?.text ?? '<EOF>'}" at position ${p}. Was expecting: "${w}"`);
+    if (!word(w))
+      throw faults.queryParser(`Encountered "${peek()?.text ?? '<EOF>'}" at position ${p}. Was expecting: "${w}"`);
     p++;
   };
   expect('SELECT');
@@ -84,7 +90,8 @@ export function parseQuery(input: string): Query {
   if (peek()?.text === '*') p++;
   else if (word('COUNT')) {
     p++;
-    if (peek()?.text !== '(' || tokens[p + 1]?.text !== '*' || tokens[p + 2]?.text !== ')') throw faults.queryParser('Was expecting: "(*)"');
+    if (peek()?.text !== '(' || tokens[p + 1]?.text !== '*' || tokens[p + 2]?.text !== ')')
+      throw faults.queryParser('Was expecting: "(*)"');
     p += 3;
     count = true;
   } else throw faults.queryParser(`Encountered "${peek()?.text ?? '<EOF>'}". Was expecting: "*" or "count(*)"`);
@@ -96,13 +103,17 @@ export function parseQuery(input: string): Query {
     p++;
     for (;;) {
       const field = peek();
-      if (field?.kind !== 'word') throw faults.queryParser(`Encountered "${field?.text ?? '<EOF>'}". Was expecting: <IDENTIFIER>`);
+      if (field?.kind !== 'word')
+        throw faults.queryParser(`Encountered "${field?.text ?? '<EOF>'}". Was expecting: <IDENTIFIER>`);
       p++;
       let op: Condition['op'];
       if (word('IN')) op = 'IN';
       else if (word('LIKE')) op = 'LIKE';
       else if (peek()?.kind === 'op') op = peek().text as Condition['op'];
-      else throw faults.queryParser(`Encountered "${peek()?.text ?? '<EOF>'}" after "${field.text}". Was expecting an operator`);
+      else
+        throw faults.queryParser(
+          `Encountered "${peek()?.text ?? '<EOF>'}" after "${field.text}". Was expecting an operator`,
+        );
       p++;
       let value: Value | Value[];
       if (op === 'IN') {
@@ -150,9 +161,12 @@ export function parseQuery(input: string): Query {
       maxResults = Number(literal(tokens[p++]));
     } else break;
   }
-  if (p < tokens.length) throw faults.queryParser(`Encountered "${tokens[p].text}" at position ${p}. Was expecting: <EOF>`);
-  if (!Number.isInteger(startPosition) || startPosition < 1) throw faults.queryValidation(`STARTPOSITION must be a positive integer: ${startPosition}`);
-  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 1000) throw faults.queryValidation(`MAXRESULTS must be from 1 to 1000: ${maxResults}`);
+  if (p < tokens.length)
+    throw faults.queryParser(`Encountered "${tokens[p].text}" at position ${p}. Was expecting: <EOF>`);
+  if (!Number.isInteger(startPosition) || startPosition < 1)
+    throw faults.queryValidation(`STARTPOSITION must be a positive integer: ${startPosition}`);
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 1000)
+    throw faults.queryValidation(`MAXRESULTS must be from 1 to 1000: ${maxResults}`);
   return { count, entity, where, orderBy, startPosition, maxResults };
 }
 

@@ -219,12 +219,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   for (const { table, entity, parentColumn } of TRACKED) {
     if (!parentColumn) {
-      await sql.raw(`create trigger ${table}_touch before update on ${table} for each row execute function qbsync_touch()`).execute(db);
-      await sql.raw(`create trigger ${table}_log after insert or update on ${table} for each row execute function qbsync_log_change('${entity}')`).execute(db);
+      await sql
+        .raw(`create trigger ${table}_touch before update on ${table} for each row execute function qbsync_touch()`)
+        .execute(db);
+      await sql
+        .raw(
+          `create trigger ${table}_log after insert or update on ${table} for each row execute function qbsync_log_change('${entity}')`,
+        )
+        .execute(db);
     } else {
       const parentTable = `${entity}s`;
       await sql
-        .raw(`create trigger ${table}_log after insert or update or delete on ${table} for each row execute function qbsync_log_change('${entity}', '${parentColumn}', '${parentTable}')`)
+        .raw(
+          `create trigger ${table}_log after insert or update or delete on ${table} for each row execute function qbsync_log_change('${entity}', '${parentColumn}', '${parentTable}')`,
+        )
         .execute(db);
     }
   }

@@ -107,5 +107,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop table if exists push_intents, sync_conflicts, sync_problems, sync_step_runs, sync_runs, sync_cursors, sync_links cascade`.execute(db);
+  await sql`drop table if exists push_intents, sync_conflicts, sync_problems, sync_step_runs, sync_runs, sync_cursors, sync_links cascade`.execute(
+    db,
+  );
 }

@@ -42,7 +42,15 @@ test(`${TERMINATIONS} of the worker's PostgreSQL connections terminated mid-tran
   const progressPid = (await progress.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
   // Pages committed so far in this run: a kill waits for the page it broke to be redone, so kills spread over the run
   // rather than all landing on one page's retries (which would only exhaust that activity's retry policy).
-  const pagesDone = async () => Number((await progress.query<{ n: string }>('select coalesce(sum(s.pages), 0) as n from sync_step_runs s join sync_runs r on r.id = s.run_id where r.tenant_id = $1', [tenantId])).rows[0].n);
+  const pagesDone = async () =>
+    Number(
+      (
+        await progress.query<{ n: string }>(
+          'select coalesce(sum(s.pages), 0) as n from sync_step_runs s join sync_runs r on r.id = s.run_id where r.tenant_id = $1',
+          [tenantId],
+        )
+      ).rows[0].n,
+    );
   let pagesAtKill = -1;
   while (terminated < TERMINATIONS && !(await closed(handle))) {
     if ((await pagesDone()) <= pagesAtKill) {
@@ -81,6 +89,10 @@ test(`${TERMINATIONS} of the worker's PostgreSQL connections terminated mid-tran
     startedAt,
   });
   console.log(`PostgreSQL kills: ${summary(comparison)}`);
-  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({ duplicates: [], losses: [], mismatches: [] });
+  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({
+    duplicates: [],
+    losses: [],
+    mismatches: [],
+  });
   expect(comparison.recordsCompared).toBeGreaterThan(3000);
 });

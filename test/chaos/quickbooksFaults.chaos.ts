@@ -36,7 +36,8 @@ test('QuickBooks failing 10% of requests (500, 503, 429, timeouts, dropped conne
     app: { customers: 150, items: 40, invoices: 1200, payments: 600, maxLinesPerInvoice: 5 },
   });
   // Each kind at least once on a batch write (the requests whose loss could duplicate), then ~10% of everything at random.
-  for (const { fault } of FAULTS) await stack.admin.injectFaults({ realmId, match: { operation: 'batch' }, count: 1, fault });
+  for (const { fault } of FAULTS)
+    await stack.admin.injectFaults({ realmId, match: { operation: 'batch' }, count: 1, fault });
   for (const { fault } of FAULTS) await stack.admin.injectFaults({ realmId, count: 1_000_000, probability: P, fault });
   const handle = await startRun(stack, tenantId, 'faults');
   const result = await handle.result();
@@ -47,20 +48,37 @@ test('QuickBooks failing 10% of requests (500, 503, 429, timeouts, dropped conne
   const injected = log.filter((e) => e.injected);
   const byKind: Record<string, number> = {};
   for (const e of injected) {
-    const kind = e.injected === 'status' ? String(e.status) : e.injected === 'delay' ? 'timeout' : e.injected === 'drop' ? 'dropped connection' : String(e.injected);
+    const kind =
+      e.injected === 'status'
+        ? String(e.status)
+        : e.injected === 'delay'
+          ? 'timeout'
+          : e.injected === 'drop'
+            ? 'dropped connection'
+            : String(e.injected);
     byKind[kind] = (byKind[kind] ?? 0) + 1;
   }
   const comparison = await compareTenant(stack.database.db, stack.admin, tenantId, realmId);
   recordScenario({
     scenario: 'QuickBooks faults',
     what: `about 10% of the tenant's QuickBooks requests fail: ${FAULTS.map((f) => f.name).join(', ')} (client timeout ${TIMEOUT_MS} ms)`,
-    disruptions: { requests: log.length, 'faults injected': injected.length, ...Object.fromEntries(Object.entries(byKind).map(([k, v]) => [`faults ${k}`, v])), 'writes answered from requestid memory': log.filter((e) => e.replayed).length },
+    disruptions: {
+      requests: log.length,
+      'faults injected': injected.length,
+      ...Object.fromEntries(Object.entries(byKind).map(([k, v]) => [`faults ${k}`, v])),
+      'writes answered from requestid memory': log.filter((e) => e.replayed).length,
+    },
     comparison,
     startedAt,
   });
   console.log(`QuickBooks faults: ${injected.length} of ${log.length} requests; ${summary(comparison)}`);
   expect(injected.length / log.length).toBeGreaterThan(0.07);
-  for (const kind of ['500', '503', '429', 'timeout', 'dropped connection']) expect({ kind, seen: (byKind[kind] ?? 0) > 0 }).toEqual({ kind, seen: true });
-  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({ duplicates: [], losses: [], mismatches: [] });
+  for (const kind of ['500', '503', '429', 'timeout', 'dropped connection'])
+    expect({ kind, seen: (byKind[kind] ?? 0) > 0 }).toEqual({ kind, seen: true });
+  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({
+    duplicates: [],
+    losses: [],
+    mismatches: [],
+  });
   expect(comparison.recordsCompared).toBeGreaterThan(5000);
 });

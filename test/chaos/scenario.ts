@@ -7,15 +7,23 @@ import { syncTenant } from '../../workflows/syncTenant';
 import type { Stack } from '../helpers/stack';
 
 /** A company with work in both directions: QuickBooks seeded in bulk, the app's tables written directly. */
-export async function seedBothSides(stack: Stack, tenantId: string, realmId: string, size: { quickbooks: BulkSeed; app: CompanySize }): Promise<void> {
+export async function seedBothSides(
+  stack: Stack,
+  tenantId: string,
+  realmId: string,
+  size: { quickbooks: BulkSeed; app: CompanySize },
+): Promise<void> {
   await stack.admin.seed(realmId, { kind: 'bulk', ...size.quickbooks });
   await seedAppCompany(stack.database.db, tenantId, size.app);
 }
 
 export function startRun(stack: Stack, tenantId: string, label: string): Promise<WorkflowHandle<typeof syncTenant>> {
-  return stack.temporal.client.workflow.start(syncTenant, { taskQueue: stack.temporal.taskQueue, workflowId: `chaos-${label}-${randomBytes(4).toString('hex')}`, args: [{ tenantId, trigger: `chaos-${label}` }] });
+  return stack.temporal.client.workflow.start(syncTenant, {
+    taskQueue: stack.temporal.taskQueue,
+    workflowId: `chaos-${label}-${randomBytes(4).toString('hex')}`,
+    args: [{ tenantId, trigger: `chaos-${label}` }],
+  });
 }
-
 
 /** The latest request-log sequence number of the emulator (all realms), reading only what came after `since`. */
 export async function logSeq(stack: Stack, since = 0): Promise<number> {
@@ -44,7 +52,11 @@ export function seededRandom(): { seed: number; next: () => number } {
  * The run's result; fails fast, with the last failure's message and stack, when an activity keeps failing (attempt
  * `maxAttempt` or more) instead of waiting out its retry policy.
  */
-export async function resultOrStuck<W extends Workflow>(handle: WorkflowHandle<W>, maxAttempt = 5, ms = 600_000): Promise<WorkflowResultType<W>> {
+export async function resultOrStuck<W extends Workflow>(
+  handle: WorkflowHandle<W>,
+  maxAttempt = 5,
+  ms = 600_000,
+): Promise<WorkflowResultType<W>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const description = await handle.describe();
@@ -52,7 +64,9 @@ export async function resultOrStuck<W extends Workflow>(handle: WorkflowHandle<W
     for (const pending of description.raw.pendingActivities ?? []) {
       if ((pending.attempt ?? 0) >= maxAttempt) {
         const f = pending.lastFailure;
-        throw new Error(`activity ${pending.activityType?.name} is stuck at attempt ${pending.attempt}: ${f?.message}\n${f?.stackTrace ?? ''}\ncause: ${f?.cause?.message ?? ''}\n${f?.cause?.stackTrace ?? ''}`);
+        throw new Error(
+          `activity ${pending.activityType?.name} is stuck at attempt ${pending.attempt}: ${f?.message}\n${f?.stackTrace ?? ''}\ncause: ${f?.cause?.message ?? ''}\n${f?.cause?.stackTrace ?? ''}`,
+        );
       }
     }
     if (Date.now() > deadline) throw new Error(`the run did not finish within ${ms} ms`);

@@ -67,7 +67,11 @@ test('the Temporal server SIGKILLed mid-run and restarted on the same state: the
   for (let i = 0; i < restarts; i++) {
     const from = await logSeq(stack, since);
     // Well into the run: after a few pages (the second restart lands in the app → QuickBooks invoices).
-    await until('the run to make progress', async () => (await logSeq(stack, from)) - from, (n) => n >= 15 * (i + 1));
+    await until(
+      'the run to make progress',
+      async () => (await logSeq(stack, from)) - from,
+      (n) => n >= 15 * (i + 1),
+    );
     expect(await closed(handle)).toBe(false);
     killedAt.push((await logSeq(stack, since)) - since);
     await killServer(server!);
@@ -89,6 +93,10 @@ test('the Temporal server SIGKILLed mid-run and restarted on the same state: the
     startedAt,
   });
   console.log(`Temporal restart: ${summary(comparison)}`);
-  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({ duplicates: [], losses: [], mismatches: [] });
+  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({
+    duplicates: [],
+    losses: [],
+    mismatches: [],
+  });
   expect(comparison.recordsCompared).toBeGreaterThan(2500);
 });

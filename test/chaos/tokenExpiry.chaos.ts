@@ -23,14 +23,25 @@ test(`the access token expiring ${EXPIRIES} times during a run, the refresh toke
     quickbooks: { customers: 100, items: 40, invoices: 400, payments: 250, maxLinesPerInvoice: 5 },
     app: { customers: 100, items: 40, invoices: 600, payments: 300, maxLinesPerInvoice: 5 },
   });
-  const storedRefresh = async () => (await stack.database.db.selectFrom('qbo_connections').select('refresh_token_enc').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).refresh_token_enc;
+  const storedRefresh = async () =>
+    (
+      await stack.database.db
+        .selectFrom('qbo_connections')
+        .select('refresh_token_enc')
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow()
+    ).refresh_token_enc;
   const before = await storedRefresh();
   const since = await logSeq(stack);
   const handle = await startRun(stack, tenantId, 'tokens');
   let expiries = 0;
   for (let i = 0; i < EXPIRIES; i++) {
     const from = await logSeq(stack);
-    await until('the run to make progress', async () => ({ n: (await logSeq(stack, from)) - from, done: await closed(handle) }), (v) => v.n >= 8 || v.done);
+    await until(
+      'the run to make progress',
+      async () => ({ n: (await logSeq(stack, from)) - from, done: await closed(handle) }),
+      (v) => v.n >= 8 || v.done,
+    );
     if (await closed(handle)) break;
     await stack.admin.expireTokens(realmId);
     expiries++;
@@ -56,5 +67,9 @@ test(`the access token expiring ${EXPIRIES} times during a run, the refresh toke
     startedAt,
   });
   console.log(`token expiry: ${refreshes} refreshes, ${unauthorized} 401s; ${summary(comparison)}`);
-  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({ duplicates: [], losses: [], mismatches: [] });
+  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({
+    duplicates: [],
+    losses: [],
+    mismatches: [],
+  });
 });

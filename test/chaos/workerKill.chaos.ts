@@ -66,7 +66,11 @@ test(`SIGKILL of the worker at ${KILLS} random moments of one large run: QuickBo
     comparison,
     startedAt,
   });
-  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({ duplicates: [], losses: [], mismatches: [] });
+  expect({ duplicates: comparison.duplicates, losses: comparison.losses, mismatches: comparison.mismatches }).toEqual({
+    duplicates: [],
+    losses: [],
+    mismatches: [],
+  });
   expect(comparison.recordsCompared).toBeGreaterThan(7000);
   // Summary in the log for the closing note.
   console.log(`worker SIGKILL: ${summary(comparison)}`);

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { completeConnect, connectNonInteractive, disconnect, runCallbackServer, startConnect, STATE_TTL_MS, type ConnectDeps } from '../../activities/connection/connect';
+import {
+  completeConnect,
+  connectNonInteractive,
+  disconnect,
+  runCallbackServer,
+  startConnect,
+  STATE_TTL_MS,
+  type ConnectDeps,
+} from '../../activities/connection/connect';
 import { OAuthGrantError } from '../../activities/connection/oauth';
 import { addTenant } from '../../activities/connection/tenants';
 import { companyInfoStatus, createHarness, freePort, ShiftedClock, type Harness } from './harness';
@@ -40,8 +48,18 @@ test('non-interactive connect: tokens stored encrypted, with expiries, and they 
   const { realmId } = await h.admin.createCompany({ name: 'Acme Inc' });
   const result = await connectNonInteractive(deps, tenantId, { realmId });
   expect(result).toEqual({ tenantId, realmId });
-  const row = await h.database.db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
-  expect(row).toMatchObject({ realm_id: realmId, status: 'connected', environment: 'emulator', api_base_url: h.emulator.url, key_version: h.cipher.keyVersion });
+  const row = await h.database.db
+    .selectFrom('qbo_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  expect(row).toMatchObject({
+    realm_id: realmId,
+    status: 'connected',
+    environment: 'emulator',
+    api_base_url: h.emulator.url,
+    key_version: h.cipher.keyVersion,
+  });
   const issued = h.oauth.issued.at(-1)!;
   expect(row.access_token_enc).toMatch(/^v1:/);
   expect(row.access_token_enc).not.toContain(issued.access_token);
@@ -54,12 +72,16 @@ test('non-interactive connect: tokens stored encrypted, with expiries, and they 
   // Asked for with x-include-refresh-token-hard-expires-in: about five years.
   expect(row.refresh_token_hard_expires_at!.getTime()).toBeGreaterThan(now + 4 * 365 * 24 * 3600_000);
   expect(await companyInfoStatus(h.emulator.url, realmId, issued.access_token)).toBe(200);
-  const state = await h.database.db.selectFrom('oauth_states').selectAll().where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const state = await h.database.db
+    .selectFrom('oauth_states')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   expect(Buffer.from(state.state, 'base64url')).toHaveLength(32);
   expect(state.used_at).not.toBeNull();
 });
 
-test('the authorize URL is Intuit\'s, with the accounting scope, our client id, redirect URI and state', async () => {
+test("the authorize URL is Intuit's, with the accounting scope, our client id, redirect URI and state", async () => {
   const tenantId = await newTenant();
   const { url, state } = await startConnect(deps, tenantId);
   const parsed = new URL(url);
@@ -88,7 +110,11 @@ test('connect through the local callback server, with a real HTTP GET from the "
   } finally {
     await server.close();
   }
-  const row = await h.database.db.selectFrom('qbo_connections').select(['status', 'realm_id']).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const row = await h.database.db
+    .selectFrom('qbo_connections')
+    .select(['status', 'realm_id'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   expect(row).toEqual({ status: 'connected', realm_id: realmId });
 });
 
@@ -107,7 +133,13 @@ test('a wrong state is rejected by the callback server and nothing is stored; th
   } finally {
     await server.close();
   }
-  expect(await h.database.db.selectFrom('qbo_connections').select('tenant_id').where('tenant_id', '=', tenantId).executeTakeFirst()).toBeUndefined();
+  expect(
+    await h.database.db
+      .selectFrom('qbo_connections')
+      .select('tenant_id')
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst(),
+  ).toBeUndefined();
 });
 
 test('a state issued by this connect must match (constant-time) even if another valid state is presented', async () => {
@@ -149,23 +181,39 @@ test('a realm cannot be linked to two tenants; after disconnect (which revokes) 
   );
   // Refused before the code was exchanged: no tokens were issued for the second tenant.
   expect(h.oauth.issued.length).toBe(before);
-  expect(await h.database.db.selectFrom('qbo_connections').select('tenant_id').where('tenant_id', '=', second).executeTakeFirst()).toBeUndefined();
+  expect(
+    await h.database.db
+      .selectFrom('qbo_connections')
+      .select('tenant_id')
+      .where('tenant_id', '=', second)
+      .executeTakeFirst(),
+  ).toBeUndefined();
   // Reconnecting the same tenant to its own realm is fine.
   await connectNonInteractive(deps, first, { realmId });
   const current = h.oauth.issued.at(-1)!;
 
   await expect(disconnect(deps, first)).resolves.toEqual({ revoked: true });
-  const row = await h.database.db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', first).executeTakeFirstOrThrow();
+  const row = await h.database.db
+    .selectFrom('qbo_connections')
+    .selectAll()
+    .where('tenant_id', '=', first)
+    .executeTakeFirstOrThrow();
   expect(row).toMatchObject({ status: 'disconnected', access_token_enc: null, refresh_token_enc: null });
   // Revoked at Intuit: the refresh token no longer works.
   await expect(h.newOAuth().refresh(current.refresh_token)).rejects.toThrow(OAuthGrantError);
   expect(firstTokens.refresh_token).not.toBe(current.refresh_token);
 
   await connectNonInteractive(deps, second, { realmId });
-  const moved = await h.database.db.selectFrom('qbo_connections').select(['tenant_id', 'realm_id']).where('realm_id', '=', realmId).execute();
+  const moved = await h.database.db
+    .selectFrom('qbo_connections')
+    .select(['tenant_id', 'realm_id'])
+    .where('realm_id', '=', realmId)
+    .execute();
   expect(moved).toEqual([{ tenant_id: second, realm_id: realmId }]);
 });
 
 test('connecting an unknown tenant says how to add it', async () => {
-  await expect(startConnect(deps, 'nobody')).rejects.toThrow('tenant nobody does not exist: add it with `qbsync tenant add nobody`');
+  await expect(startConnect(deps, 'nobody')).rejects.toThrow(
+    'tenant nobody does not exist: add it with `qbsync tenant add nobody`',
+  );
 });

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cipherFromConfig, DecryptionError, EncryptionKeyError, ensureDevelopmentKey, TokenCipher } from '../../activities/connection/crypto';
+import {
+  cipherFromConfig,
+  DecryptionError,
+  EncryptionKeyError,
+  ensureDevelopmentKey,
+  TokenCipher,
+} from '../../activities/connection/crypto';
 import { ConfigError } from '../../workers/config';
 
 const key = () => randomBytes(32).toString('base64');
@@ -83,7 +89,9 @@ test('a missing or malformed key is a one-line configuration error that never ec
   expect((error as Error).message).not.toContain('\n');
   expect(() => new TokenCipher('not base64 at all!!')).toThrow(EncryptionKeyError);
   expect(() => new TokenCipher(key(), ['short'])).toThrow(/QBSYNC_ENCRYPTION_KEYS_OLD is invalid/);
-  expect(() => cipherFromConfig({ NODE_ENV: 'production', dataDir: os.tmpdir() })).toThrow(/QBSYNC_ENCRYPTION_KEY is missing/);
+  expect(() => cipherFromConfig({ NODE_ENV: 'production', dataDir: os.tmpdir() })).toThrow(
+    /QBSYNC_ENCRYPTION_KEY is missing/,
+  );
 });
 
 test('development: a key is generated once under the data directory with mode 0600', () => {

@@ -66,7 +66,13 @@ export async function createHarness(area: string, options: { redirectUri?: strin
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:1/callback';
   const app = await admin.registerApp({ redirectUris: [redirectUri] });
   const config = loadConfig(
-    { QBO_ENV: 'emulator', QBO_OAUTH_BASE_URL: emulator.url, QBO_CLIENT_ID: app.clientId, QBO_CLIENT_SECRET: app.clientSecret, QBO_REDIRECT_URI: redirectUri },
+    {
+      QBO_ENV: 'emulator',
+      QBO_OAUTH_BASE_URL: emulator.url,
+      QBO_CLIENT_ID: app.clientId,
+      QBO_CLIENT_SECRET: app.clientSecret,
+      QBO_REDIRECT_URI: redirectUri,
+    },
     '/nonexistent',
   );
   const key = randomBytes(32).toString('base64');
@@ -100,7 +106,9 @@ export async function lastSeq(admin: EmulatorAdmin): Promise<number> {
 
 /** Calls the emulator's QuickBooks API as a client would, to prove a token works. */
 export async function companyInfoStatus(baseUrl: string, realmId: string, accessToken: string): Promise<number> {
-  const response = await fetch(`${baseUrl}/v3/company/${realmId}/companyinfo/${realmId}?minorversion=75`, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
+  const response = await fetch(`${baseUrl}/v3/company/${realmId}/companyinfo/${realmId}?minorversion=75`, {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  });
   await response.arrayBuffer();
   return response.status;
 }

@@ -32,26 +32,45 @@ test('no token, client secret or encryption key in any history, log line or stor
   worker = await startWorkerProcess(stack, { env: { LOG_LEVEL: 'debug' } });
   const { tenantId, realmId } = await stack.addTenant({ seed: 'demo' });
   const run = (name: string) =>
-    stack.temporal.client.workflow.execute(syncTenant, { taskQueue: stack.temporal.taskQueue, workflowId: `secrets-${name}-${randomBytes(3).toString('hex')}`, args: [{ tenantId, trigger: name }] });
+    stack.temporal.client.workflow.execute(syncTenant, {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId: `secrets-${name}-${randomBytes(3).toString('hex')}`,
+      args: [{ tenantId, trigger: name }],
+    });
 
   expect((await run('first')).status).toBe('succeeded');
   // QuickBooks forgets the access token: the next request gets a 401, the worker refreshes and rotates the refresh token.
   await stack.admin.expireTokens(realmId);
-  await stack.database.db.insertInto('customers').values({ tenant_id: tenantId, display_name: 'Refreshed Customer' }).execute();
+  await stack.database.db
+    .insertInto('customers')
+    .values({ tenant_id: tenantId, display_name: 'Refreshed Customer' })
+    .execute();
   expect((await run('refresh')).status).toBe('succeeded');
   // A record QuickBooks rejects: the failure travels through activity errors, workflow failure and sync_problems.
-  await stack.database.db.insertInto('items').values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '1', income_account: '1' }).execute();
+  await stack.database.db
+    .insertInto('items')
+    .values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '1', income_account: '1' })
+    .execute();
   const failure = await run('failure').catch((e: Error) => e);
   expect((failure as Error & { cause?: Error }).cause?.message).toMatch(/failed in step items/);
 
   const oauth = stack.emulator.emulator.oauth.snapshot();
-  const secrets = [...oauth.accessTokens.map(([t]) => t), ...oauth.refreshTokens.map(([t]) => t), stack.env.QBO_CLIENT_SECRET, stack.env.QBSYNC_ENCRYPTION_KEY];
+  const secrets = [
+    ...oauth.accessTokens.map(([t]) => t),
+    ...oauth.refreshTokens.map(([t]) => t),
+    stack.env.QBO_CLIENT_SECRET,
+    stack.env.QBSYNC_ENCRYPTION_KEY,
+  ];
   expect(oauth.refreshTokens.length).toBeGreaterThanOrEqual(2); // the refresh really happened
 
   const corpus: string[] = [worker.output()];
   let histories = 0;
-  for await (const execution of stack.temporal.client.workflow.list({ query: `TaskQueue = '${stack.temporal.taskQueue}'` })) {
-    const history = await stack.temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+  for await (const execution of stack.temporal.client.workflow.list({
+    query: `TaskQueue = '${stack.temporal.taskQueue}'`,
+  })) {
+    const history = await stack.temporal.client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .fetchHistory();
     corpus.push(...strings(history));
     histories++;
   }

@@ -5,7 +5,16 @@ import { addTenant } from '../../activities/connection/tenants';
 import { EXPIRY_WARNING_MS, TokenStore } from '../../activities/connection/tokenStore';
 import { QboReconnectRequiredError, NON_RETRYABLE_QBO_ERROR_TYPES } from '../../activities/quickbooks/errors';
 import { createDb, type Db } from '../../schema/db';
-import { companyInfoStatus, createHarness, lastSeq, logBuffer, ShiftedClock, tokenGrants, type Harness, type RecordingOAuth } from './harness';
+import {
+  companyInfoStatus,
+  createHarness,
+  lastSeq,
+  logBuffer,
+  ShiftedClock,
+  tokenGrants,
+  type Harness,
+  type RecordingOAuth,
+} from './harness';
 
 let h: Harness;
 const pools: Db[] = [];
@@ -42,13 +51,23 @@ async function connectedTenant(): Promise<{ tenantId: string; realmId: string }>
   const tenantId = `co-${++n}`;
   const { realmId } = await h.admin.createCompany();
   await addTenant(h.database.db, { id: tenantId });
-  const deps: ConnectDeps = { db: h.database.db, oauth: h.oauth, cipher: h.cipher, clock: new ShiftedClock(), logger: logs.logger };
+  const deps: ConnectDeps = {
+    db: h.database.db,
+    oauth: h.oauth,
+    cipher: h.cipher,
+    clock: new ShiftedClock(),
+    logger: logs.logger,
+  };
   await connectNonInteractive(deps, tenantId, { realmId });
   return { tenantId, realmId };
 }
 
 async function stored(tenantId: string, cipher = h.cipher) {
-  const row = await h.database.db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const row = await h.database.db
+    .selectFrom('qbo_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   return {
     row,
     access: row.access_token_enc ? cipher.decrypt(row.access_token_enc, row.realm_id, 'access_token') : null,
@@ -106,7 +125,10 @@ test('after a 401 the store refreshes once; a caller holding an already-replaced
   const b = process();
   const rejected = await a.store.forTenant(tenantId).accessToken();
   const since = await lastSeq(h.admin);
-  const [fromA, fromB] = await Promise.all([a.store.forTenant(tenantId).refreshAfterUnauthorized(rejected), b.store.forTenant(tenantId).refreshAfterUnauthorized(rejected)]);
+  const [fromA, fromB] = await Promise.all([
+    a.store.forTenant(tenantId).refreshAfterUnauthorized(rejected),
+    b.store.forTenant(tenantId).refreshAfterUnauthorized(rejected),
+  ]);
   expect(fromA).toBe(fromB);
   expect(fromA).not.toBe(rejected);
   expect(await tokenGrants(h.admin, since)).toHaveLength(1);
@@ -170,7 +192,11 @@ test('a refresh token left behind (not persisted) dies after the 24-hour grace: 
   const a = process(clock);
   await a.store.forTenant(tenantId).accessToken();
   // Simulate the failure qbsync prevents: the rotated token lost and the old row written back.
-  await h.database.db.updateTable('qbo_connections').set({ refresh_token_enc: original.row.refresh_token_enc, access_token_expires_at: new Date(0) }).where('tenant_id', '=', tenantId).execute();
+  await h.database.db
+    .updateTable('qbo_connections')
+    .set({ refresh_token_enc: original.row.refresh_token_enc, access_token_expires_at: new Date(0) })
+    .where('tenant_id', '=', tenantId)
+    .execute();
   await h.admin.advanceClock(25 * 3600_000);
   const error = await capture(a.store.forTenant(tenantId).accessToken());
   expect(error.name).toBe('QboReconnectRequiredError');
@@ -197,7 +223,11 @@ test('connection health warns 30 days before the refresh token or the 5-year aut
   const a = process();
   expect((await a.store.connectionHealth(tenantId)).warnings).toEqual([]);
   const soon = new Date(Date.now() + EXPIRY_WARNING_MS - 24 * 3600_000);
-  await h.database.db.updateTable('qbo_connections').set({ refresh_token_hard_expires_at: soon, refresh_token_expires_at: soon }).where('tenant_id', '=', tenantId).execute();
+  await h.database.db
+    .updateTable('qbo_connections')
+    .set({ refresh_token_hard_expires_at: soon, refresh_token_expires_at: soon })
+    .where('tenant_id', '=', tenantId)
+    .execute();
   const health = await a.store.connectionHealth(tenantId);
   expect(health).toMatchObject({ status: 'connected', realmId });
   expect(health.warnings).toHaveLength(2);

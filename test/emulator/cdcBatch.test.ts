@@ -26,7 +26,10 @@ contract('CDC and batch', ({ target, emulatorOnly }) => {
     const r = await realm.call('GET', `cdc?entities=Customer&changedSince=${encodeURIComponent(old)}`);
     expect(r.status).toBe(400);
     expect(r.json.Fault).toBeDefined();
-    const tax = await realm.call('GET', `cdc?entities=TaxCode&changedSince=${encodeURIComponent(new Date().toISOString())}`);
+    const tax = await realm.call(
+      'GET',
+      `cdc?entities=TaxCode&changedSince=${encodeURIComponent(new Date().toISOString())}`,
+    );
     expect(tax.status).toBe(400);
   });
 
@@ -39,7 +42,9 @@ contract('CDC and batch', ({ target, emulatorOnly }) => {
       const r = await realm.call('GET', `cdc?entities=Customer&changedSince=${encodeURIComponent(since)}`);
       expect(r.status).toBe(401); // the access token expired too: an hour is long gone
       const tokens = await target().admin!.issueTokens({ realmId: realm.realmId, clientId: target().clientId! });
-      const again = await fetch(realm.url(`cdc?entities=Customer&changedSince=${encodeURIComponent(since)}`), { headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json' } });
+      const again = await fetch(realm.url(`cdc?entities=Customer&changedSince=${encodeURIComponent(since)}`), {
+        headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json' },
+      });
       expect(again.status).toBe(400);
     } finally {
       await target().admin!.advanceClock(-31 * DAY);
@@ -49,7 +54,10 @@ contract('CDC and batch', ({ target, emulatorOnly }) => {
   emulatorOnly('CDC answers at most 1000 objects', async () => {
     const realm = await target().realm();
     await target().admin!.seed(realm.realmId, { kind: 'bulk', customers: 1200 });
-    const r = await realm.call('GET', `cdc?entities=Customer&changedSince=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`);
+    const r = await realm.call(
+      'GET',
+      `cdc?entities=Customer&changedSince=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`,
+    );
     expect(r.json.CDCResponse[0].QueryResponse[0].Customer).toHaveLength(1000);
   });
 
@@ -66,7 +74,9 @@ contract('CDC and batch', ({ target, emulatorOnly }) => {
       ],
     });
     expect(r.status).toBe(200);
-    const byId = Object.fromEntries((r.json.BatchItemResponse as Array<{ bId: string }>).map((x) => [x.bId, x])) as Record<string, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const byId = Object.fromEntries(
+      (r.json.BatchItemResponse as Array<{ bId: string }>).map((x) => [x.bId, x]),
+    ) as Record<string, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(byId.b1.Customer.DisplayName).toBe(fresh);
     expect(byId.b2.Fault.Error[0].code).toBe('6240');
     expect(byId.b3.Fault.Error[0].code).toBe('5010');
@@ -75,7 +85,10 @@ contract('CDC and batch', ({ target, emulatorOnly }) => {
 
   it('batch refuses more than 30 items', async () => {
     const realm = await target().realm();
-    const items = Array.from({ length: 31 }, (_, i) => ({ bId: `b${i}`, Query: 'select * from Customer MAXRESULTS 1' }));
+    const items = Array.from({ length: 31 }, (_, i) => ({
+      bId: `b${i}`,
+      Query: 'select * from Customer MAXRESULTS 1',
+    }));
     const r = await realm.call('POST', 'batch', { BatchItemRequest: items });
     expect(r.status).toBe(400);
     expect(r.json.Fault).toBeDefined();

@@ -8,7 +8,11 @@ const BIN = path.join(__dirname, '..', '..', 'bin', 'qbsync.js');
 test('qbsync emulator prints its URL and the demo realm, serves until SIGTERM, then saves state and exits 0', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbsync-emulator-cli-'));
   const stateFile = path.join(dir, 'state.json');
-  const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--seed', 'demo', '--state', stateFile, '--limits', 'off'], { env: { ...process.env, QBSYNC_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'emulator', '--port', '0', '--seed', 'demo', '--state', stateFile, '--limits', 'off'],
+    { env: { ...process.env, QBSYNC_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

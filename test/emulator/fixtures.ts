@@ -1,25 +1,54 @@
 import { unique, type Realm } from './target';
 
 /** Small builders for records the contract tests need; names are unique so they also work in a shared sandbox. */
-export async function createCustomer(realm: Realm, name = unique('Customer'), extra: Record<string, unknown> = {}): Promise<{ Id: string; SyncToken: string; DisplayName: string; [k: string]: unknown }> {
+export async function createCustomer(
+  realm: Realm,
+  name = unique('Customer'),
+  extra: Record<string, unknown> = {},
+): Promise<{ Id: string; SyncToken: string; DisplayName: string; [k: string]: unknown }> {
   const r = await realm.call('POST', 'customer', { DisplayName: name, ...extra });
   if (r.status !== 200) throw new Error(`create customer: ${r.status} ${r.text}`);
   return r.json.Customer;
 }
 
-export async function createItem(realm: Realm, name = unique('Service'), unitPrice = 100): Promise<{ Id: string; SyncToken: string; Name: string; [k: string]: unknown }> {
+export async function createItem(
+  realm: Realm,
+  name = unique('Service'),
+  unitPrice = 100,
+): Promise<{ Id: string; SyncToken: string; Name: string; [k: string]: unknown }> {
   let income = '1';
   const accounts = await realm.query("select * from Account where AccountType = 'Income' MAXRESULTS 1");
-  if (accounts.status === 200 && accounts.json?.QueryResponse?.Account?.[0]) income = accounts.json.QueryResponse.Account[0].Id;
-  const r = await realm.call('POST', 'item', { Name: name, Type: 'Service', UnitPrice: unitPrice, IncomeAccountRef: { value: income } });
+  if (accounts.status === 200 && accounts.json?.QueryResponse?.Account?.[0])
+    income = accounts.json.QueryResponse.Account[0].Id;
+  const r = await realm.call('POST', 'item', {
+    Name: name,
+    Type: 'Service',
+    UnitPrice: unitPrice,
+    IncomeAccountRef: { value: income },
+  });
   if (r.status !== 200) throw new Error(`create item: ${r.status} ${r.text}`);
   return r.json.Item;
 }
 
 export function salesLine(itemId: string, qty: number, unitPrice: number, taxable = false): Record<string, unknown> {
-  return { DetailType: 'SalesItemLineDetail', Amount: Math.round(qty * unitPrice * 100) / 100, SalesItemLineDetail: { ItemRef: { value: itemId }, Qty: qty, UnitPrice: unitPrice, TaxCodeRef: { value: taxable ? 'TAX' : 'NON' } } };
+  return {
+    DetailType: 'SalesItemLineDetail',
+    Amount: Math.round(qty * unitPrice * 100) / 100,
+    SalesItemLineDetail: {
+      ItemRef: { value: itemId },
+      Qty: qty,
+      UnitPrice: unitPrice,
+      TaxCodeRef: { value: taxable ? 'TAX' : 'NON' },
+    },
+  };
 }
 
-export async function createInvoice(realm: Realm, customerId: string, lines: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}, path = 'invoice') {
+export async function createInvoice(
+  realm: Realm,
+  customerId: string,
+  lines: Array<Record<string, unknown>>,
+  extra: Record<string, unknown> = {},
+  path = 'invoice',
+) {
   return realm.call('POST', path, { CustomerRef: { value: customerId }, Line: lines, ...extra });
 }

@@ -9,7 +9,11 @@ contract('limits (production)', ({ target, emulatorOnly }) => {
     const throttled = await realm.call('GET', `companyinfo/${realm.realmId}`);
     expect(throttled.status).toBe(429);
     expect(throttled.json.Fault.type).toBe('SERVICE');
-    expect(throttled.json.Fault.Error[0]).toMatchObject({ code: '3001', Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached.  Try again later' });
+    expect(throttled.json.Fault.Error[0]).toMatchObject({
+      code: '3001',
+      Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429',
+      Detail: 'The request limit was reached.  Try again later',
+    });
     // Another realm is not affected.
     const other = await target().realm();
     expect((await other.call('GET', `companyinfo/${other.realmId}`)).status).toBe(200);
@@ -17,8 +21,15 @@ contract('limits (production)', ({ target, emulatorOnly }) => {
 
   emulatorOnly('11 concurrent requests in one realm: one is refused with 429', async () => {
     const realm = await target().realm();
-    await target().admin!.injectFaults({ realmId: realm.realmId, match: { operation: 'read' }, count: 11, fault: { kind: 'delay', ms: 400 } });
-    const results = await Promise.all(Array.from({ length: 11 }, () => realm.call('GET', `companyinfo/${realm.realmId}`)));
+    await target().admin!.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'read' },
+      count: 11,
+      fault: { kind: 'delay', ms: 400 },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 11 }, () => realm.call('GET', `companyinfo/${realm.realmId}`)),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 429)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);

@@ -21,7 +21,12 @@ export interface Realm {
   refreshToken?: string;
   /** Absolute URL of an Accounting API path under /v3/company/{realmId}/. */
   url(path: string): string;
-  call(method: string, path: string, body?: unknown, init?: { contentType?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    init?: { contentType?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
   query(text: string, method?: 'GET' | 'POST'): Promise<ApiResponse>;
 }
 
@@ -50,12 +55,18 @@ export function unique(prefix: string): string {
 }
 
 function makeRealm(apiBase: string, realmId: string, accessToken: string, refreshToken?: string): Realm {
-  const url = (path: string) => `${apiBase}/v3/company/${realmId}/${path}${path.includes('?') ? '&' : '?'}minorversion=75`;
+  const url = (path: string) =>
+    `${apiBase}/v3/company/${realmId}/${path}${path.includes('?') ? '&' : '?'}minorversion=75`;
   const call: Realm['call'] = async (method, path, body, init = {}) => {
     const contentType = init.contentType ?? 'application/json';
     const response = await fetch(url(path), {
       method,
-      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }), ...init.headers },
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': contentType }),
+        ...init.headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
@@ -73,12 +84,21 @@ function makeRealm(apiBase: string, realmId: string, accessToken: string, refres
     refreshToken,
     url,
     call,
-    query: (text, method = 'GET') => (method === 'GET' ? call('GET', `query?query=${encodeURIComponent(text)}`) : call('POST', 'query', text, { contentType: 'application/text' })),
+    query: (text, method = 'GET') =>
+      method === 'GET'
+        ? call('GET', `query?query=${encodeURIComponent(text)}`)
+        : call('POST', 'query', text, { contentType: 'application/text' }),
   };
 }
 
-export async function emulatorTarget(options: { limits?: 'production' | 'off'; timeScale?: number } = {}): Promise<Target> {
-  const emulator = await startEmulator({ port: 0, limits: options.limits ?? 'production', timeScale: options.timeScale });
+export async function emulatorTarget(
+  options: { limits?: 'production' | 'off'; timeScale?: number } = {},
+): Promise<Target> {
+  const emulator = await startEmulator({
+    port: 0,
+    limits: options.limits ?? 'production',
+    timeScale: options.timeScale,
+  });
   const admin = new EmulatorAdmin(emulator.url);
   const app = await admin.registerApp({ redirectUris: ['http://127.0.0.1:1/callback'] });
   return {
@@ -92,7 +112,10 @@ export async function emulatorTarget(options: { limits?: 'production' | 'off'; t
     admin,
     emulator,
     async realm(realmOptions = {}) {
-      const { realmId } = await admin.createCompany({ seed: realmOptions.seed ?? 'empty', customTxnNumbers: realmOptions.customTxnNumbers ?? false });
+      const { realmId } = await admin.createCompany({
+        seed: realmOptions.seed ?? 'empty',
+        customTxnNumbers: realmOptions.customTxnNumbers ?? false,
+      });
       const tokens = await admin.issueTokens({ realmId, clientId: app.clientId });
       return makeRealm(emulator.url, realmId, tokens.access_token, tokens.refresh_token);
     },
@@ -102,7 +125,12 @@ export async function emulatorTarget(options: { limits?: 'production' | 'off'; t
 
 export function sandboxTarget(): Target {
   const env = process.env;
-  const realm = makeRealm(env.QBO_SANDBOX_API_BASE_URL ?? 'https://sandbox-quickbooks.api.intuit.com', env.QBO_SANDBOX_REALM_ID!, env.QBO_SANDBOX_ACCESS_TOKEN!, env.QBO_SANDBOX_REFRESH_TOKEN);
+  const realm = makeRealm(
+    env.QBO_SANDBOX_API_BASE_URL ?? 'https://sandbox-quickbooks.api.intuit.com',
+    env.QBO_SANDBOX_REALM_ID!,
+    env.QBO_SANDBOX_ACCESS_TOKEN!,
+    env.QBO_SANDBOX_REFRESH_TOKEN,
+  );
   return {
     kind: 'sandbox',
     isEmulator: false,
@@ -126,7 +154,11 @@ export interface ContractContext {
  * Declares a contract suite twice: against the emulator, and against Intuit's sandbox when credentials are set
  * (skipped otherwise). Tests read the target lazily, inside `it`.
  */
-export function contract(name: string, body: (ctx: ContractContext) => void, options: { limits?: 'production' | 'off'; timeScale?: number } = {}): void {
+export function contract(
+  name: string,
+  body: (ctx: ContractContext) => void,
+  options: { limits?: 'production' | 'off'; timeScale?: number } = {},
+): void {
   describe(`${name} — emulator`, () => {
     let target: Target;
     beforeAll(async () => {

@@ -6,7 +6,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { processAlive, runCli, startCli } from '../helpers/cli';
 
 test.each([
-  [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/qbsync' }, /^qbsync: cannot use PostgreSQL at DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:1\/qbsync: .*ECONNREFUSED/],
+  [
+    { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/qbsync' },
+    /^qbsync: cannot use PostgreSQL at DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:1\/qbsync: .*ECONNREFUSED/,
+  ],
   [{ DATABASE_URL: 'not a url' }, /^qbsync: DATABASE_URL is invalid: expected a PostgreSQL URL/],
 ])('a bad DATABASE_URL gives one clear line and a non-zero exit (%o)', async (env, expected) => {
   const result = await runCli(['migrate'], env);
@@ -27,7 +30,9 @@ describe('with a database', () => {
     const result = await runCli(['worker'], { DATABASE_URL: database.url, TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(new RegExp(`^qbsync: cannot reach Temporal at TEMPORAL_ADDRESS=127\\.0\\.0\\.1:${port}: .*[Cc]onnection refused`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^qbsync: cannot reach Temporal at TEMPORAL_ADDRESS=127\\.0\\.0\\.1:${port}: .*[Cc]onnection refused`),
+    );
   });
 
   test('`qbsync dev` reaches a running worker, prints the Temporal Web URL, and Ctrl-C leaves no process behind', async () => {
@@ -48,7 +53,9 @@ describe('with a database', () => {
     expect(dev.output()).toMatch(/worker \S+ is running on task queue "dev-\d+"/);
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
     // No Intuit app configured: the emulator stands in, a demo tenant is connected and synchronized.
-    expect(dev.output()).toContain(`QuickBooks emulator (stands in for QuickBooks Online and Intuit OAuth) at http://127.0.0.1:${emulatorPort}`);
+    expect(dev.output()).toContain(
+      `QuickBooks emulator (stands in for QuickBooks Online and Intuit OAuth) at http://127.0.0.1:${emulatorPort}`,
+    );
     expect(dev.output()).toContain('tenant "demo" connected');
     expect(dev.output()).toContain('sync succeeded:');
     expect(dev.output()).toMatch(/customers\s+succeeded\s+from QuickBooks: [1-9]\d* new/);
@@ -65,7 +72,10 @@ describe('with a database', () => {
     const again = startCli(['dev'], { ...env });
     await again.waitFor(/press Ctrl-C to stop/);
     expect(again.output()).toContain('sync succeeded:');
-    for (const step of ['customers', 'items', 'invoices', 'payments']) expect(again.output()).toMatch(new RegExp(`${step}\\s+succeeded\\s+from QuickBooks: 0 new, 0 updated; to QuickBooks: 0 new, 0 updated`));
+    for (const step of ['customers', 'items', 'invoices', 'payments'])
+      expect(again.output()).toMatch(
+        new RegExp(`${step}\\s+succeeded\\s+from QuickBooks: 0 new, 0 updated; to QuickBooks: 0 new, 0 updated`),
+      );
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
   }, 180_000);

@@ -16,7 +16,11 @@ test('defaults need no environment at all', () => {
 });
 
 test.each([
-  ['DATABASE_URL', 'nonsense', 'DATABASE_URL is invalid: expected a PostgreSQL URL such as postgres://user@host:5432/dbname'],
+  [
+    'DATABASE_URL',
+    'nonsense',
+    'DATABASE_URL is invalid: expected a PostgreSQL URL such as postgres://user@host:5432/dbname',
+  ],
   ['DATABASE_URL', 'mysql://localhost/x', 'DATABASE_URL is invalid: expected a PostgreSQL URL'],
   ['TEMPORAL_ADDRESS', 'localhost', 'TEMPORAL_ADDRESS is invalid: expected host:port, such as 127.0.0.1:7233'],
   ['QBO_ENV', 'staging', 'QBO_ENV is invalid: expected one of emulator, sandbox, production'],

@@ -8,7 +8,17 @@ import { TEMPORAL_CLI_VERSION } from '../../workers/temporalCli';
 // No Docker engine runs here, so the deployment file is checked against the code instead of being started.
 const root = path.join(__dirname, '..', '..');
 const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { image?: string; build?: string; environment?: Record<string, string>; ports?: string[]; depends_on?: string[] | Record<string, unknown>; command?: string[] | string }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      environment?: Record<string, string>;
+      ports?: string[];
+      depends_on?: string[] | Record<string, unknown>;
+      command?: string[] | string;
+    }
+  >;
 };
 const services = compose.services;
 
@@ -17,7 +27,14 @@ function env(service: string): Record<string, string> {
 }
 
 test('it names PostgreSQL, Temporal on PostgreSQL, Temporal Web and the qbsync worker', () => {
-  expect(Object.keys(services).sort()).toEqual(['postgresql', 'qbsync', 'qbsync-migrate', 'temporal', 'temporal-setup', 'temporal-ui']);
+  expect(Object.keys(services).sort()).toEqual([
+    'postgresql',
+    'qbsync',
+    'qbsync-migrate',
+    'temporal',
+    'temporal-setup',
+    'temporal-ui',
+  ]);
   expect(services.postgresql.image).toMatch(/^postgres:15/);
   expect(env('temporal').DB).toBe('postgres12');
   expect(env('temporal').POSTGRES_SEEDS).toBe('postgresql');
@@ -37,9 +54,17 @@ test('Temporal images match the server version of the pinned CLI', () => {
 test('every variable given to qbsync is one the code reads, and the values pass its validation', () => {
   const known = new Set(Object.keys(configSchema.shape));
   for (const service of ['qbsync', 'qbsync-migrate']) {
-    for (const name of Object.keys(env(service))) expect(known.has(name) ? name : `${service}: unknown ${name}`).toBe(name);
+    for (const name of Object.keys(env(service)))
+      expect(known.has(name) ? name : `${service}: unknown ${name}`).toBe(name);
   }
-  const resolved = Object.fromEntries(Object.entries(env('qbsync')).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/, '$1').replace(/\$\{[A-Z_]+\}/, '')]));
+  const resolved = Object.fromEntries(
+    Object.entries(env('qbsync')).map(([k, v]) => [
+      k,
+      String(v)
+        .replace(/\$\{[A-Z_]+:-([^}]*)\}/, '$1')
+        .replace(/\$\{[A-Z_]+\}/, ''),
+    ]),
+  );
   resolved.QBO_ENV = 'sandbox';
   expect(() => loadConfig(resolved, '/nonexistent')).not.toThrow();
 });

@@ -40,7 +40,11 @@ test('the schema migrates up and down on the embedded PostgreSQL, and its data s
     expect(row?.value).toBe('v');
     expect(await migrateToLatest(db)).toEqual([]);
     await migrateDownAll(db);
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%'`.execute(db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%'`.execute(
+      db,
+    );
     expect(rows[0].n).toBe(0);
   } finally {
     await db.destroy();

@@ -19,11 +19,24 @@ afterAll(async () => {
 });
 
 test('a workflow on the real dev server runs an activity that reads and writes the real PostgreSQL', async () => {
-  const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: () => Promise.reject(new Error('this test reaches no QuickBooks')) });
+  const activities = createActivities({
+    db: database.db,
+    logger: createLogger('silent'),
+    clock: systemClock,
+    quickbooksFor: () => Promise.reject(new Error('this test reaches no QuickBooks')),
+  });
   const result = await temporal.withWorker(activities, () =>
-    temporal.client.workflow.execute(checkWorker, { taskQueue: temporal.taskQueue, workflowId: `check-${temporal.taskQueue}`, args: ['test-worker'] }),
+    temporal.client.workflow.execute(checkWorker, {
+      taskQueue: temporal.taskQueue,
+      workflowId: `check-${temporal.taskQueue}`,
+      args: ['test-worker'],
+    }),
   );
   expect(result.latestMigration).toMatch(/^\d{4}_/);
-  const row = await database.db.selectFrom('installation').selectAll().where('key', '=', 'worker.test-worker.seen_at').executeTakeFirstOrThrow();
+  const row = await database.db
+    .selectFrom('installation')
+    .selectAll()
+    .where('key', '=', 'worker.test-worker.seen_at')
+    .executeTakeFirstOrThrow();
   expect(row.value).toBe(result.workerSeenAt);
 });

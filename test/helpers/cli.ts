@@ -12,7 +12,10 @@ export interface CliResult {
 /** Runs the real `qbsync` binary (from sources) to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, QBSYNC_FROM_SOURCE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, QBSYNC_FROM_SOURCE: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -29,13 +32,28 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 }
 
 /** Starts a long-running `qbsync` command; `waitFor` resolves when its output matches. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, QBSYNC_FROM_SOURCE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, QBSYNC_FROM_SOURCE: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
-    for (const w of [...waiters]) if (w.pattern.test(output)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+    for (const w of [...waiters])
+      if (w.pattern.test(output)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
@@ -47,10 +65,22 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
     waitFor(pattern, timeoutMs = 90_000) {
       if (pattern.test(output)) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`)), timeoutMs);
-        const waiter = { pattern, resolve: () => { clearTimeout(timer); resolve(); } };
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`)),
+          timeoutMs,
+        );
+        const waiter = {
+          pattern,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
         waiters.push(waiter);
-        void exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code} before ${pattern}; output:\n${output}`)); });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`exited with ${code} before ${pattern}; output:\n${output}`));
+        });
       });
     },
   };

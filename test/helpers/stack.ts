@@ -28,7 +28,12 @@ export interface Stack {
   /** The environment a separate `qbsync` process (CLI or worker) needs to act on this stack. */
   env: Record<string, string>;
   /** Adds a tenant connected (through the OAuth flow) to a new emulator company. */
-  addTenant(options?: { settings?: Record<string, unknown>; customTxnNumbers?: boolean; seed?: 'demo' | 'empty'; mode?: 'billing' | 'order-taking' }): Promise<{ tenantId: string; realmId: string }>;
+  addTenant(options?: {
+    settings?: Record<string, unknown>;
+    customTxnNumbers?: boolean;
+    seed?: 'demo' | 'empty';
+    mode?: 'billing' | 'order-taking';
+  }): Promise<{ tenantId: string; realmId: string }>;
   /** Runs one sync to its end on a worker of this stack; resolves with the workflow's result or rejects with its failure. */
   sync(tenantId: string, trigger?: string): Promise<Awaited<ReturnType<typeof syncTenant>>>;
   /** A token to call the emulator as the tenant would (for QuickBooks-side edits in tests). */
@@ -52,14 +57,41 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
   const emulator = await startEmulator({ port: 0, limits: 'off' });
   const admin = new EmulatorAdmin(emulator.url);
   const app = await admin.registerApp({ redirectUris: ['http://127.0.0.1:1/callback'] });
-  const config = loadConfig({ QBO_ENV: 'emulator', QBO_OAUTH_BASE_URL: emulator.url, QBO_CLIENT_ID: app.clientId, QBO_CLIENT_SECRET: app.clientSecret, QBO_REDIRECT_URI: 'http://127.0.0.1:1/callback' }, '/nonexistent');
+  const config = loadConfig(
+    {
+      QBO_ENV: 'emulator',
+      QBO_OAUTH_BASE_URL: emulator.url,
+      QBO_CLIENT_ID: app.clientId,
+      QBO_CLIENT_SECRET: app.clientSecret,
+      QBO_REDIRECT_URI: 'http://127.0.0.1:1/callback',
+    },
+    '/nonexistent',
+  );
   const oauth = new IntuitOAuth(oauthSettings(config));
   const cipher = new TokenCipher(KEY);
   const tokens = new TokenStore(database.db, cipher, oauth, systemClock);
   const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry(), options.qboTimeoutMs);
   const temporal = await connectTestTemporal(area);
-  const activities = createActivities({ db: database.db, logger: createLogger('silent'), clock: systemClock, quickbooksFor: (t) => quickbooks.api(t), temporal: { client: temporal.client, taskQueue: temporal.taskQueue }, notifications: options.notifications });
-  const worker = options.inProcessWorker === false ? undefined : await (await import('../../workers/worker')).createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue: temporal.taskQueue, activities, shutdownGraceTime: '1 second' });
+  const activities = createActivities({
+    db: database.db,
+    logger: createLogger('silent'),
+    clock: systemClock,
+    quickbooksFor: (t) => quickbooks.api(t),
+    temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
+    notifications: options.notifications,
+  });
+  const worker =
+    options.inProcessWorker === false
+      ? undefined
+      : await (
+          await import('../../workers/worker')
+        ).createWorker({
+          connection: temporal.nativeConnection,
+          namespace: 'default',
+          taskQueue: temporal.taskQueue,
+          activities,
+          shutdownGraceTime: '1 second',
+        });
   const running = worker?.run();
   const env = {
     NODE_ENV: 'test',
@@ -91,7 +123,10 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
     activities,
     env,
     async addTenant(options = {}) {
-      const { realmId } = await admin.createCompany({ customTxnNumbers: options.customTxnNumbers ?? false, seed: options.seed ?? 'empty' });
+      const { realmId } = await admin.createCompany({
+        customTxnNumbers: options.customTxnNumbers ?? false,
+        seed: options.seed ?? 'empty',
+      });
       const tenantId = `t${++n}-${randomBytes(2).toString('hex')}`;
       await addTenant(database.db, { id: tenantId, mode: options.mode, settings: options.settings });
       await connectNonInteractive({ db: database.db, oauth, cipher, clock: systemClock }, tenantId, { realmId });
@@ -99,7 +134,11 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
     },
     async sync(tenantId, trigger = 'test') {
       const input: SyncTenantInput = { tenantId, trigger };
-      return temporal.client.workflow.execute(syncTenant, { taskQueue: temporal.taskQueue, workflowId: `sync-${tenantId}-${randomBytes(4).toString('hex')}`, args: [input] });
+      return temporal.client.workflow.execute(syncTenant, {
+        taskQueue: temporal.taskQueue,
+        workflowId: `sync-${tenantId}-${randomBytes(4).toString('hex')}`,
+        args: [input],
+      });
     },
     async qboFetch(realmId, method, path, body) {
       let token = accessTokens.get(realmId);
@@ -107,7 +146,11 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
         token = (await admin.issueTokens({ realmId, clientId: app.clientId })).access_token;
         accessTokens.set(realmId, token);
       }
-      const response = await fetch(`${emulator.url}/v3/company/${realmId}/${path}`, { method, headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const response = await fetch(`${emulator.url}/v3/company/${realmId}/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return (await response.json()) as Record<string, unknown>;
     },
     async close() {

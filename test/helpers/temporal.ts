@@ -8,7 +8,8 @@ import { createLogger } from '../../workers/logger';
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests through jest (globalSetup starts the dev server)');
+  if (!address)
+    throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests through jest (globalSetup starts the dev server)');
   return address;
 }
 
@@ -37,7 +38,13 @@ export async function connectTestTemporal(area: string): Promise<TestTemporal> {
     nativeConnection,
     taskQueue,
     async withWorker(activities, fn) {
-      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, activities, shutdownGraceTime: '1 second' });
+      const worker = await createWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        activities,
+        shutdownGraceTime: '1 second',
+      });
       return worker.runUntil(() => fn(worker));
     },
     async close() {

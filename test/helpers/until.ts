@@ -11,7 +11,12 @@ export interface UntilOptions {
  * The tests' one way to wait: polls `read` until `ok` holds, with a deadline — never a sleep as synchronisation.
  * A read that throws counts as "not yet" (the thing may not exist yet) until the deadline, then its error is thrown.
  */
-export async function until<T>(what: string, read: () => T | Promise<T>, ok: (value: T) => boolean, options: UntilOptions = {}): Promise<T> {
+export async function until<T>(
+  what: string,
+  read: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  options: UntilOptions = {},
+): Promise<T> {
   const { ms = 120_000, everyMs = 50, context } = options;
   const deadline = Date.now() + ms;
   let last: T | undefined;

@@ -16,7 +16,10 @@ export interface WorkerProcess {
 const STARTED = /worker started/;
 
 /** Starts the real `qbsync worker` (from sources) on the stack's database, task queue and emulator; resolves once it polls. */
-export async function startWorkerProcess(stack: Stack, options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  stack: Stack,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [BIN, 'worker'], {
     env: { ...process.env, QBSYNC_FROM_SOURCE: '1', ...stack.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +45,9 @@ export async function startWorkerProcess(stack: Stack, options: { env?: Record<s
   clearTimeout(timer);
   if (outcome !== 'ready') {
     child.kill('SIGKILL');
-    throw new Error(`qbsync worker ${outcome === 'exited' ? `exited (code ${child.exitCode})` : `did not start within ${timeoutMs} ms`}; output:\n${output}`);
+    throw new Error(
+      `qbsync worker ${outcome === 'exited' ? `exited (code ${child.exitCode})` : `did not start within ${timeoutMs} ms`}; output:\n${output}`,
+    );
   }
 
   const end = async (signal: NodeJS.Signals) => {

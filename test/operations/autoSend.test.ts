@@ -72,7 +72,11 @@ function mailsOf(tenantId: string): ReceivedMail[] {
 }
 
 async function qboIds(realmId: string) {
-  const customers = await stack.admin.entities<{ Id: string; DisplayName: string; PrimaryEmailAddr?: { Address: string } }>(realmId, 'Customer');
+  const customers = await stack.admin.entities<{
+    Id: string;
+    DisplayName: string;
+    PrimaryEmailAddr?: { Address: string };
+  }>(realmId, 'Customer');
   const items = await stack.admin.entities<{ Id: string; Name: string }>(realmId, 'Item');
   const taxCodes = await stack.admin.entities<{ Id: string; Name: string }>(realmId, 'TaxCode');
   const item = (name: string) => items.find((i) => i.Name === name)!.Id;
@@ -86,7 +90,15 @@ async function qboInvoice(realmId: string, body: Record<string, unknown>): Promi
 }
 
 async function appIdOf(tenantId: string, qboId: string): Promise<number> {
-  return (await db.selectFrom('sync_links').select('app_id').where('tenant_id', '=', tenantId).where('entity', '=', 'invoice').where('qbo_id', '=', qboId).executeTakeFirstOrThrow()).app_id;
+  return (
+    await db
+      .selectFrom('sync_links')
+      .select('app_id')
+      .where('tenant_id', '=', tenantId)
+      .where('entity', '=', 'invoice')
+      .where('qbo_id', '=', qboId)
+      .executeTakeFirstOrThrow()
+  ).app_id;
 }
 
 test('history imported on connect is recorded, not mailed; each invoice that then arrives from QuickBooks is mailed once to its customer, with lines and totals; two further runs and a retried activity send nothing again', async () => {
@@ -96,7 +108,11 @@ test('history imported on connect is recorded, not mailed; each invoice that the
   // The first sync imports the demo company's 120 invoices: history, not news.
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
   expect(await deliverAll(activities, tenantId)).toEqual([{ sent: 0, failed: 0, remaining: 0 }]);
-  const imported = await db.selectFrom('invoice_deliveries').select(['status', 'reason']).where('tenant_id', '=', tenantId).execute();
+  const imported = await db
+    .selectFrom('invoice_deliveries')
+    .select(['status', 'reason'])
+    .where('tenant_id', '=', tenantId)
+    .execute();
   expect(imported).toHaveLength(120);
   expect(imported.every((d) => d.status === 'skipped' && d.reason?.startsWith('initial import'))).toBe(true);
   expect(mailsOf(tenantId)).toEqual([]);
@@ -113,21 +129,109 @@ test('history imported on connect is recorded, not mailed; each invoice that the
     CustomerMemo: { value: 'Thank you for your business & trust.' },
     TxnTaxDetail: { TxnTaxCodeRef: { value: illinois } },
     Line: [
-      { DetailType: 'SalesItemLineDetail', Amount: 360, Description: 'Network design <phase 1>', SalesItemLineDetail: { ItemRef: { value: item('Consulting') }, Qty: 3, UnitPrice: 120, TaxCodeRef: { value: 'TAX' } } },
-      { DetailType: 'SalesItemLineDetail', Amount: 87.5, Description: 'Patch cables', SalesItemLineDetail: { ItemRef: { value: item('Cable Cat6 10m') }, Qty: 7, UnitPrice: 12.5, TaxCodeRef: { value: 'NON' } } },
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 360,
+        Description: 'Network design <phase 1>',
+        SalesItemLineDetail: {
+          ItemRef: { value: item('Consulting') },
+          Qty: 3,
+          UnitPrice: 120,
+          TaxCodeRef: { value: 'TAX' },
+        },
+      },
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 87.5,
+        Description: 'Patch cables',
+        SalesItemLineDetail: {
+          ItemRef: { value: item('Cable Cat6 10m') },
+          Qty: 7,
+          UnitPrice: 12.5,
+          TaxCodeRef: { value: 'NON' },
+        },
+      },
     ],
   });
-  const billed = await qboInvoice(realmId, { CustomerRef: { value: withEmail[1].Id }, BillEmail: { Address: 'ap@billing.example' }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 95, SalesItemLineDetail: { ItemRef: { value: item('Maintenance') }, Qty: 1, UnitPrice: 95 } }] });
+  const billed = await qboInvoice(realmId, {
+    CustomerRef: { value: withEmail[1].Id },
+    BillEmail: { Address: 'ap@billing.example' },
+    Line: [
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 95,
+        SalesItemLineDetail: { ItemRef: { value: item('Maintenance') }, Qty: 1, UnitPrice: 95 },
+      },
+    ],
+  });
   for (let i = 0; i < 24; i++) {
-    await qboInvoice(realmId, { CustomerRef: { value: withEmail[2 + i].Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 60 * (i + 1), SalesItemLineDetail: { ItemRef: { value: item('Training') }, Qty: i + 1, UnitPrice: 60 } }] });
+    await qboInvoice(realmId, {
+      CustomerRef: { value: withEmail[2 + i].Id },
+      Line: [
+        {
+          DetailType: 'SalesItemLineDetail',
+          Amount: 60 * (i + 1),
+          SalesItemLineDetail: { ItemRef: { value: item('Training') }, Qty: i + 1, UnitPrice: 60 },
+        },
+      ],
+    });
   }
-  const silent = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'No Mail Co' })).Customer as { Id: string };
-  const unmailable = await qboInvoice(realmId, { CustomerRef: { value: silent.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 15, SalesItemLineDetail: { ItemRef: { value: item('Shipping') }, Qty: 1, UnitPrice: 15 } }] });
-  const appCustomer = (await db.selectFrom('customers').select('id').where('tenant_id', '=', tenantId).where('email', 'is not', null).orderBy('id').executeTakeFirstOrThrow()).id;
+  const silent = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'No Mail Co' })).Customer as {
+    Id: string;
+  };
+  const unmailable = await qboInvoice(realmId, {
+    CustomerRef: { value: silent.Id },
+    Line: [
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 15,
+        SalesItemLineDetail: { ItemRef: { value: item('Shipping') }, Qty: 1, UnitPrice: 15 },
+      },
+    ],
+  });
+  const appCustomer = (
+    await db
+      .selectFrom('customers')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('email', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+  ).id;
   const appBorn = await db.transaction().execute(async (trx) => {
-    const id = (await trx.insertInto('invoices').values({ tenant_id: tenantId, customer_id: appCustomer, txn_date: '2026-11-21', subtotal_cents: 7500, total_cents: 7500, balance_cents: 7500 }).returning('id').executeTakeFirstOrThrow()).id;
-    const installation = (await trx.selectFrom('items').select('id').where('tenant_id', '=', tenantId).where('name', '=', 'Installation').executeTakeFirstOrThrow()).id;
-    await trx.insertInto('invoice_lines').values({ invoice_id: id, line_num: 1, item_id: installation, quantity: '1', unit_price: '75', amount_cents: 7500 }).execute();
+    const id = (
+      await trx
+        .insertInto('invoices')
+        .values({
+          tenant_id: tenantId,
+          customer_id: appCustomer,
+          txn_date: '2026-11-21',
+          subtotal_cents: 7500,
+          total_cents: 7500,
+          balance_cents: 7500,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const installation = (
+      await trx
+        .selectFrom('items')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('name', '=', 'Installation')
+        .executeTakeFirstOrThrow()
+    ).id;
+    await trx
+      .insertInto('invoice_lines')
+      .values({
+        invoice_id: id,
+        line_num: 1,
+        item_id: installation,
+        quantity: '1',
+        unit_price: '75',
+        amount_cents: 7500,
+      })
+      .execute();
     return id;
   });
 
@@ -147,7 +251,19 @@ test('history imported on connect is recorded, not mailed; each invoice that the
     .selectFrom('invoice_deliveries as d')
     .innerJoin('invoices as i', 'i.id', 'd.invoice_id')
     .innerJoin('customers as c', 'c.id', 'i.customer_id')
-    .select(['d.invoice_id', 'd.status', 'd.attempts', 'd.message_id', 'd.recipient', 'd.reason', 'i.emailed_at', 'i.email_message_id', 'i.sent_at', 'i.email', 'c.email as customer_email'])
+    .select([
+      'd.invoice_id',
+      'd.status',
+      'd.attempts',
+      'd.message_id',
+      'd.recipient',
+      'd.reason',
+      'i.emailed_at',
+      'i.email_message_id',
+      'i.sent_at',
+      'i.email',
+      'c.email as customer_email',
+    ])
     .where('d.tenant_id', '=', tenantId)
     .where('d.status', '!=', 'skipped')
     .execute();
@@ -170,8 +286,12 @@ test('history imported on connect is recorded, not mailed; each invoice that the
   expect(unmailableRow).toMatchObject({ attempts: 0, emailed_at: null });
   expect(unmailableRow.reason).toMatch(/customer "No Mail Co" has no email address .*not retried/);
   // The app's own invoice went to QuickBooks and is not mailed by qbsync.
-  expect(await db.selectFrom('invoice_deliveries').select('status').where('invoice_id', '=', appBorn).executeTakeFirst()).toBeUndefined();
-  expect(await db.selectFrom('invoices').select('origin').where('id', '=', appBorn).executeTakeFirstOrThrow()).toEqual({ origin: 'app' });
+  expect(
+    await db.selectFrom('invoice_deliveries').select('status').where('invoice_id', '=', appBorn).executeTakeFirst(),
+  ).toBeUndefined();
+  expect(await db.selectFrom('invoices').select('origin').where('id', '=', appBorn).executeTakeFirstOrThrow()).toEqual({
+    origin: 'app',
+  });
 
   // The detailed invoice, as the customer reads it: every line and the totals, exact to the cent.
   const detailedId = await appIdOf(tenantId, detailed);
@@ -180,15 +300,25 @@ test('history imported on connect is recorded, not mailed; each invoice that the
   expect(mail.to).toEqual([withEmail[0].PrimaryEmailAddr!.Address]);
   expect(mail.html).toContain(`Dear ${withEmail[0].DisplayName.replace(/'/g, '&#39;')}`);
   expect(mail.html).toContain('Date: 2026-11-20, due 2026-12-20');
-  expect(mail.html).toContain('<tr><td>Consulting</td><td>Network design &lt;phase 1&gt;</td><td align="right">3</td><td align="right">120.00</td><td align="right">360.00</td></tr>');
-  expect(mail.html).toContain('<tr><td>Cable Cat6 10m</td><td>Patch cables</td><td align="right">7</td><td align="right">12.50</td><td align="right">87.50</td></tr>');
-  const totals = await db.selectFrom('invoices').select(['subtotal_cents', 'tax_cents', 'total_cents', 'balance_cents']).where('id', '=', detailedId).executeTakeFirstOrThrow();
+  expect(mail.html).toContain(
+    '<tr><td>Consulting</td><td>Network design &lt;phase 1&gt;</td><td align="right">3</td><td align="right">120.00</td><td align="right">360.00</td></tr>',
+  );
+  expect(mail.html).toContain(
+    '<tr><td>Cable Cat6 10m</td><td>Patch cables</td><td align="right">7</td><td align="right">12.50</td><td align="right">87.50</td></tr>',
+  );
+  const totals = await db
+    .selectFrom('invoices')
+    .select(['subtotal_cents', 'tax_cents', 'total_cents', 'balance_cents'])
+    .where('id', '=', detailedId)
+    .executeTakeFirstOrThrow();
   // 360.00 taxable at 6.25% + 1.25% = 27.00 tax; the cables are not taxable.
   expect(totals).toEqual({ subtotal_cents: 44750, tax_cents: 2700, total_cents: 47450, balance_cents: 47450 });
   expect(mail.html).toContain('<tr><th colspan="4" align="right">Subtotal</th><td align="right">447.50</td></tr>');
   expect(mail.html).toContain('<tr><th colspan="4" align="right">Tax</th><td align="right">27.00</td></tr>');
   expect(mail.html).toContain('<tr><th colspan="4" align="right">Total</th><td align="right">474.50</td></tr>');
-  expect(mail.html).toContain(`<tr><th colspan="4" align="right">Balance due</th><td align="right">${formatCents(totals.balance_cents)}</td></tr>`);
+  expect(mail.html).toContain(
+    `<tr><th colspan="4" align="right">Balance due</th><td align="right">${formatCents(totals.balance_cents)}</td></tr>`,
+  );
   expect(mail.html).toContain('Thank you for your business &amp; trust.');
   expect(mail.text).toContain('Consulting — Network design <phase 1>: 3 × 120.00 = 360.00');
   expect(mail.text).toContain('Total: 474.50');
@@ -200,15 +330,43 @@ test('history imported on connect is recorded, not mailed; each invoice that the
   }
   expect(await activities.deliverInvoices({ tenantId })).toEqual({ sent: 0, failed: 0, remaining: 0 });
   expect(mailsOf(tenantId)).toHaveLength(26);
-  expect(await db.selectFrom('invoice_deliveries').select(db.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('status', '=', 'sent').executeTakeFirstOrThrow()).toEqual({ n: 26 });
+  expect(
+    await db
+      .selectFrom('invoice_deliveries')
+      .select(db.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .where('status', '=', 'sent')
+      .executeTakeFirstOrThrow(),
+  ).toEqual({ n: 26 });
 }, 240_000);
 
 test('the server takes the message but its answer is lost: the invoice is sent again later with the same Message-ID and recorded once', async () => {
   const { tenantId, realmId } = await stack.addTenant();
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
-  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Lost Answer Ltd', PrimaryEmailAddr: { Address: 'ap@lost.example' } })).Customer as { Id: string };
-  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Audit', Type: 'Service', UnitPrice: 250, IncomeAccountRef: { value: '1' } })).Item as { Id: string };
-  const qboId = await qboInvoice(realmId, { CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 250, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 250 } }] });
+  const customer = (
+    await stack.qboFetch(realmId, 'POST', 'customer', {
+      DisplayName: 'Lost Answer Ltd',
+      PrimaryEmailAddr: { Address: 'ap@lost.example' },
+    })
+  ).Customer as { Id: string };
+  const item = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Audit',
+      Type: 'Service',
+      UnitPrice: 250,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string };
+  const qboId = await qboInvoice(realmId, {
+    CustomerRef: { value: customer.Id },
+    Line: [
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 250,
+        SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 250 },
+      },
+    ],
+  });
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
   const invoiceId = await appIdOf(tenantId, qboId);
   const messageId = `<invoice.${tenantId}.${invoiceId}@qbsync>`;
@@ -219,11 +377,18 @@ test('the server takes the message but its answer is lost: the invoice is sent a
   expect(await activities.deliverInvoices({ tenantId })).toEqual({ sent: 0, failed: 1, remaining: 0 });
   // The server has the message; qbsync never heard its 250, so the invoice is not recorded as sent.
   expect(mailsOf(tenantId).map((m) => m.messageId)).toEqual([messageId]);
-  const waiting = await db.selectFrom('invoice_deliveries').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+  const waiting = await db
+    .selectFrom('invoice_deliveries')
+    .selectAll()
+    .where('invoice_id', '=', invoiceId)
+    .executeTakeFirstOrThrow();
   expect(waiting).toMatchObject({ status: 'pending', attempts: 1, sent_at: null });
   expect(waiting.last_error).toMatch(/closed|ECONNECTION/i);
   expect(waiting.next_attempt_at!.getTime()).toBeGreaterThan(clock.now().getTime());
-  expect((await db.selectFrom('invoices').select('emailed_at').where('id', '=', invoiceId).executeTakeFirstOrThrow()).emailed_at).toBeNull();
+  expect(
+    (await db.selectFrom('invoices').select('emailed_at').where('id', '=', invoiceId).executeTakeFirstOrThrow())
+      .emailed_at,
+  ).toBeNull();
 
   // Not due yet: nothing happens. Once due: sent again, same Message-ID, and now recorded.
   expect(await activities.deliverInvoices({ tenantId })).toEqual({ sent: 0, failed: 0, remaining: 0 });
@@ -232,8 +397,16 @@ test('the server takes the message but its answer is lost: the invoice is sent a
   const received = mailsOf(tenantId);
   expect(received.map((m) => m.messageId)).toEqual([messageId, messageId]);
   expect(new Set(received.map((m) => m.messageId)).size).toBe(1);
-  expect(await db.selectFrom('invoice_deliveries').select(['status', 'attempts', 'last_error']).where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow()).toEqual({ status: 'sent', attempts: 2, last_error: null });
-  expect(await db.selectFrom('invoices').select('email_message_id').where('id', '=', invoiceId).executeTakeFirstOrThrow()).toEqual({ email_message_id: messageId });
+  expect(
+    await db
+      .selectFrom('invoice_deliveries')
+      .select(['status', 'attempts', 'last_error'])
+      .where('invoice_id', '=', invoiceId)
+      .executeTakeFirstOrThrow(),
+  ).toEqual({ status: 'sent', attempts: 2, last_error: null });
+  expect(
+    await db.selectFrom('invoices').select('email_message_id').where('id', '=', invoiceId).executeTakeFirstOrThrow(),
+  ).toEqual({ email_message_id: messageId });
   expect(await activities.deliverInvoices({ tenantId })).toEqual({ sent: 0, failed: 0, remaining: 0 });
   expect(mailsOf(tenantId)).toHaveLength(2);
 }, 120_000);
@@ -241,35 +414,97 @@ test('the server takes the message but its answer is lost: the invoice is sent a
 test('with sendInvoicesAutomatically off nothing is mailed and waiting invoices are recorded as skipped, also after it is turned on again; a voided invoice is not mailed', async () => {
   const { tenantId, realmId } = await stack.addTenant({ settings: { sendInvoicesAutomatically: false } });
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
-  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Quiet Buyer', PrimaryEmailAddr: { Address: 'ap@quiet.example' } })).Customer as { Id: string };
-  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Survey', Type: 'Service', UnitPrice: 80, IncomeAccountRef: { value: '1' } })).Item as { Id: string };
-  const line = [{ DetailType: 'SalesItemLineDetail', Amount: 80, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 80 } }];
+  const customer = (
+    await stack.qboFetch(realmId, 'POST', 'customer', {
+      DisplayName: 'Quiet Buyer',
+      PrimaryEmailAddr: { Address: 'ap@quiet.example' },
+    })
+  ).Customer as { Id: string };
+  const item = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Survey',
+      Type: 'Service',
+      UnitPrice: 80,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string };
+  const line = [
+    {
+      DetailType: 'SalesItemLineDetail',
+      Amount: 80,
+      SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 80 },
+    },
+  ];
   const first = await qboInvoice(realmId, { CustomerRef: { value: customer.Id }, Line: line });
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
   const activities = sender();
   expect(await activities.deliverInvoices({ tenantId })).toEqual({ sent: 0, failed: 0, remaining: 0 });
-  expect(await db.selectFrom('invoice_deliveries').select(['status', 'reason']).where('invoice_id', '=', await appIdOf(tenantId, first)).executeTakeFirstOrThrow()).toEqual({ status: 'skipped', reason: 'automatic sending (sendInvoicesAutomatically) was off' });
+  expect(
+    await db
+      .selectFrom('invoice_deliveries')
+      .select(['status', 'reason'])
+      .where('invoice_id', '=', await appIdOf(tenantId, first))
+      .executeTakeFirstOrThrow(),
+  ).toEqual({ status: 'skipped', reason: 'automatic sending (sendInvoicesAutomatically) was off' });
 
   // On again: the skipped one stays skipped; a new one is mailed, unless it was voided before its turn came.
-  await db.updateTable('tenants').set({ settings: JSON.stringify({ sendInvoicesAutomatically: true }) }).where('id', '=', tenantId).execute();
+  await db
+    .updateTable('tenants')
+    .set({ settings: JSON.stringify({ sendInvoicesAutomatically: true }) })
+    .where('id', '=', tenantId)
+    .execute();
   const second = await qboInvoice(realmId, { CustomerRef: { value: customer.Id }, Line: line });
   const third = await qboInvoice(realmId, { CustomerRef: { value: customer.Id }, Line: line });
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
   await db.transaction().execute(async (trx) => {
     await sql`select set_config('qbsync.origin', 'sync', true)`.execute(trx);
-    await trx.updateTable('invoices').set({ status: 'voided' }).where('id', '=', await appIdOf(tenantId, third)).execute();
+    await trx
+      .updateTable('invoices')
+      .set({ status: 'voided' })
+      .where('id', '=', await appIdOf(tenantId, third))
+      .execute();
   });
   expect(await activities.deliverInvoices({ tenantId })).toEqual({ sent: 1, failed: 0, remaining: 0 });
-  expect(mailsOf(tenantId).map((m) => m.messageId)).toEqual([`<invoice.${tenantId}.${await appIdOf(tenantId, second)}@qbsync>`]);
-  expect(await db.selectFrom('invoice_deliveries').select(['status', 'reason']).where('invoice_id', '=', await appIdOf(tenantId, third)).executeTakeFirstOrThrow()).toEqual({ status: 'skipped', reason: 'the invoice was voided before it was mailed' });
+  expect(mailsOf(tenantId).map((m) => m.messageId)).toEqual([
+    `<invoice.${tenantId}.${await appIdOf(tenantId, second)}@qbsync>`,
+  ]);
+  expect(
+    await db
+      .selectFrom('invoice_deliveries')
+      .select(['status', 'reason'])
+      .where('invoice_id', '=', await appIdOf(tenantId, third))
+      .executeTakeFirstOrThrow(),
+  ).toEqual({ status: 'skipped', reason: 'the invoice was voided before it was mailed' });
 }, 120_000);
 
 test('two senders at once (a retry while the timed-out attempt still runs): each invoice is sent by exactly one of them', async () => {
   const { tenantId, realmId } = await stack.addTenant();
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
-  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Twice Asked', PrimaryEmailAddr: { Address: 'ap@twice.example' } })).Customer as { Id: string };
-  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Support', Type: 'Service', UnitPrice: 50, IncomeAccountRef: { value: '1' } })).Item as { Id: string };
-  for (let i = 1; i <= 3; i++) await qboInvoice(realmId, { CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 50 * i, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: i, UnitPrice: 50 } }] });
+  const customer = (
+    await stack.qboFetch(realmId, 'POST', 'customer', {
+      DisplayName: 'Twice Asked',
+      PrimaryEmailAddr: { Address: 'ap@twice.example' },
+    })
+  ).Customer as { Id: string };
+  const item = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Support',
+      Type: 'Service',
+      UnitPrice: 50,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string };
+  for (let i = 1; i <= 3; i++)
+    await qboInvoice(realmId, {
+      CustomerRef: { value: customer.Id },
+      Line: [
+        {
+          DetailType: 'SalesItemLineDetail',
+          Amount: 50 * i,
+          SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: i, UnitPrice: 50 },
+        },
+      ],
+    });
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
 
   let release!: () => void;
@@ -286,6 +521,14 @@ test('two senders at once (a retry while the timed-out attempt still runs): each
   const mails = mailsOf(tenantId);
   expect(mails).toHaveLength(3);
   expect(new Set(mails.map((m) => m.messageId)).size).toBe(3);
-  const rows = await db.selectFrom('invoice_deliveries').select(['status', 'attempts']).where('tenant_id', '=', tenantId).execute();
-  expect(rows).toEqual([{ status: 'sent', attempts: 1 }, { status: 'sent', attempts: 1 }, { status: 'sent', attempts: 1 }]);
+  const rows = await db
+    .selectFrom('invoice_deliveries')
+    .select(['status', 'attempts'])
+    .where('tenant_id', '=', tenantId)
+    .execute();
+  expect(rows).toEqual([
+    { status: 'sent', attempts: 1 },
+    { status: 'sent', attempts: 1 },
+    { status: 'sent', attempts: 1 },
+  ]);
 }, 120_000);

@@ -24,7 +24,12 @@ beforeAll(async () => {
   mailbox = await startMailbox({
     // The crash tenant's first message: received in full, answer held until the worker is dead, then never given.
     answer: async (mail) => {
-      if (!crashTenant || !mail.messageId.startsWith(`<invoice.${crashTenant}.`) || mailbox.messages.filter((m) => m.messageId.startsWith(`<invoice.${crashTenant}.`)).length > 1) return 'accept';
+      if (
+        !crashTenant ||
+        !mail.messageId.startsWith(`<invoice.${crashTenant}.`) ||
+        mailbox.messages.filter((m) => m.messageId.startsWith(`<invoice.${crashTenant}.`)).length > 1
+      )
+        return 'accept';
       heldArrived();
       await killed;
       return 'drop';
@@ -43,15 +48,26 @@ afterAll(async () => {
 const env = () => ({ SMTP_URL: mailbox.url, SMTP_FROM: 'Acme Billing <billing@acme.example>' });
 
 async function runs(tenantId: string, n: number): Promise<void> {
-  await untilDefined(`${n} succeeded runs of ${tenantId}; worker output:\n${worker?.output().slice(-2000)}`, async () => {
-    const rows = await db.selectFrom('sync_runs').select('status').where('tenant_id', '=', tenantId).execute();
-    if (rows.some((r) => r.status === 'failed')) throw new Error(`a run failed; worker output:\n${worker?.output().slice(-3000)}`);
-    return rows.filter((r) => r.status === 'succeeded').length >= n ? true : undefined;
-  }, 120_000);
+  await untilDefined(
+    `${n} succeeded runs of ${tenantId}; worker output:\n${worker?.output().slice(-2000)}`,
+    async () => {
+      const rows = await db.selectFrom('sync_runs').select('status').where('tenant_id', '=', tenantId).execute();
+      if (rows.some((r) => r.status === 'failed'))
+        throw new Error(`a run failed; worker output:\n${worker?.output().slice(-3000)}`);
+      return rows.filter((r) => r.status === 'succeeded').length >= n ? true : undefined;
+    },
+    120_000,
+  );
 }
 
 async function deliveries(tenantId: string) {
-  return db.selectFrom('invoice_deliveries').selectAll().where('tenant_id', '=', tenantId).where('status', '!=', 'skipped').orderBy('invoice_id').execute();
+  return db
+    .selectFrom('invoice_deliveries')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('status', '!=', 'skipped')
+    .orderBy('invoice_id')
+    .execute();
 }
 
 test('SIGKILL of the worker after the SMTP server took an invoice email but before its 250: after a restart each invoice is mailed once (by Message-ID) and recorded once', async () => {
@@ -62,10 +78,31 @@ test('SIGKILL of the worker after the SMTP server took an invoice email but befo
   await requestSync(temporal, { tenantId, trigger: 'manual' });
   await runs(tenantId, 1);
 
-  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Crash Test Dummies', PrimaryEmailAddr: { Address: 'ap@dummies.example' } })).Customer as { Id: string };
-  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Repairs', Type: 'Service', UnitPrice: 40, IncomeAccountRef: { value: '1' } })).Item as { Id: string };
+  const customer = (
+    await stack.qboFetch(realmId, 'POST', 'customer', {
+      DisplayName: 'Crash Test Dummies',
+      PrimaryEmailAddr: { Address: 'ap@dummies.example' },
+    })
+  ).Customer as { Id: string };
+  const item = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Repairs',
+      Type: 'Service',
+      UnitPrice: 40,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string };
   for (let i = 1; i <= 3; i++) {
-    await stack.qboFetch(realmId, 'POST', 'invoice', { CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 40 * i, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: i, UnitPrice: 40 } }] });
+    await stack.qboFetch(realmId, 'POST', 'invoice', {
+      CustomerRef: { value: customer.Id },
+      Line: [
+        {
+          DetailType: 'SalesItemLineDetail',
+          Amount: 40 * i,
+          SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: i, UnitPrice: 40 },
+        },
+      ],
+    });
   }
   crashTenant = tenantId;
   await requestSync(temporal, { tenantId, trigger: 'manual' });
@@ -79,32 +116,60 @@ test('SIGKILL of the worker after the SMTP server took an invoice email but befo
   releaseHeld();
 
   worker = await startWorkerProcess(stack, { env: env() });
-  const done = await untilDefined('all three invoices recorded as sent', async () => {
-    const rows = await deliveries(tenantId);
-    return rows.length === 3 && rows.every((r) => r.status === 'sent') ? rows : undefined;
-  }, 120_000);
+  const done = await untilDefined(
+    'all three invoices recorded as sent',
+    async () => {
+      const rows = await deliveries(tenantId);
+      return rows.length === 3 && rows.every((r) => r.status === 'sent') ? rows : undefined;
+    },
+    120_000,
+  );
 
   // Each invoice: one Message-ID, recorded once on the invoice. The held one reached the server twice under that same
   // Message-ID (the copy the dead worker sent, and the resend), which mail systems collapse into one message.
   const mails = mailbox.messages.filter((m) => m.messageId.startsWith(`<invoice.${tenantId}.`));
   expect(new Set(mails.map((m) => m.messageId))).toEqual(new Set(done.map((r) => r.message_id)));
-  expect(done.map((r) => [r.message_id, mails.filter((m) => m.messageId === r.message_id).length, r.attempts])).toEqual([
-    [first.message_id, 2, 2],
-    [done[1].message_id, 1, 1],
-    [done[2].message_id, 1, 1],
-  ]);
+  expect(done.map((r) => [r.message_id, mails.filter((m) => m.messageId === r.message_id).length, r.attempts])).toEqual(
+    [
+      [first.message_id, 2, 2],
+      [done[1].message_id, 1, 1],
+      [done[2].message_id, 1, 1],
+    ],
+  );
   expect(mails.every((m) => m.to.length === 1 && m.to[0] === 'ap@dummies.example')).toBe(true);
-  const invoices = await db.selectFrom('invoices').select(['id', 'emailed_at', 'email_message_id']).where('id', 'in', done.map((r) => r.invoice_id)).orderBy('id').execute();
+  const invoices = await db
+    .selectFrom('invoices')
+    .select(['id', 'emailed_at', 'email_message_id'])
+    .where(
+      'id',
+      'in',
+      done.map((r) => r.invoice_id),
+    )
+    .orderBy('id')
+    .execute();
   expect(invoices.map((i) => i.email_message_id)).toEqual(done.map((r) => r.message_id));
   expect(invoices.every((i) => i.emailed_at instanceof Date)).toBe(true);
 
   // A further run with one more invoice from QuickBooks: that one is mailed, none of the three again.
-  await stack.qboFetch(realmId, 'POST', 'invoice', { CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 400, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 10, UnitPrice: 40 } }] });
+  await stack.qboFetch(realmId, 'POST', 'invoice', {
+    CustomerRef: { value: customer.Id },
+    Line: [
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 400,
+        SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 10, UnitPrice: 40 },
+      },
+    ],
+  });
   await requestSync(temporal, { tenantId, trigger: 'manual' });
-  const after = await untilDefined('the fourth invoice recorded as sent', async () => {
-    const rows = await deliveries(tenantId);
-    return rows.length === 4 && rows.every((r) => r.status === 'sent') ? rows : undefined;
-  }, 120_000);
+  const after = await untilDefined(
+    'the fourth invoice recorded as sent',
+    async () => {
+      const rows = await deliveries(tenantId);
+      return rows.length === 4 && rows.every((r) => r.status === 'sent') ? rows : undefined;
+    },
+    120_000,
+  );
   const all = mailbox.messages.filter((m) => m.messageId.startsWith(`<invoice.${tenantId}.`));
   expect(all).toHaveLength(mails.length + 1);
   expect(all.at(-1)!.messageId).toBe(after[3].message_id);

@@ -27,14 +27,17 @@ export interface Mailbox {
 }
 
 /** A real SMTP server on a free port; `answer` decides, per message, the reply (and may hold it, e.g. across a kill). */
-export async function startMailbox(options: { answer?: (mail: ReceivedMail) => Answer | Promise<Answer>; rejectRecipients?: RegExp } = {}): Promise<Mailbox> {
+export async function startMailbox(
+  options: { answer?: (mail: ReceivedMail) => Answer | Promise<Answer>; rejectRecipients?: RegExp } = {},
+): Promise<Mailbox> {
   const messages: ReceivedMail[] = [];
   const server: SMTPServer = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (options.rejectRecipients?.test(address.address)) return callback(Object.assign(new Error(`mailbox ${address.address} does not exist`), { responseCode: 550 }));
+      if (options.rejectRecipients?.test(address.address))
+        return callback(Object.assign(new Error(`mailbox ${address.address} does not exist`), { responseCode: 550 }));
       callback();
     },
     onData(stream, session, callback) {
@@ -46,7 +49,9 @@ export async function startMailbox(options: { answer?: (mail: ReceivedMail) => A
         void Promise.resolve(options.answer ? options.answer(mail) : 'accept').then((answer) => {
           if (answer === 'accept') return callback();
           if (answer === 'drop') {
-            for (const c of (server as unknown as { connections: Set<{ id: string; _socket: net.Socket }> }).connections) if (c.id === session.id) c._socket.destroy();
+            for (const c of (server as unknown as { connections: Set<{ id: string; _socket: net.Socket }> })
+              .connections)
+              if (c.id === session.id) c._socket.destroy();
             return;
           }
           callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
@@ -59,7 +64,12 @@ export async function startMailbox(options: { answer?: (mail: ReceivedMail) => A
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    waitFor: (count, ms = 30_000) => untilDefined(`${count} messages (have ${messages.length})`, () => (messages.length >= count ? messages : undefined), ms),
+    waitFor: (count, ms = 30_000) =>
+      untilDefined(
+        `${count} messages (have ${messages.length})`,
+        () => (messages.length >= count ? messages : undefined),
+        ms,
+      ),
     close: () => closeServer(server.server),
   };
 }
@@ -69,7 +79,10 @@ export async function startBrokenSmtp(kind: 'refuse' | 'hangup'): Promise<{ url:
   const server = net.createServer((socket) => socket.destroy());
   const port = await listen(server);
   if (kind === 'refuse') await closeServer(server);
-  return { url: `smtp://127.0.0.1:${port}`, close: () => (kind === 'refuse' ? Promise.resolve() : closeServer(server)) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    close: () => (kind === 'refuse' ? Promise.resolve() : closeServer(server)),
+  };
 }
 
 function listen(server: net.Server): Promise<number> {
@@ -87,7 +100,11 @@ function closeServer(server: net.Server): Promise<void> {
 }
 
 /** Waits until `read` gives a value (the shared `until`, with "defined" as the condition). */
-export async function untilDefined<T>(what: string, read: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+export async function untilDefined<T>(
+  what: string,
+  read: () => T | undefined | Promise<T | undefined>,
+  ms = 30_000,
+): Promise<T> {
   return (await until(what, read, (value) => value !== undefined, { ms, everyMs: 25 })) as T;
 }
 
@@ -133,7 +150,8 @@ function decodeBody(headers: Record<string, string>, body: string): string {
 function parts(headers: Record<string, string>, body: string): Array<{ type: string; content: string }> {
   const type = (headers['content-type'] ?? 'text/plain').toLowerCase();
   const boundary = /boundary="?([^";]+)"?/i.exec(headers['content-type'] ?? '')?.[1];
-  if (!type.startsWith('multipart/') || !boundary) return [{ type: type.split(';')[0].trim(), content: decodeBody(headers, body) }];
+  if (!type.startsWith('multipart/') || !boundary)
+    return [{ type: type.split(';')[0].trim(), content: decodeBody(headers, body) }];
   return body
     .split(`--${boundary}`)
     .slice(1)
@@ -144,7 +162,10 @@ function parts(headers: Record<string, string>, body: string): Array<{ type: str
     });
 }
 
-export function parseMail(raw: string, envelope?: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }): ReceivedMail {
+export function parseMail(
+  raw: string,
+  envelope?: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> },
+): ReceivedMail {
   const { headers, body } = splitHead(raw);
   const all = parts(headers, body);
   return {

@@ -38,7 +38,12 @@ function notifier(config: Partial<NotificationConfig> = {}, logger = createLogge
     logger,
     clock: systemClock,
     quickbooksFor: () => Promise.reject(new Error('notices never call QuickBooks')),
-    notifications: { smtpUrl: mailbox.url, from: 'qbsync <qbsync@example.com>', secret: (name) => (name === SECRET_NAME ? SECRET : undefined), ...config },
+    notifications: {
+      smtpUrl: mailbox.url,
+      from: 'qbsync <qbsync@example.com>',
+      secret: (name) => (name === SECRET_NAME ? SECRET : undefined),
+      ...config,
+    },
   });
 }
 
@@ -62,23 +67,75 @@ async function succeededRun(settings: Record<string, unknown>, trigger = 'manual
  */
 async function failedRun(settings: Record<string, unknown>, trigger = 'schedule'): Promise<Run & { error: StepError }> {
   const { tenantId, realmId } = await stack.addTenant({ settings, customTxnNumbers: true });
-  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Other Buyer' })).Customer as { Id: string };
-  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Hours', Type: 'Service', UnitPrice: 100, IncomeAccountRef: { value: '1' } })).Item as { Id: string };
-  await stack.qboFetch(realmId, 'POST', 'invoice', { DocNumber: 'DUP-1', CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 100, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 100 } }] });
-  await db.transaction().execute(async (trx) => {
-    const c = (await trx.insertInto('customers').values({ tenant_id: tenantId, display_name: 'Dup Buyer', email: 'dup@buyer.example' }).returning('id').executeTakeFirstOrThrow()).id;
-    const i = (await trx.insertInto('items').values({ tenant_id: tenantId, type: 'Service', name: 'Widget', unit_price: '10', income_account: '1' }).returning('id').executeTakeFirstOrThrow()).id;
-    const inv = (await trx.insertInto('invoices').values({ tenant_id: tenantId, customer_id: c, doc_number: 'DUP-1', txn_date: '2026-11-02', subtotal_cents: 1000, total_cents: 1000, balance_cents: 1000 }).returning('id').executeTakeFirstOrThrow()).id;
-    await trx.insertInto('invoice_lines').values({ invoice_id: inv, line_num: 1, item_id: i, quantity: '1', unit_price: '10', amount_cents: 1000 }).execute();
+  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Other Buyer' })).Customer as {
+    Id: string;
+  };
+  const item = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Hours',
+      Type: 'Service',
+      UnitPrice: 100,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string };
+  await stack.qboFetch(realmId, 'POST', 'invoice', {
+    DocNumber: 'DUP-1',
+    CustomerRef: { value: customer.Id },
+    Line: [
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 100,
+        SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 100 },
+      },
+    ],
   });
-  const failure = await stack.sync(tenantId, trigger).then(() => undefined, (error: WorkflowFailedError) => error);
+  await db.transaction().execute(async (trx) => {
+    const c = (
+      await trx
+        .insertInto('customers')
+        .values({ tenant_id: tenantId, display_name: 'Dup Buyer', email: 'dup@buyer.example' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const i = (
+      await trx
+        .insertInto('items')
+        .values({ tenant_id: tenantId, type: 'Service', name: 'Widget', unit_price: '10', income_account: '1' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const inv = (
+      await trx
+        .insertInto('invoices')
+        .values({
+          tenant_id: tenantId,
+          customer_id: c,
+          doc_number: 'DUP-1',
+          txn_date: '2026-11-02',
+          subtotal_cents: 1000,
+          total_cents: 1000,
+          balance_cents: 1000,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    await trx
+      .insertInto('invoice_lines')
+      .values({ invoice_id: inv, line_num: 1, item_id: i, quantity: '1', unit_price: '10', amount_cents: 1000 })
+      .execute();
+  });
+  const failure = await stack.sync(tenantId, trigger).then(
+    () => undefined,
+    (error: WorkflowFailedError) => error,
+  );
   expect((failure?.cause as Error | undefined)?.message).toMatch(/failed in step invoices/);
   const run = await db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
   return { tenantId, syncRunId: run.id, workflowId: run.workflow_id, trigger, error: run.error as StepError };
 }
 
 async function workflowOf(runId: string): Promise<string> {
-  return (await db.selectFrom('sync_runs').select('workflow_id').where('id', '=', runId).executeTakeFirstOrThrow()).workflow_id;
+  return (await db.selectFrom('sync_runs').select('workflow_id').where('id', '=', runId).executeTakeFirstOrThrow())
+    .workflow_id;
 }
 
 async function noticesOf(tenantId: string) {
@@ -106,10 +163,19 @@ test('a successful run with notifications.on=all mails each recipient: tenant, t
   expect(ops.text).toMatch(/Started: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d C[SD]T/);
   expect(ops.text).toMatch(/Finished: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d C[SD]T/);
   // Every step with the counts the run recorded: the demo company's 60 customers, 120 invoices, … pulled.
-  const steps = await db.selectFrom('sync_step_runs').selectAll().where('run_id', '=', run.syncRunId).orderBy('position').execute();
+  const steps = await db
+    .selectFrom('sync_step_runs')
+    .selectAll()
+    .where('run_id', '=', run.syncRunId)
+    .orderBy('position')
+    .execute();
   expect(steps.map((s) => s.step)).toEqual(['customers', 'items', 'taxes', 'invoices', 'payments']);
   for (const s of steps) {
-    expect(ops.text).toMatch(new RegExp(`${s.step}\\s+succeeded\\s+pulled ${s.pulled_created} new, ${s.pulled_updated} changed.* \\| pushed ${s.pushed_created} new, ${s.pushed_updated} changed`));
+    expect(ops.text).toMatch(
+      new RegExp(
+        `${s.step}\\s+succeeded\\s+pulled ${s.pulled_created} new, ${s.pulled_updated} changed.* \\| pushed ${s.pushed_created} new, ${s.pushed_updated} changed`,
+      ),
+    );
     expect(ops.html).toContain(`<td>${s.step}</td><td>succeeded</td><td>${s.pulled_created} new`);
   }
   expect(steps.find((s) => s.step === 'customers')!.pulled_created).toBe(60);
@@ -122,7 +188,13 @@ test('a successful run with notifications.on=all mails each recipient: tenant, t
     ['email', 'owner@acme.example', 'sent', 1, 'succeeded'],
   ]);
   expect(rows[0].message_id).toBe(ops.messageId);
-  expect(rows[0].payload).toMatchObject({ event: 'sync.succeeded', tenant: { id: run.tenantId }, trigger: 'manual', syncRunId: run.syncRunId, failure: null });
+  expect(rows[0].payload).toMatchObject({
+    event: 'sync.succeeded',
+    tenant: { id: run.tenantId },
+    trigger: 'manual',
+    syncRunId: run.syncRunId,
+    failure: null,
+  });
 
   // The activity again for the same run (a Temporal retry): the notices exist and were sent, so nothing goes out.
   const before = mailbox.messages.length;
@@ -184,13 +256,27 @@ test('the webhook receives the run as JSON signed with HMAC-SHA256 of the exact 
     const [hook] = received;
     expect(hook.headers['content-type']).toMatch(/^application\/json/);
     // What a receiver does: HMAC over the raw bytes it read, compared with the header.
-    expect(hook.headers['x-qbsync-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(hook.body).digest('hex')}`);
+    expect(hook.headers['x-qbsync-signature']).toBe(
+      `sha256=${createHmac('sha256', SECRET).update(hook.body).digest('hex')}`,
+    );
     expect(hook.headers['x-qbsync-event']).toBe('sync.failed');
     const [row] = await noticesOf(run.tenantId);
     expect(hook.headers['x-qbsync-delivery']).toBe(`notice-${row.id}`);
     const body = JSON.parse(hook.body.toString('utf8'));
-    expect(body).toMatchObject({ event: 'sync.failed', tenant: { id: run.tenantId }, trigger: 'schedule', syncRunId: run.syncRunId, failure: { step: 'invoices', code: '6140' } });
-    expect(body.steps.map((s: { step: string; status: string }) => `${s.step}:${s.status}`)).toEqual(['customers:succeeded', 'items:succeeded', 'taxes:succeeded', 'invoices:failed', 'payments:skipped']);
+    expect(body).toMatchObject({
+      event: 'sync.failed',
+      tenant: { id: run.tenantId },
+      trigger: 'schedule',
+      syncRunId: run.syncRunId,
+      failure: { step: 'invoices', code: '6140' },
+    });
+    expect(body.steps.map((s: { step: string; status: string }) => `${s.step}:${s.status}`)).toEqual([
+      'customers:succeeded',
+      'items:succeeded',
+      'taxes:succeeded',
+      'invoices:failed',
+      'payments:skipped',
+    ]);
     expect(row).toMatchObject({ channel: 'webhook', recipient: url, status: 'sent', attempts: 1 });
     expect(JSON.stringify(await db.selectFrom('notices').selectAll().execute())).not.toContain(SECRET);
 
@@ -198,15 +284,23 @@ test('the webhook receives the run as JSON signed with HMAC-SHA256 of the exact 
     status = 500;
     const second = await failedRun({ notifications: { on: 'all', webhookUrl: url, webhookSecretRef: SECRET_NAME } });
     expect(await notifier().notifySyncOutcome({ ...second, outcome: 'failed' })).toEqual({ notices: 1 });
-    expect((await noticesOf(second.tenantId))[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('answered 500') });
+    expect((await noticesOf(second.tenantId))[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('answered 500'),
+    });
 
     // The named secret is not in the worker's environment: nothing is posted unsigned; the notice says which name is missing.
     status = 204;
     const posts = received.length;
-    const third = await failedRun({ notifications: { on: 'all', webhookUrl: url, webhookSecretRef: 'QBSYNC_UNSET_SECRET' } });
+    const third = await failedRun({
+      notifications: { on: 'all', webhookUrl: url, webhookSecretRef: 'QBSYNC_UNSET_SECRET' },
+    });
     expect(await notifier().notifySyncOutcome({ ...third, outcome: 'failed' })).toEqual({ notices: 1 });
     expect(received.length).toBe(posts);
-    expect((await noticesOf(third.tenantId))[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('QBSYNC_UNSET_SECRET') });
+    expect((await noticesOf(third.tenantId))[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('QBSYNC_UNSET_SECRET'),
+    });
   } finally {
     await new Promise((resolve) => receiver.close(resolve));
   }
@@ -215,25 +309,31 @@ test('the webhook receives the run as JSON signed with HMAC-SHA256 of the exact 
 test.each([
   ['refuses connections', 'refuse'],
   ['closes the connection at once', 'hangup'],
-] as const)('a mail server that %s: the activity resolves, the notice is recorded as failed with the reason', async (_label, kind) => {
-  const broken = await startBrokenSmtp(kind);
-  try {
-    const run = await succeededRun({ notifications: { on: 'all', email: ['ops@broken.example'] } });
-    const logs: string[] = [];
-    const logger = createLogger('info', { write: (line: string) => logs.push(line) });
-    expect(await notifier({ smtpUrl: broken.url }, logger).notifySyncOutcome({ ...run, outcome: 'succeeded' })).toEqual({ notices: 1 });
-    const [row] = await noticesOf(run.tenantId);
-    expect(row).toMatchObject({ channel: 'email', status: 'failed', attempts: 1, sent_at: null });
-    expect(row.error).toMatch(kind === 'refuse' ? /ECONNREFUSED|connect/i : /closed|ECONNECTION|greeting/i);
-    expect(logs.join('')).toContain('could not be delivered');
-    // The activity again for the run (a retry), now with a working server: the failed notice goes out, once.
-    expect(await notifier().notifySyncOutcome({ ...run, outcome: 'succeeded' })).toEqual({ notices: 1 });
-    expect((await noticesOf(run.tenantId))[0]).toMatchObject({ status: 'sent', attempts: 2, error: null });
-    expect(mailsTo('ops@broken.example').filter((m) => m.subject.includes(run.tenantId))).toHaveLength(1);
-  } finally {
-    await broken.close();
-  }
-}, 120_000);
+] as const)(
+  'a mail server that %s: the activity resolves, the notice is recorded as failed with the reason',
+  async (_label, kind) => {
+    const broken = await startBrokenSmtp(kind);
+    try {
+      const run = await succeededRun({ notifications: { on: 'all', email: ['ops@broken.example'] } });
+      const logs: string[] = [];
+      const logger = createLogger('info', { write: (line: string) => logs.push(line) });
+      expect(
+        await notifier({ smtpUrl: broken.url }, logger).notifySyncOutcome({ ...run, outcome: 'succeeded' }),
+      ).toEqual({ notices: 1 });
+      const [row] = await noticesOf(run.tenantId);
+      expect(row).toMatchObject({ channel: 'email', status: 'failed', attempts: 1, sent_at: null });
+      expect(row.error).toMatch(kind === 'refuse' ? /ECONNREFUSED|connect/i : /closed|ECONNECTION|greeting/i);
+      expect(logs.join('')).toContain('could not be delivered');
+      // The activity again for the run (a retry), now with a working server: the failed notice goes out, once.
+      expect(await notifier().notifySyncOutcome({ ...run, outcome: 'succeeded' })).toEqual({ notices: 1 });
+      expect((await noticesOf(run.tenantId))[0]).toMatchObject({ status: 'sent', attempts: 2, error: null });
+      expect(mailsTo('ops@broken.example').filter((m) => m.subject.includes(run.tenantId))).toHaveLength(1);
+    } finally {
+      await broken.close();
+    }
+  },
+  120_000,
+);
 
 test('a recipient the mail server refuses (550) is recorded as failed; the other recipients still get theirs', async () => {
   const run = await failedRun({ notifications: { email: ['nobody@refused.example', 'ops@refused.example'] } });
@@ -251,12 +351,34 @@ test('without SMTP configured, notices are logged and kept with status logged; l
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => logs.push(line) });
   const activities = notifier({ smtpUrl: undefined }, logger);
-  const { tenantId } = await stack.addTenant({ settings: { notifications: { on: 'all', email: ['ops@nosmtp.example'] } } });
+  const { tenantId } = await stack.addTenant({
+    settings: { notifications: { on: 'all', email: ['ops@nosmtp.example'] } },
+  });
   const first = await stack.sync(tenantId, 'manual');
-  expect(await activities.notifySyncOutcome({ tenantId, syncRunId: first.runId, workflowId: await workflowOf(first.runId), trigger: 'manual', outcome: 'succeeded' })).toEqual({ notices: 1 });
-  await db.updateTable('tenants').set({ settings: JSON.stringify({ notifications: { on: 'all' } }) }).where('id', '=', tenantId).execute();
+  expect(
+    await activities.notifySyncOutcome({
+      tenantId,
+      syncRunId: first.runId,
+      workflowId: await workflowOf(first.runId),
+      trigger: 'manual',
+      outcome: 'succeeded',
+    }),
+  ).toEqual({ notices: 1 });
+  await db
+    .updateTable('tenants')
+    .set({ settings: JSON.stringify({ notifications: { on: 'all' } }) })
+    .where('id', '=', tenantId)
+    .execute();
   const second = await stack.sync(tenantId, 'schedule');
-  expect(await activities.notifySyncOutcome({ tenantId, syncRunId: second.runId, workflowId: await workflowOf(second.runId), trigger: 'schedule', outcome: 'succeeded' })).toEqual({ notices: 1 });
+  expect(
+    await activities.notifySyncOutcome({
+      tenantId,
+      syncRunId: second.runId,
+      workflowId: await workflowOf(second.runId),
+      trigger: 'schedule',
+      outcome: 'succeeded',
+    }),
+  ).toEqual({ notices: 1 });
 
   expect(mailsTo('ops@nosmtp.example')).toEqual([]);
   const notices = await lastNotices(db, tenantId, 5);
@@ -265,7 +387,9 @@ test('without SMTP configured, notices are logged and kept with status logged; l
     [first.runId, 'email', 'ops@nosmtp.example', 'logged'],
   ]);
   expect(notices[0].subject).toBe(`qbsync: sync of ${tenantId} succeeded`);
-  const logged = logs.map((l) => JSON.parse(l) as { msg: string; tenantId: string }).filter((l) => l.tenantId === tenantId);
+  const logged = logs
+    .map((l) => JSON.parse(l) as { msg: string; tenantId: string })
+    .filter((l) => l.tenantId === tenantId);
   expect(logged).toHaveLength(2);
   expect(logged[1].msg).toContain(`qbsync: sync of ${tenantId} succeeded`);
   expect(logged[0].msg).toContain('SMTP_URL is not set');

@@ -17,8 +17,12 @@ let mailbox: Mailbox;
 const hangUpOn = new Set<string>();
 
 beforeAll(async () => {
-  mailbox = await startMailbox({ answer: (mail) => (hangUpOn.has(/^<notice\.([^.]+)\./.exec(mail.messageId)?.[1] ?? '') ? 'drop' : 'accept') });
-  stack = await createStack('notifycoord', { notifications: { smtpUrl: mailbox.url, from: 'qbsync <qbsync@example.com>', secret: () => undefined } });
+  mailbox = await startMailbox({
+    answer: (mail) => (hangUpOn.has(/^<notice\.([^.]+)\./.exec(mail.messageId)?.[1] ?? '') ? 'drop' : 'accept'),
+  });
+  stack = await createStack('notifycoord', {
+    notifications: { smtpUrl: mailbox.url, from: 'qbsync <qbsync@example.com>', secret: () => undefined },
+  });
   db = stack.database.db;
 });
 afterAll(async () => {
@@ -29,17 +33,29 @@ afterAll(async () => {
 const temporal = () => ({ client: stack.temporal.client, taskQueue: stack.temporal.taskQueue });
 
 async function noticeSettled(tenantId: string, count: number) {
-  return untilDefined(`${count} settled notice(s) of ${tenantId}`, async () => {
-    const rows = await db.selectFrom('notices').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
-    return rows.length === count && rows.every((r) => r.status !== 'pending') ? rows : undefined;
-  }, 90_000);
+  return untilDefined(
+    `${count} settled notice(s) of ${tenantId}`,
+    async () => {
+      const rows = await db.selectFrom('notices').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
+      return rows.length === count && rows.every((r) => r.status !== 'pending') ? rows : undefined;
+    },
+    90_000,
+  );
 }
 
 test('through the coordinator: a successful run (notifications.on=all) is mailed with its trigger and run', async () => {
-  const { tenantId } = await stack.addTenant({ seed: 'demo', settings: { notifications: { on: 'all', email: ['ops@e2e.example'] } } });
+  const { tenantId } = await stack.addTenant({
+    seed: 'demo',
+    settings: { notifications: { on: 'all', email: ['ops@e2e.example'] } },
+  });
   await requestSync(temporal(), { tenantId, trigger: 'manual' });
   const [notice] = await noticeSettled(tenantId, 1);
-  expect(notice).toMatchObject({ status: 'sent', event: 'succeeded', trigger: 'manual', workflow_id: `qbsync:${tenantId}:sync:1` });
+  expect(notice).toMatchObject({
+    status: 'sent',
+    event: 'succeeded',
+    trigger: 'manual',
+    workflow_id: `qbsync:${tenantId}:sync:1`,
+  });
   const mail = mailbox.messages.find((m) => m.messageId === notice.message_id)!;
   expect(mail.to).toEqual(['ops@e2e.example']);
   expect(mail.subject).toBe(`qbsync: sync of ${tenantId} succeeded`);
@@ -49,15 +65,66 @@ test('through the coordinator: a successful run (notifications.on=all) is mailed
 }, 120_000);
 
 test('through the coordinator: a failed run is mailed with the step, record and QuickBooks reason', async () => {
-  const { tenantId, realmId } = await stack.addTenant({ customTxnNumbers: true, settings: { notifications: { email: ['ops@e2e-fail.example'] } } });
-  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Other Buyer' })).Customer as { Id: string };
-  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Hours', Type: 'Service', UnitPrice: 100, IncomeAccountRef: { value: '1' } })).Item as { Id: string };
-  await stack.qboFetch(realmId, 'POST', 'invoice', { DocNumber: 'DUP-9', CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 100, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 100 } }] });
+  const { tenantId, realmId } = await stack.addTenant({
+    customTxnNumbers: true,
+    settings: { notifications: { email: ['ops@e2e-fail.example'] } },
+  });
+  const customer = (await stack.qboFetch(realmId, 'POST', 'customer', { DisplayName: 'Other Buyer' })).Customer as {
+    Id: string;
+  };
+  const item = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Hours',
+      Type: 'Service',
+      UnitPrice: 100,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string };
+  await stack.qboFetch(realmId, 'POST', 'invoice', {
+    DocNumber: 'DUP-9',
+    CustomerRef: { value: customer.Id },
+    Line: [
+      {
+        DetailType: 'SalesItemLineDetail',
+        Amount: 100,
+        SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 100 },
+      },
+    ],
+  });
   await db.transaction().execute(async (trx) => {
-    const c = (await trx.insertInto('customers').values({ tenant_id: tenantId, display_name: 'Dup Buyer' }).returning('id').executeTakeFirstOrThrow()).id;
-    const i = (await trx.insertInto('items').values({ tenant_id: tenantId, type: 'Service', name: 'Widget', unit_price: '10', income_account: '1' }).returning('id').executeTakeFirstOrThrow()).id;
-    const inv = (await trx.insertInto('invoices').values({ tenant_id: tenantId, customer_id: c, doc_number: 'DUP-9', txn_date: '2026-11-02', subtotal_cents: 1000, total_cents: 1000, balance_cents: 1000 }).returning('id').executeTakeFirstOrThrow()).id;
-    await trx.insertInto('invoice_lines').values({ invoice_id: inv, line_num: 1, item_id: i, quantity: '1', unit_price: '10', amount_cents: 1000 }).execute();
+    const c = (
+      await trx
+        .insertInto('customers')
+        .values({ tenant_id: tenantId, display_name: 'Dup Buyer' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const i = (
+      await trx
+        .insertInto('items')
+        .values({ tenant_id: tenantId, type: 'Service', name: 'Widget', unit_price: '10', income_account: '1' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const inv = (
+      await trx
+        .insertInto('invoices')
+        .values({
+          tenant_id: tenantId,
+          customer_id: c,
+          doc_number: 'DUP-9',
+          txn_date: '2026-11-02',
+          subtotal_cents: 1000,
+          total_cents: 1000,
+          balance_cents: 1000,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    await trx
+      .insertInto('invoice_lines')
+      .values({ invoice_id: inv, line_num: 1, item_id: i, quantity: '1', unit_price: '10', amount_cents: 1000 })
+      .execute();
   });
   await requestSync(temporal(), { tenantId, trigger: 'manual' });
   const [notice] = await noticeSettled(tenantId, 1);
@@ -70,7 +137,9 @@ test('through the coordinator: a failed run is mailed with the step, record and 
 }, 120_000);
 
 test('through the coordinator: a mail server that hangs up on the notice does not fail the run; the notice is recorded as failed and the next request is served', async () => {
-  const { tenantId } = await stack.addTenant({ settings: { notifications: { on: 'all', email: ['ops@hangup.example'] } } });
+  const { tenantId } = await stack.addTenant({
+    settings: { notifications: { on: 'all', email: ['ops@hangup.example'] } },
+  });
   hangUpOn.add(tenantId);
   await requestSync(temporal(), { tenantId, trigger: 'manual' });
   const [notice] = await noticeSettled(tenantId, 1);
@@ -78,7 +147,9 @@ test('through the coordinator: a mail server that hangs up on the notice does no
   expect(notice.error).toMatch(/closed|ECONNECTION/i);
   // The server did receive it (then hung up): the failure is the missing reply, which is what qbsync must record.
   expect(mailbox.messages.filter((m) => m.messageId === `<notice.${tenantId}.${notice.id}@qbsync>`)).toHaveLength(1);
-  expect(await db.selectFrom('sync_runs').select('status').where('tenant_id', '=', tenantId).execute()).toEqual([{ status: 'succeeded' }]);
+  expect(await db.selectFrom('sync_runs').select('status').where('tenant_id', '=', tenantId).execute()).toEqual([
+    { status: 'succeeded' },
+  ]);
   const handle = stack.temporal.client.workflow.getHandle(coordinatorId(tenantId));
   expect((await handle.query(statusQuery)).lastRun).toMatchObject({ outcome: 'succeeded' });
 

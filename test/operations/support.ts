@@ -8,7 +8,6 @@ import { coordinatorId } from '../../workflows/ids';
 import type { Stack } from '../helpers/stack';
 import { until } from '../helpers/until';
 
-
 export function access(stack: Stack): TemporalAccess {
   return { client: stack.temporal.client, taskQueue: stack.temporal.taskQueue };
 }
@@ -19,14 +18,22 @@ export function status(stack: Stack, tenantId: string): Promise<CoordinatorStatu
 
 /** Waits until the coordinator is idle with `runs` runs completed and nothing pending. */
 export function settled(stack: Stack, tenantId: string, runs: number): Promise<CoordinatorStatus> {
-  return until(`${runs} completed run(s), idle, nothing pending`, () => status(stack, tenantId), (s) => s.state === 'idle' && !s.pending && s.runsCompleted === runs && !s.deliveringInvoices);
+  return until(
+    `${runs} completed run(s), idle, nothing pending`,
+    () => status(stack, tenantId),
+    (s) => s.state === 'idle' && !s.pending && s.runsCompleted === runs && !s.deliveringInvoices,
+  );
 }
 
 /**
  * Holds the sync of one entity of a tenant: an open transaction owns (or is inserting) the entity's pull cursor, so
  * the page that would move that cursor waits on a row lock until `release()`. Deterministic, unlike a delay.
  */
-export async function holdCursor(databaseUrl: string, tenantId: string, entity: string): Promise<{ waiting(): Promise<number>; release(): Promise<void> }> {
+export async function holdCursor(
+  databaseUrl: string,
+  tenantId: string,
+  entity: string,
+): Promise<{ waiting(): Promise<number>; release(): Promise<void> }> {
   const pg = new PgClient({ connectionString: databaseUrl });
   await pg.connect();
   await pg.query('begin');
@@ -40,7 +47,10 @@ export async function holdCursor(databaseUrl: string, tenantId: string, entity: 
   return {
     /** How many sessions wait for the held row (1 when a page is stuck on it). */
     async waiting() {
-      const r = await pg.query<{ n: string }>('select count(*) as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [holder]);
+      const r = await pg.query<{ n: string }>(
+        'select count(*) as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+        [holder],
+      );
       return Number(r.rows[0].n);
     },
     async release() {
@@ -62,13 +72,22 @@ export interface ChildRun {
 /** The tenant's sync runs as Temporal's visibility lists them, oldest first. */
 export async function syncRuns(client: Client, tenantId: string): Promise<ChildRun[]> {
   const runs: ChildRun[] = [];
-  for await (const w of client.workflow.list({ query: `WorkflowType = 'syncTenant' AND QbsyncTenant = '${tenantId}'` })) runs.push(view(w));
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'syncTenant' AND QbsyncTenant = '${tenantId}'` }))
+    runs.push(view(w));
   return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
 }
 
 function view(w: WorkflowExecutionInfo): ChildRun {
-  const trigger = w.typedSearchAttributes.getAll().find((p) => p.key.name === 'QbsyncTrigger')?.value as string | undefined;
-  return { workflowId: w.workflowId, runId: w.runId, status: w.status.name, startTime: w.startTime, closeTime: w.closeTime, trigger };
+  const trigger = w.typedSearchAttributes.getAll().find((p) => p.key.name === 'QbsyncTrigger')?.value as
+    string | undefined;
+  return {
+    workflowId: w.workflowId,
+    runId: w.runId,
+    status: w.status.name,
+    startTime: w.startTime,
+    closeTime: w.closeTime,
+    trigger,
+  };
 }
 
 /** Never two at once: each run started after the one before it had closed. */
@@ -82,5 +101,16 @@ export function expectSequential(runs: ChildRun[]): void {
 /** `temporal workflow signal --name synchronizeAll` with no input, as an operator would type it. */
 export async function signalWithTemporalCli(tenantId: string): Promise<void> {
   const cli = process.env.TEMPORAL_TEST_CLI!;
-  await promisify(execFile)(cli, ['workflow', 'signal', '--address', process.env.TEMPORAL_TEST_ADDRESS!, '--namespace', 'default', '--workflow-id', coordinatorId(tenantId), '--name', 'synchronizeAll']);
+  await promisify(execFile)(cli, [
+    'workflow',
+    'signal',
+    '--address',
+    process.env.TEMPORAL_TEST_ADDRESS!,
+    '--namespace',
+    'default',
+    '--workflow-id',
+    coordinatorId(tenantId),
+    '--name',
+    'synchronizeAll',
+  ]);
 }

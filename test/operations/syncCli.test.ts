@@ -34,10 +34,16 @@ test('sync --wait prints progress per step and exits 0; status shows the running
   children.push(waiting.child);
   try {
     await waiting.waitFor(/customers +succeeded/);
-    await until('the run held in items', async () => ({ s: await status(stack, tenantId), w: await hold.waiting() }), (v) => v.s.current?.step === 'items' && v.w > 0);
+    await until(
+      'the run held in items',
+      async () => ({ s: await status(stack, tenantId), w: await hold.waiting() }),
+      (v) => v.s.current?.step === 'items' && v.w > 0,
+    );
     const shown = await runCli(['status', tenantId], env);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(new RegExp(`tenant ${tenantId}: RUNNING qbsync:${tenantId}:sync:2 \\(manual, since [^)]+\\), step items`));
+    expect(shown.stdout).toMatch(
+      new RegExp(`tenant ${tenantId}: RUNNING qbsync:${tenantId}:sync:2 \\(manual, since [^)]+\\), step items`),
+    );
     // Not the previous step's last entity: the held page has not reported yet.
     expect(shown.stdout).not.toContain('(customer push)');
     expect(shown.stdout).toMatch(/ {2}customers +succeeded +pages \d+/);
@@ -45,7 +51,11 @@ test('sync --wait prints progress per step and exits 0; status shows the running
     expect(shown.stdout).toMatch(new RegExp(`last run:\\n {2}qbsync:${tenantId}:sync:1 SUCCEEDED`));
     expect(shown.stdout).toContain('runs completed: 1');
     const json = JSON.parse((await runCli(['status', tenantId, '--json'], env)).stdout);
-    expect(json.coordinator).toMatchObject({ state: 'running', current: { number: 2, step: 'items' }, runsCompleted: 1 });
+    expect(json.coordinator).toMatchObject({
+      state: 'running',
+      current: { number: 2, step: 'items' },
+      runsCompleted: 1,
+    });
     expect(json.schedule).toBeNull();
   } finally {
     await hold.release();
@@ -55,20 +65,32 @@ test('sync --wait prints progress per step and exits 0; status shows the running
   expect(waiting.output()).toContain(`qbsync:${tenantId}:sync:2 SUCCEEDED`);
 
   // A record QuickBooks rejects: the run fails in items, the command says where, why and what to do, and exits 1.
-  await stack.database.db.insertInto('items').values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '3', income_account: '1' }).execute();
+  await stack.database.db
+    .insertInto('items')
+    .values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '3', income_account: '1' })
+    .execute();
   const failed = await runCli(['sync', tenantId, '--wait'], env, 120_000);
   expect(failed.code).toBe(1);
   expect(failed.stdout).toContain(`qbsync:${tenantId}:sync:3 FAILED`);
-  expect(failed.stdout).toMatch(/failed in step items, record item "Bad: name" \(app \d+\) \[qbsync-name\]: [^\n]*contains a colon/);
+  expect(failed.stdout).toMatch(
+    /failed in step items, record item "Bad: name" \(app \d+\) \[qbsync-name\]: [^\n]*contains a colon/,
+  );
   expect(failed.stdout).toContain("what to do: rename it in the app without ':'");
   expect(failed.stdout).toMatch(/ {2}taxes +skipped/);
-  expect(failed.stderr.trim()).toMatch(new RegExp(`^qbsync: the sync of tenant ${tenantId} failed in step items, record .*Bad: name`));
+  expect(failed.stderr.trim()).toMatch(
+    new RegExp(`^qbsync: the sync of tenant ${tenantId} failed in step items, record .*Bad: name`),
+  );
 
   // The coordinator lives on: status shows the failure, and once the record is fixed the next run succeeds.
   const after = await runCli(['status', tenantId], env);
   expect(after.stdout).toMatch(new RegExp(`tenant ${tenantId}: IDLE`));
   expect(after.stdout).toContain(`qbsync:${tenantId}:sync:3 FAILED`);
-  await stack.database.db.updateTable('items').set({ name: 'Good name' }).where('tenant_id', '=', tenantId).where('name', '=', 'Bad: name').execute();
+  await stack.database.db
+    .updateTable('items')
+    .set({ name: 'Good name' })
+    .where('tenant_id', '=', tenantId)
+    .where('name', '=', 'Bad: name')
+    .execute();
   const fixed = await runCli(['sync', tenantId, '--wait', '--json'], env, 120_000);
   expect(fixed.code).toBe(0);
   expect(JSON.parse(fixed.stdout)).toMatchObject({ number: 4, outcome: 'succeeded', triggers: ['manual'] });

@@ -16,7 +16,13 @@ test('a handed-over sale is never sent again: not when edited, not when set back
   await stack.sync(tenantId);
   const customer = await appIdByName(db, tenantId, 'customers', "Carla O'Brien 3");
   const item = await appIdByName(db, tenantId, 'items', 'Training');
-  const sale = await addSale(db, tenantId, { type: 'Invoice', status: 'Open', number: 'F-7', customerId: customer, lines: [{ itemId: item, qty: '4', price: '60', amount: '240.00' }] });
+  const sale = await addSale(db, tenantId, {
+    type: 'Invoice',
+    status: 'Open',
+    number: 'F-7',
+    customerId: customer,
+    lines: [{ itemId: item, qty: '4', price: '60', amount: '240.00' }],
+  });
   expect((await stack.sync(tenantId)).status).toBe('succeeded');
   const handed = await saleRow(db, sale);
   expect(handed.status).toBe('Closed');
@@ -36,7 +42,12 @@ test('a handed-over sale is never sent again: not when edited, not when set back
   expect(await qboDocs(stack, realmId)).toEqual(docs);
 
   // The app keeps what the user did; the handoff stamp and the link stay.
-  expect(await saleRow(db, sale)).toMatchObject({ status: 'Open', qbo_id: handed.qbo_id, qbo_doc_number: handed.qbo_doc_number, handed_over_at: handed.handed_over_at });
+  expect(await saleRow(db, sale)).toMatchObject({
+    status: 'Open',
+    qbo_id: handed.qbo_id,
+    qbo_doc_number: handed.qbo_doc_number,
+    handed_over_at: handed.handed_over_at,
+  });
   expect(await qboIdOf(db, tenantId, 'sale', sale)).toBe(`Invoice:${handed.qbo_id}`);
 
   // Both runs say so, in the problems and the step's ignored count.
@@ -46,7 +57,12 @@ test('a handed-over sale is never sent again: not when edited, not when set back
     [run2.runId, 'sale', 'invoices', sale, true],
   ]);
   expect(ignored[0].message).toContain(`handed over to QuickBooks as Invoice ${handed.qbo_doc_number}`);
-  const steps = await db.selectFrom('sync_step_runs').select(['run_id', 'ignored']).where('step', '=', 'invoices').where('run_id', 'in', [run1.runId, run2.runId]).execute();
+  const steps = await db
+    .selectFrom('sync_step_runs')
+    .select(['run_id', 'ignored'])
+    .where('step', '=', 'invoices')
+    .where('run_id', 'in', [run1.runId, run2.runId])
+    .execute();
   expect(steps.map((s) => s.ignored)).toEqual([1, 1]);
 });
 
@@ -57,12 +73,50 @@ test('custom numbers on: a ready sale QuickBooks already has under its number (a
   const item = await appIdByName(db, tenantId, 'items', 'Maintenance');
   const qboCustomer = (await qboIdOf(db, tenantId, 'customer', customer))!;
   const qboItem = (await qboIdOf(db, tenantId, 'item', item))!;
-  const existing = (await stack.qboFetch(realmId, 'POST', 'invoice', { CustomerRef: { value: qboCustomer }, DocNumber: 'W-55', TxnDate: '2026-11-20', Line: [{ DetailType: 'SalesItemLineDetail', Amount: 190, SalesItemLineDetail: { ItemRef: { value: qboItem }, Qty: 2, UnitPrice: 95 } }] })).Invoice as { Id: string };
+  const existing = (
+    await stack.qboFetch(realmId, 'POST', 'invoice', {
+      CustomerRef: { value: qboCustomer },
+      DocNumber: 'W-55',
+      TxnDate: '2026-11-20',
+      Line: [
+        {
+          DetailType: 'SalesItemLineDetail',
+          Amount: 190,
+          SalesItemLineDetail: { ItemRef: { value: qboItem }, Qty: 2, UnitPrice: 95 },
+        },
+      ],
+    })
+  ).Invoice as { Id: string };
   // Same number and customer, another amount: a different document, and QuickBooks refuses a second W-56.
-  const other = (await stack.qboFetch(realmId, 'POST', 'invoice', { CustomerRef: { value: qboCustomer }, DocNumber: 'W-56', TxnDate: '2026-11-20', Line: [{ DetailType: 'SalesItemLineDetail', Amount: 95, SalesItemLineDetail: { ItemRef: { value: qboItem }, Qty: 1, UnitPrice: 95 } }] })).Invoice as { Id: string };
+  const other = (
+    await stack.qboFetch(realmId, 'POST', 'invoice', {
+      CustomerRef: { value: qboCustomer },
+      DocNumber: 'W-56',
+      TxnDate: '2026-11-20',
+      Line: [
+        {
+          DetailType: 'SalesItemLineDetail',
+          Amount: 95,
+          SalesItemLineDetail: { ItemRef: { value: qboItem }, Qty: 1, UnitPrice: 95 },
+        },
+      ],
+    })
+  ).Invoice as { Id: string };
   expect(other.Id).toBeDefined();
-  const twin = await addSale(db, tenantId, { type: 'Invoice', status: 'Open', number: 'W-55', customerId: customer, lines: [{ itemId: item, qty: '2', price: '95', amount: '190.00' }] });
-  const clash = await addSale(db, tenantId, { type: 'Invoice', status: 'Open', number: 'W-56', customerId: customer, lines: [{ itemId: item, qty: '3', price: '95', amount: '285.00' }] });
+  const twin = await addSale(db, tenantId, {
+    type: 'Invoice',
+    status: 'Open',
+    number: 'W-55',
+    customerId: customer,
+    lines: [{ itemId: item, qty: '2', price: '95', amount: '190.00' }],
+  });
+  const clash = await addSale(db, tenantId, {
+    type: 'Invoice',
+    status: 'Open',
+    number: 'W-56',
+    customerId: customer,
+    lines: [{ itemId: item, qty: '3', price: '95', amount: '285.00' }],
+  });
   const before = (await qboDocs(stack, realmId)).invoices.length;
 
   const run = await stack.sync(tenantId).catch((e: unknown) => e);

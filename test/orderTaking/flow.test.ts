@@ -12,8 +12,19 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const count = async (table: 'customers' | 'items' | 'tax_codes' | 'tax_rates' | 'invoices' | 'payments' | 'estimates', tenantId: string) =>
-  Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).n);
+const count = async (
+  table: 'customers' | 'items' | 'tax_codes' | 'tax_rates' | 'invoices' | 'payments' | 'estimates',
+  tenantId: string,
+) =>
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 /**
  * The whole order-taking flow on the demo company: master data comes from QuickBooks, then the app's ready sales of the
@@ -26,7 +37,12 @@ describe.each([
   { customTxnNumbers: true, orderAs: 'Invoice' as const },
 ])('custom transaction numbers $customTxnNumbers, orders as $orderAs', ({ customTxnNumbers, orderAs }) => {
   test('master data in, ready sales out and handed over, nothing twice', async () => {
-    const { tenantId, realmId } = await stack.addTenant({ mode: 'order-taking', seed: 'demo', customTxnNumbers, settings: { orderTaking: { ...ORDER_TAKING, orderAs } } });
+    const { tenantId, realmId } = await stack.addTenant({
+      mode: 'order-taking',
+      seed: 'demo',
+      customTxnNumbers,
+      settings: { orderTaking: { ...ORDER_TAKING, orderAs } },
+    });
 
     // 1. Master data: QuickBooks → app, nothing written to QuickBooks.
     const first = await stack.sync(tenantId);
@@ -39,22 +55,50 @@ describe.each([
       ['payments', 'succeeded'],
     ]);
     expect(await qboWrites(stack.admin, realmId)).toEqual([]);
-    type QboCustomer = { Id: string; DisplayName: string; BillAddr: { Line1: string; City: string; PostalCode: string }; ShipAddr: { Line1: string } };
+    type QboCustomer = {
+      Id: string;
+      DisplayName: string;
+      BillAddr: { Line1: string; City: string; PostalCode: string };
+      ShipAddr: { Line1: string };
+    };
     const qboCustomers = await stack.admin.entities<QboCustomer>(realmId, 'Customer');
     expect(await count('customers', tenantId)).toBe(qboCustomers.length);
     expect(await count('items', tenantId)).toBe((await stack.admin.entities(realmId, 'Item')).length);
     expect(await count('tax_codes', tenantId)).toBe((await stack.admin.entities(realmId, 'TaxCode')).length);
     expect(await count('tax_rates', tenantId)).toBe((await stack.admin.entities(realmId, 'TaxRate')).length);
     // Sales documents, payments and estimates stay in QuickBooks in this mode.
-    expect([await count('invoices', tenantId), await count('payments', tenantId), await count('estimates', tenantId)]).toEqual([0, 0, 0]);
+    expect([
+      await count('invoices', tenantId),
+      await count('payments', tenantId),
+      await count('estimates', tenantId),
+    ]).toEqual([0, 0, 0]);
     // Billing and shipping addresses, where they differ.
     const shipsElsewhere = qboCustomers.find((c) => c.ShipAddr.Line1 !== c.BillAddr.Line1)!;
-    const customerRow = await db.selectFrom('customers').selectAll().where('tenant_id', '=', tenantId).where('display_name', '=', shipsElsewhere.DisplayName).executeTakeFirstOrThrow();
-    expect(customerRow.billing_address).toMatchObject({ line1: shipsElsewhere.BillAddr.Line1, city: shipsElsewhere.BillAddr.City, postalCode: shipsElsewhere.BillAddr.PostalCode });
+    const customerRow = await db
+      .selectFrom('customers')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('display_name', '=', shipsElsewhere.DisplayName)
+      .executeTakeFirstOrThrow();
+    expect(customerRow.billing_address).toMatchObject({
+      line1: shipsElsewhere.BillAddr.Line1,
+      city: shipsElsewhere.BillAddr.City,
+      postalCode: shipsElsewhere.BillAddr.PostalCode,
+    });
     expect(customerRow.shipping_address).toMatchObject({ line1: shipsElsewhere.ShipAddr.Line1 });
     // Categories and their items, and stock.
-    const router = await db.selectFrom('items').selectAll().where('tenant_id', '=', tenantId).where('name', '=', 'Router').executeTakeFirstOrThrow();
-    const hardware = await db.selectFrom('items').selectAll().where('tenant_id', '=', tenantId).where('name', '=', 'Hardware').executeTakeFirstOrThrow();
+    const router = await db
+      .selectFrom('items')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('name', '=', 'Router')
+      .executeTakeFirstOrThrow();
+    const hardware = await db
+      .selectFrom('items')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('name', '=', 'Hardware')
+      .executeTakeFirstOrThrow();
     expect(hardware.type).toBe('Category');
     expect(router.parent_id).toBe(hardware.id);
     expect(Number(router.quantity_on_hand)).toBe(40);
@@ -69,7 +113,8 @@ describe.each([
       { itemId: router.id, qty: '2', price: '149.99', amount: '299.98', taxCodeId: tax },
       { itemId: installation, qty: '1', price: '75', amount: '75.00', taxCodeId: non },
     ];
-    const sale = (type: string, status: string, number: string) => addSale(db, tenantId, { type, status, number, customerId: customer, taxCodeId: illinois, lines });
+    const sale = (type: string, status: string, number: string) =>
+      addSale(db, tenantId, { type, status, number, customerId: customer, taxCodeId: illinois, lines });
     const invoice = await sale('Invoice', 'Open', 'S-1001');
     const quote = await sale('Quote', 'Open', 'S-1002');
     const order = await sale('Order', 'Open', 'S-1003');
@@ -91,7 +136,10 @@ describe.each([
     expect((await qboWrites(stack.admin, realmId, seq)).map((w) => w.operation)).toEqual(['batch']);
 
     const customerQboId = await qboIdOf(db, tenantId, 'customer', customer);
-    for (const [ids, entity, docs] of [[asInvoice, 'Invoice', after.invoices], [asEstimate, 'Estimate', after.estimates]] as const) {
+    for (const [ids, entity, docs] of [
+      [asInvoice, 'Invoice', after.invoices],
+      [asEstimate, 'Estimate', after.estimates],
+    ] as const) {
       for (const id of ids) {
         const row = await saleRow(db, id);
         const doc = docs.find((d) => d.Id === row.qbo_id)!;

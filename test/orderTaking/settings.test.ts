@@ -4,8 +4,13 @@ import { mappingsFor, stepParts } from '../../activities/sync/modes';
 import { STEPS } from '../../activities/sync/model';
 
 test('tenant-defined sale types: Invoice, Quote and Order transfer as themselves (any case), others only when mapped', () => {
-  const settings = orderTakingSettings({ saleTypes: ['invoice', 'Quote', 'Order', 'Sales Order', 'Credit Note', 'Sample'], transferAs: { 'sales order': 'Order', Quote: 'none' } });
-  expect(['invoice', 'Quote', 'Order', 'Sales Order', 'Credit Note', 'Sample'].map((t) => transferKindOf(t, settings))).toEqual(['Invoice', undefined, 'Order', 'Order', undefined, undefined]);
+  const settings = orderTakingSettings({
+    saleTypes: ['invoice', 'Quote', 'Order', 'Sales Order', 'Credit Note', 'Sample'],
+    transferAs: { 'sales order': 'Order', Quote: 'none' },
+  });
+  expect(
+    ['invoice', 'Quote', 'Order', 'Sales Order', 'Credit Note', 'Sample'].map((t) => transferKindOf(t, settings)),
+  ).toEqual(['Invoice', undefined, 'Order', 'Order', undefined, undefined]);
   expect(qboEntityOf('Order', settings)).toBe('Estimate');
   expect(qboEntityOf('Order', orderTakingSettings({ orderAs: 'Invoice' }))).toBe('Invoice');
   expect(qboEntityOf('Quote', settings)).toBe('Estimate');
@@ -13,13 +18,24 @@ test('tenant-defined sale types: Invoice, Quote and Order transfer as themselves
 });
 
 test('settings: the ready and done statuses must differ; a bad kind is named', () => {
-  expect(() => parseSettings({ orderTaking: { readyStatus: 'Done', doneStatus: 'done' } })).toThrow('setting orderTaking.doneStatus is invalid: readyStatus and doneStatus must differ');
-  expect(() => parseSettings({ orderTaking: { transferAs: { Rental: 'Lease' } } })).toThrow('setting orderTaking.transferAs.Rental is invalid: expected one of Invoice, Quote, Order, none');
-  expect(orderTakingSettings(undefined)).toEqual({ readyStatus: 'Open', doneStatus: 'Closed', orderAs: 'Estimate', saleTypes: ['Invoice', 'Quote', 'Order'], statuses: ['Open', 'Closed'] });
+  expect(() => parseSettings({ orderTaking: { readyStatus: 'Done', doneStatus: 'done' } })).toThrow(
+    'setting orderTaking.doneStatus is invalid: readyStatus and doneStatus must differ',
+  );
+  expect(() => parseSettings({ orderTaking: { transferAs: { Rental: 'Lease' } } })).toThrow(
+    'setting orderTaking.transferAs.Rental is invalid: expected one of Invoice, Quote, Order, none',
+  );
+  expect(orderTakingSettings(undefined)).toEqual({
+    readyStatus: 'Open',
+    doneStatus: 'Closed',
+    orderAs: 'Estimate',
+    saleTypes: ['Invoice', 'Quote', 'Order'],
+    statuses: ['Open', 'Closed'],
+  });
 });
 
 test('the five steps stay in both modes; order-taking changes what they move', () => {
-  const parts = (mode: 'billing' | 'order-taking') => Object.fromEntries(STEPS.map((step) => [step, stepParts(mode, step).map((p) => `${p.direction} ${p.entity}`)]));
+  const parts = (mode: 'billing' | 'order-taking') =>
+    Object.fromEntries(STEPS.map((step) => [step, stepParts(mode, step).map((p) => `${p.direction} ${p.entity}`)]));
   expect(parts('billing')).toEqual({
     customers: ['pull customer', 'push customer'],
     items: ['pull item', 'push item'],

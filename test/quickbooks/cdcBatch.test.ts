@@ -12,27 +12,52 @@ afterAll(async () => {
 const DAY = 24 * 3600 * 1000;
 
 async function anInvoice(realm: TestRealm, requestId: string) {
-  const [item] = await realm.client.queryAll('Item', select('Item').where('Type', '=', 'Service').maxResults(1), { pageSize: 1 });
+  const [item] = await realm.client.queryAll('Item', select('Item').where('Type', '=', 'Service').maxResults(1), {
+    pageSize: 1,
+  });
   const [customer] = await realm.client.queryAll('Customer', undefined, { pageSize: 1 }).then((all) => all.slice(0, 1));
-  return realm.client.create('Invoice', { CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 25, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 25, TaxCodeRef: { value: 'NON' } } }] }, { requestId });
+  return realm.client.create(
+    'Invoice',
+    {
+      CustomerRef: { value: customer.Id },
+      Line: [
+        {
+          DetailType: 'SalesItemLineDetail',
+          Amount: 25,
+          SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 25, TaxCodeRef: { value: 'NON' } },
+        },
+      ],
+    },
+    { requestId },
+  );
 }
 
 describe('batch', () => {
   it('maps mixed successes and per-item faults back to the input order', async () => {
     const realm = await h.realm({ seed: 'empty' });
     const existing = await realm.client.create('Customer', { DisplayName: 'Taken Name' }, { requestId: 'b-setup-1' });
-    await realm.client.update('Customer', { Id: existing.Id, SyncToken: existing.SyncToken!, CompanyName: 'Moved on' }, { requestId: 'b-setup-2' });
+    await realm.client.update(
+      'Customer',
+      { Id: existing.Id, SyncToken: existing.SyncToken!, CompanyName: 'Moved on' },
+      { requestId: 'b-setup-2' },
+    );
     const results = await realm.client.batch(
       [
         { operation: 'create', entity: 'Customer', body: { DisplayName: 'Batch New' } },
         { operation: 'create', entity: 'Customer', body: { DisplayName: 'Taken Name' }, recordId: 'app-9' },
-        { operation: 'update', entity: 'Customer', body: { Id: existing.Id, SyncToken: existing.SyncToken, sparse: true, CompanyName: 'stale write' } },
+        {
+          operation: 'update',
+          entity: 'Customer',
+          body: { Id: existing.Id, SyncToken: existing.SyncToken, sparse: true, CompanyName: 'stale write' },
+        },
         { query: "SELECT * FROM Customer WHERE DisplayName = 'Taken Name'" },
       ],
       { requestId: 'batch-mixed' },
     );
     expect(results.map((r) => r.ok)).toEqual([true, false, false, true]);
-    expect(results[0].ok && results[0].entity && (results[0].entity as { DisplayName?: string }).DisplayName).toBe('Batch New');
+    expect(results[0].ok && results[0].entity && (results[0].entity as { DisplayName?: string }).DisplayName).toBe(
+      'Batch New',
+    );
     const dup = !results[1].ok ? results[1].error : undefined;
     expect(dup).toBeInstanceOf(QboValidationError);
     expect(dup).toMatchObject({ code: '6240', entity: 'Customer', recordId: 'app-9', tenantId: realm.tenantId });
@@ -48,8 +73,13 @@ describe('batch', () => {
     const realm = await h.realm({ seed: 'empty' });
     const names = Array.from({ length: 65 }, (_, i) => `Bulk ${String(i).padStart(2, '0')}`);
     const base = 'x'.repeat(34);
-    const results = await realm.client.batch(names.map((DisplayName) => ({ operation: 'create' as const, entity: 'Customer', body: { DisplayName } })), { requestId: base });
-    expect(results.map((r) => (r.ok ? (r.entity as { DisplayName?: string }).DisplayName : r.error.message))).toEqual(names);
+    const results = await realm.client.batch(
+      names.map((DisplayName) => ({ operation: 'create' as const, entity: 'Customer', body: { DisplayName } })),
+      { requestId: base },
+    );
+    expect(results.map((r) => (r.ok ? (r.entity as { DisplayName?: string }).DisplayName : r.error.message))).toEqual(
+      names,
+    );
     const log = (await h.admin.requests({ realmId: realm.realmId })).filter((r) => r.operation === 'batch');
     expect(log).toHaveLength(3);
     const ids = log.map((r) => r.requestid!);
@@ -57,14 +87,24 @@ describe('batch', () => {
     for (const id of ids) expect(id.length).toBeLessThanOrEqual(36);
     expect((await h.admin.entities(realm.realmId, 'Customer')).length).toBe(65);
     // The same call again (a retried activity) replays every chunk: still 65 customers.
-    await realm.client.batch(names.map((DisplayName) => ({ operation: 'create' as const, entity: 'Customer', body: { DisplayName } })), { requestId: base });
+    await realm.client.batch(
+      names.map((DisplayName) => ({ operation: 'create' as const, entity: 'Customer', body: { DisplayName } })),
+      { requestId: base },
+    );
     expect((await h.admin.entities(realm.realmId, 'Customer')).length).toBe(65);
   });
 
   it('a fault of the whole batch request throws', async () => {
     const realm = await h.realm({ seed: 'empty' });
-    await h.admin.injectFaults({ realmId: realm.realmId, match: { operation: 'batch' }, count: 1, fault: { kind: 'status', status: 503 } });
-    await expect(realm.client.batch([{ query: 'SELECT * FROM Customer' }], { requestId: 'batch-503' })).rejects.toMatchObject({ name: 'QboTransientError', status: 503 });
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'batch' },
+      count: 1,
+      fault: { kind: 'status', status: 503 },
+    });
+    await expect(
+      realm.client.batch([{ query: 'SELECT * FROM Customer' }], { requestId: 'batch-503' }),
+    ).rejects.toMatchObject({ name: 'QboTransientError', status: 503 });
   });
 });
 
@@ -74,7 +114,11 @@ describe('change data capture', () => {
     const since = new Date(Date.now() - 60_000);
     const invoice = await anInvoice(realm, 'cdc-inv-1');
     const customer = await realm.client.create('Customer', { DisplayName: 'CDC New' }, { requestId: 'cdc-cust-1' });
-    const gone = await realm.client.delete('Invoice', { Id: invoice.Id, SyncToken: invoice.SyncToken! }, { requestId: 'cdc-del-1' });
+    const gone = await realm.client.delete(
+      'Invoice',
+      { Id: invoice.Id, SyncToken: invoice.SyncToken! },
+      { requestId: 'cdc-del-1' },
+    );
     expect(gone).toMatchObject({ Id: invoice.Id, status: 'Deleted' });
     const result = await realm.client.cdc(['Customer', 'Invoice'], since);
     expect(result.complete).toBe(true);

@@ -64,7 +64,9 @@ describe('QboClient against the emulator', () => {
     }
     expect(total).toBe(2500);
     expect(realm.tokens.refreshes).toBe(1);
-    const log = (await h.admin.requests({ realmId: realm.realmId })).slice(before).filter((r) => r.operation === 'query');
+    const log = (await h.admin.requests({ realmId: realm.realmId }))
+      .slice(before)
+      .filter((r) => r.operation === 'query');
     expect(log.map((r) => r.status)).toEqual([200, 401, 200, 200]);
   });
 
@@ -79,7 +81,12 @@ describe('QboClient against the emulator', () => {
 
   it('429 → QboThrottledError (transient) waiting 60 s, which Temporal gets as nextRetryDelay', async () => {
     const realm = await h.realm();
-    await h.admin.injectFaults({ realmId: realm.realmId, match: { operation: 'read' }, count: 1, fault: { kind: 'status', status: 429 } });
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'read' },
+      count: 1,
+      fault: { kind: 'status', status: 429 },
+    });
     const error = await caught(realm, realm.client.companyInfo());
     expect(error).toBeInstanceOf(QboThrottledError);
     expect(error).toBeInstanceOf(QboTransientError);
@@ -99,14 +106,28 @@ describe('QboClient against the emulator', () => {
   it('503 on a create, then the retried create with the same requestid: exactly one record', async () => {
     const realm = await h.realm({ seed: 'empty' });
     const requestId = deterministicRequestId(realm.tenantId, 'Customer', 'app-7', 1);
-    await h.admin.injectFaults({ realmId: realm.realmId, match: { operation: 'create' }, count: 1, fault: { kind: 'status', status: 503 } });
-    const error = await caught(realm, realm.client.create('Customer', { DisplayName: 'Retry Ltd' }, { requestId, recordId: 'app-7' }));
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'create' },
+      count: 1,
+      fault: { kind: 'status', status: 503 },
+    });
+    const error = await caught(
+      realm,
+      realm.client.create('Customer', { DisplayName: 'Retry Ltd' }, { requestId, recordId: 'app-7' }),
+    );
     expect(error).toBeInstanceOf(QboTransientError);
     expect(error.status).toBe(503);
     expect(toActivityFailure(error).nonRetryable).toBe(false);
-    const created = await realm.client.create('Customer', { DisplayName: 'Retry Ltd' }, { requestId, recordId: 'app-7' });
+    const created = await realm.client.create(
+      'Customer',
+      { DisplayName: 'Retry Ltd' },
+      { requestId, recordId: 'app-7' },
+    );
     expect(created.DisplayName).toBe('Retry Ltd');
-    expect((await h.admin.entities(realm.realmId, 'Customer')).filter((c) => c.DisplayName === 'Retry Ltd')).toHaveLength(1);
+    expect(
+      (await h.admin.entities(realm.realmId, 'Customer')).filter((c) => c.DisplayName === 'Retry Ltd'),
+    ).toHaveLength(1);
     const log = (await h.admin.requests({ realmId: realm.realmId })).filter((r) => r.requestid === requestId);
     expect(log.map((r) => r.status)).toEqual([503, 200]);
   });
@@ -114,12 +135,24 @@ describe('QboClient against the emulator', () => {
   it('an answer lost after QuickBooks wrote (dropped connection): transient, and the retry replays instead of duplicating', async () => {
     const realm = await h.realm({ seed: 'empty' });
     const requestId = deterministicRequestId(realm.tenantId, 'Customer', 'app-8', 3);
-    await h.admin.injectFaults({ realmId: realm.realmId, match: { operation: 'create' }, count: 1, fault: { kind: 'drop', afterExecute: true } });
-    const error = await caught(realm, realm.client.create('Customer', { DisplayName: 'Lost Answer Inc' }, { requestId }));
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'create' },
+      count: 1,
+      fault: { kind: 'drop', afterExecute: true },
+    });
+    const error = await caught(
+      realm,
+      realm.client.create('Customer', { DisplayName: 'Lost Answer Inc' }, { requestId }),
+    );
     expect(error).toBeInstanceOf(QboTransientError);
     expect(error.code).toBe('qbsync-connection');
     const again = await realm.client.create('Customer', { DisplayName: 'Lost Answer Inc' }, { requestId });
-    expect((await h.admin.entities(realm.realmId, 'Customer')).filter((c) => c.DisplayName === 'Lost Answer Inc').map((c) => c.Id)).toEqual([again.Id]);
+    expect(
+      (await h.admin.entities(realm.realmId, 'Customer'))
+        .filter((c) => c.DisplayName === 'Lost Answer Inc')
+        .map((c) => c.Id),
+    ).toEqual([again.Id]);
     const log = (await h.admin.requests({ realmId: realm.realmId })).filter((r) => r.requestid === requestId);
     expect(log.at(-1)?.replayed).toBe(true);
   });
@@ -136,10 +169,21 @@ describe('QboClient against the emulator', () => {
   it('a stale SyncToken → QboStaleObjectError (5010), its own non-retryable type', async () => {
     const realm = await h.realm({ seed: 'empty' });
     const c = await realm.client.create('Customer', { DisplayName: 'Stale Co' }, { requestId: 'stale-1' });
-    const updated = await realm.client.update('Customer', { Id: c.Id, SyncToken: c.SyncToken!, CompanyName: 'Stale Co LLC' }, { requestId: 'stale-2' });
+    const updated = await realm.client.update(
+      'Customer',
+      { Id: c.Id, SyncToken: c.SyncToken!, CompanyName: 'Stale Co LLC' },
+      { requestId: 'stale-2' },
+    );
     expect(updated.CompanyName).toBe('Stale Co LLC');
     expect(updated.DisplayName).toBe('Stale Co'); // sparse: the rest is untouched
-    const error = await caught(realm, realm.client.update('Customer', { Id: c.Id, SyncToken: c.SyncToken!, CompanyName: 'Too late' }, { requestId: 'stale-3' }));
+    const error = await caught(
+      realm,
+      realm.client.update(
+        'Customer',
+        { Id: c.Id, SyncToken: c.SyncToken!, CompanyName: 'Too late' },
+        { requestId: 'stale-3' },
+      ),
+    );
     expect(error).toBeInstanceOf(QboStaleObjectError);
     expect(error.code).toBe('5010');
     expect(error.recordId).toBe(c.Id);
@@ -150,31 +194,71 @@ describe('QboClient against the emulator', () => {
   it('a duplicate name → QboValidationError naming tenant, entity, record, code, message and what to do; non-retryable', async () => {
     const realm = await h.realm({ seed: 'empty' });
     await realm.client.create('Customer', { DisplayName: 'Twin Corp' }, { requestId: 'dup-1' });
-    const error = await caught(realm, realm.client.create('Customer', { DisplayName: 'Twin Corp' }, { requestId: 'dup-2', recordId: 'app-42' }));
+    const error = await caught(
+      realm,
+      realm.client.create('Customer', { DisplayName: 'Twin Corp' }, { requestId: 'dup-2', recordId: 'app-42' }),
+    );
     expect(error).toBeInstanceOf(QboValidationError);
-    expect(error).toMatchObject({ code: '6240', status: 400, entity: 'Customer', recordId: 'app-42', tenantId: realm.tenantId, realmId: realm.realmId, qboMessage: 'Duplicate Name Exists Error' });
+    expect(error).toMatchObject({
+      code: '6240',
+      status: 400,
+      entity: 'Customer',
+      recordId: 'app-42',
+      tenantId: realm.tenantId,
+      realmId: realm.realmId,
+      qboMessage: 'Duplicate Name Exists Error',
+    });
     expect(error.intuitTid).toBeTruthy();
-    for (const part of [realm.tenantId, 'Customer app-42', 'code 6240', 'Duplicate Name Exists Error', 'What to do: another QuickBooks customer', `intuit_tid ${error.intuitTid}`]) expect(error.message).toContain(part);
+    for (const part of [
+      realm.tenantId,
+      'Customer app-42',
+      'code 6240',
+      'Duplicate Name Exists Error',
+      'What to do: another QuickBooks customer',
+      `intuit_tid ${error.intuitTid}`,
+    ])
+      expect(error.message).toContain(part);
     const af = toActivityFailure(error);
     expect(af).toMatchObject({ type: 'QboValidationError', nonRetryable: true, message: error.message });
-    expect(af.details?.[0]).toMatchObject({ code: '6240', message: 'Duplicate Name Exists Error', entity: 'Customer', recordId: 'app-42', intuitTid: error.intuitTid });
+    expect(af.details?.[0]).toMatchObject({
+      code: '6240',
+      message: 'Duplicate Name Exists Error',
+      entity: 'Customer',
+      recordId: 'app-42',
+      intuitTid: error.intuitTid,
+    });
     expect(JSON.parse(JSON.stringify(af.details))).toEqual(af.details);
   });
 
   it('a dropped connection and a delay beyond the timeout are transient', async () => {
     const realm = await h.realm({ client: { timeoutMs: 300 } });
-    await h.admin.injectFaults({ realmId: realm.realmId, match: { operation: 'read' }, count: 1, fault: { kind: 'drop' } });
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'read' },
+      count: 1,
+      fault: { kind: 'drop' },
+    });
     const dropped = await caught(realm, realm.client.companyInfo());
     expect(dropped).toBeInstanceOf(QboTransientError);
     expect(dropped.code).toBe('qbsync-connection');
-    await h.admin.injectFaults({ realmId: realm.realmId, match: { operation: 'read' }, count: 1, fault: { kind: 'delay', ms: 1500 } });
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'read' },
+      count: 1,
+      fault: { kind: 'delay', ms: 1500 },
+    });
     const started = Date.now();
     const slow = await caught(realm, realm.client.companyInfo());
     expect(Date.now() - started).toBeLessThan(1400);
     expect(slow).toBeInstanceOf(QboTransientError);
     expect(slow.code).toBe('qbsync-timeout');
     expect(slow.message).toMatch(/no answer within 0.3 s/);
-    await h.admin.injectFaults({ realmId: realm.realmId, match: { operation: 'read' }, count: 1, fault: { kind: 'malformed-json' } });
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'read' },
+      count: 1,
+      fault: { kind: 'malformed-json' },
+    });
     const garbled = await caught(realm, realm.client.companyInfo());
     expect(garbled).toBeInstanceOf(QboTransientError);
     expect(garbled.message).toMatch(/unreadable JSON/);
@@ -183,21 +267,38 @@ describe('QboClient against the emulator', () => {
   it('a 401 that a refresh does not cure → QboReconnectRequiredError; no token string in any error', async () => {
     const realm = await h.realm();
     // A token source whose "refresh" hands back a token QuickBooks does not know.
-    const broken: TokenSource = { accessToken: async () => realm.tokens.access, refreshAfterUnauthorized: async () => 'at-bogus-token-0123456789abcdef' };
+    const broken: TokenSource = {
+      accessToken: async () => realm.tokens.access,
+      refreshAfterUnauthorized: async () => 'at-bogus-token-0123456789abcdef',
+    };
     const { QboClient } = await import('../../activities/quickbooks');
-    const client = new QboClient({ baseUrl: h.emulator.url, realmId: realm.realmId, tenantId: realm.tenantId, tokens: broken });
+    const client = new QboClient({
+      baseUrl: h.emulator.url,
+      realmId: realm.realmId,
+      tenantId: realm.tenantId,
+      tokens: broken,
+    });
     await h.admin.expireTokens(realm.realmId);
     const error = await caught(realm, client.read('Customer', '1'));
     expect(error).toBeInstanceOf(QboReconnectRequiredError);
     expect(error.message).toContain(`qbsync connect ${realm.tenantId}`);
     expect(toActivityFailure(error)).toMatchObject({ type: 'QboReconnectRequiredError', nonRetryable: true });
-    seen.push({ error, tokens: [...realm.tokenStrings(), 'at-bogus-token-0123456789abcdef', realm.tokens.access.slice(0, 8), 'at-bog'] });
+    seen.push({
+      error,
+      tokens: [...realm.tokenStrings(), 'at-bogus-token-0123456789abcdef', realm.tokens.access.slice(0, 8), 'at-bog'],
+    });
   });
 
   it('errors, their Temporal failures and details never contain a token', () => {
     expect(seen.length).toBeGreaterThanOrEqual(9);
     for (const { error, tokens } of seen) {
-      const text = [error.message, error.stack, JSON.stringify(error), JSON.stringify(toActivityFailure(error as QboError).details), String(error)].join('\n');
+      const text = [
+        error.message,
+        error.stack,
+        JSON.stringify(error),
+        JSON.stringify(toActivityFailure(error as QboError).details),
+        String(error),
+      ].join('\n');
       for (const token of tokens) expect(text).not.toContain(token);
     }
   });

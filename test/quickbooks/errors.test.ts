@@ -15,10 +15,48 @@ const where = { tenantId: 'acme', realmId: '123', entity: 'Invoice', recordId: '
 
 describe('fault parsing and the error taxonomy', () => {
   it('reads the PascalCase fault, the lowercase 401 fault and the XML throttling body', () => {
-    expect(parseFaultJson({ Fault: { Error: [{ Message: 'Duplicate Document Number Error', Detail: 'TxnId=7', code: '6140', element: 'DocNumber' }], type: 'ValidationFault' }, time: 't' })).toEqual({ code: '6140', message: 'Duplicate Document Number Error', detail: 'TxnId=7', element: 'DocNumber', type: 'ValidationFault' });
-    expect(parseFaultJson({ fault: { error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail: 'Token expired: at3fQ9…', code: '3200', element: null }], type: 'AUTHENTICATION' }, time: 1601391072830 })).toMatchObject({ code: '3200', type: 'AUTHENTICATION', element: undefined });
-    const xml = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2017-06-26T02:49:04.264-07:00"><Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>';
-    expect(parseFaultXml(xml)).toEqual({ code: '3001', message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', detail: 'The request limit was reached.  Try again later', element: undefined, type: 'SERVICE' });
+    expect(
+      parseFaultJson({
+        Fault: {
+          Error: [
+            { Message: 'Duplicate Document Number Error', Detail: 'TxnId=7', code: '6140', element: 'DocNumber' },
+          ],
+          type: 'ValidationFault',
+        },
+        time: 't',
+      }),
+    ).toEqual({
+      code: '6140',
+      message: 'Duplicate Document Number Error',
+      detail: 'TxnId=7',
+      element: 'DocNumber',
+      type: 'ValidationFault',
+    });
+    expect(
+      parseFaultJson({
+        fault: {
+          error: [
+            {
+              message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401',
+              detail: 'Token expired: at3fQ9…',
+              code: '3200',
+              element: null,
+            },
+          ],
+          type: 'AUTHENTICATION',
+        },
+        time: 1601391072830,
+      }),
+    ).toMatchObject({ code: '3200', type: 'AUTHENTICATION', element: undefined });
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2017-06-26T02:49:04.264-07:00"><Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>';
+    expect(parseFaultXml(xml)).toEqual({
+      code: '3001',
+      message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429',
+      detail: 'The request limit was reached.  Try again later',
+      element: undefined,
+      type: 'SERVICE',
+    });
     const e = errorFromFault(parseFaultXml(xml), { ...where, status: 429 });
     expect(e).toBeInstanceOf(QboThrottledError);
     expect((e as QboThrottledError).retryAfterMs).toBe(60_000);
@@ -72,7 +110,10 @@ describe('fault parsing and the error taxonomy', () => {
   });
 
   it('cuts token fragments QuickBooks echoes in faults out of messages and details', () => {
-    const e = errorFromFault({ code: '3200', message: 'message=AuthenticationFailed', detail: 'Token expired: at3fQ9xyz…' }, { ...where, status: 401 });
+    const e = errorFromFault(
+      { code: '3200', message: 'message=AuthenticationFailed', detail: 'Token expired: at3fQ9xyz…' },
+      { ...where, status: 401 },
+    );
     expect(e).toBeInstanceOf(QboReconnectRequiredError);
     expect(e.message).not.toContain('at3fQ9');
     expect(e.detail).toBe('Token expired: [redacted]');
@@ -80,7 +121,12 @@ describe('fault parsing and the error taxonomy', () => {
   });
 
   it('messages name tenant, entity, record, code, message, detail and the action', () => {
-    const e = errorFromFault({ code: '6140', message: 'Duplicate Document Number Error', detail: 'TxnId=7' }, { ...where, status: 400, intuitTid: 'tid-1' });
-    expect(e.message).toBe('tenant acme, Invoice 55: QuickBooks rejected the request — QuickBooks code 6140: Duplicate Document Number Error (TxnId=7) [HTTP 400] [intuit_tid tid-1]. What to do: QuickBooks already has a transaction with this number: change the number in the app');
+    const e = errorFromFault(
+      { code: '6140', message: 'Duplicate Document Number Error', detail: 'TxnId=7' },
+      { ...where, status: 400, intuitTid: 'tid-1' },
+    );
+    expect(e.message).toBe(
+      'tenant acme, Invoice 55: QuickBooks rejected the request — QuickBooks code 6140: Duplicate Document Number Error (TxnId=7) [HTTP 400] [intuit_tid tid-1]. What to do: QuickBooks already has a transaction with this number: change the number in the app',
+    );
   });
 });

@@ -11,7 +11,12 @@ export class MemoryTokens implements TokenSource {
   readonly issued: string[];
   private inFlight?: Promise<string>;
 
-  constructor(private readonly oauthBaseUrl: string, private readonly app: { clientId: string; clientSecret: string }, public access: string, public refresh: string) {
+  constructor(
+    private readonly oauthBaseUrl: string,
+    private readonly app: { clientId: string; clientSecret: string },
+    public access: string,
+    public refresh: string,
+  ) {
     this.issued = [access, refresh];
   }
 
@@ -28,7 +33,11 @@ export class MemoryTokens implements TokenSource {
   private async doRefresh(): Promise<string> {
     const response = await fetch(`${this.oauthBaseUrl}/oauth2/v1/tokens/bearer`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${this.app.clientId}:${this.app.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${this.app.clientId}:${this.app.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.refresh }).toString(),
     });
     if (!response.ok) throw new Error(`refresh failed: HTTP ${response.status}`);
@@ -57,8 +66,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { limits?: 'production' | 'off'; timeScale?: number } = {}): Promise<Harness> {
-  const emulator = await startEmulator({ port: 0, limits: options.limits ?? 'off', timeScale: options.timeScale, quiet: true });
+export async function startHarness(
+  options: { limits?: 'production' | 'off'; timeScale?: number } = {},
+): Promise<Harness> {
+  const emulator = await startEmulator({
+    port: 0,
+    limits: options.limits ?? 'off',
+    timeScale: options.timeScale,
+    quiet: true,
+  });
   const admin = new EmulatorAdmin(emulator.url);
   const app = await admin.registerApp({ redirectUris: ['http://127.0.0.1:1/callback'] });
   let n = 0;
@@ -70,7 +86,14 @@ export async function startHarness(options: { limits?: 'production' | 'off'; tim
       const issued = await admin.issueTokens({ realmId, clientId: app.clientId });
       const tokens = new MemoryTokens(emulator.url, app, issued.access_token, issued.refresh_token);
       const tenantId = `tenant-${++n}`;
-      const client = new QboClient({ baseUrl: emulator.url, realmId, tenantId, tokens, limiter: new RealmRateLimiter(), ...opts.client });
+      const client = new QboClient({
+        baseUrl: emulator.url,
+        realmId,
+        tenantId,
+        tokens,
+        limiter: new RealmRateLimiter(),
+        ...opts.client,
+      });
       return {
         realmId,
         tenantId,

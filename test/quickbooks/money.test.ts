@@ -5,7 +5,7 @@ describe('money at the QuickBooks boundary', () => {
     expect(0.1 + 0.2).not.toBe(0.3);
     expect(toCents(0.1) + toCents(0.2)).toBe(toCents(0.3));
     expect(toCents(0.1 + 0.2, { rounding: 'half-up' })).toBe(30);
-    expect(toCents(1.005 * 1000 / 1000, { rounding: 'half-up' })).toBe(101);
+    expect(toCents((1.005 * 1000) / 1000, { rounding: 'half-up' })).toBe(101);
     expect(toCents(4.35)).toBe(435); // 4.35 * 100 = 434.99999999999994
     expect(toCents(1234567.89)).toBe(123456789);
     expect(toCents(12.5)).toBe(1250);
@@ -24,7 +24,8 @@ describe('money at the QuickBooks boundary', () => {
     expect(toCents(12.345, { rounding: 'half-up' })).toBe(1235);
     expect(toCents(-12.344, { rounding: 'half-up' })).toBe(-1234);
     expect(toCents('1.23456e2', { rounding: 'half-up' })).toBe(12346);
-    for (const bad of [Number.NaN, Infinity, '', 'abc', '1,5', '--1']) expect(() => toCents(bad as number)).toThrow(RangeError);
+    for (const bad of [Number.NaN, Infinity, '', 'abc', '1,5', '--1'])
+      expect(() => toCents(bad as number)).toThrow(RangeError);
     expect(() => toCents(1e20)).toThrow(/too large/);
   });
 

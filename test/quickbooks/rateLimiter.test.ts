@@ -21,11 +21,13 @@ describe('per-realm rate limiter', () => {
     const limiter = new RealmRateLimiter({ concurrent: 3 });
     const started: number[] = [];
     const gates = Array.from({ length: 8 }, gate);
-    const runs = gates.map((g, i) => limiter.run(false, async () => {
-      started.push(i);
-      await g.promise;
-      return i;
-    }));
+    const runs = gates.map((g, i) =>
+      limiter.run(false, async () => {
+        started.push(i);
+        await g.promise;
+        return i;
+      }),
+    );
     await settle();
     expect(started).toEqual([0, 1, 2]);
     expect(limiter.stats()).toMatchObject({ inFlight: 3, queued: 5, waits: 5 });
@@ -70,7 +72,8 @@ describe('per-realm rate limiter', () => {
   it('caps batch requests separately, counts them toward the request cap, and keeps FIFO across kinds', async () => {
     const limiter = new RealmRateLimiter({ requestsPerWindow: 4, batchesPerWindow: 2, windowMs: 1000 });
     const order: string[] = [];
-    const run = (name: string, batch: boolean) => limiter.run(batch, async () => void order.push(`${name}@${Date.now() - 1_000_000}`));
+    const run = (name: string, batch: boolean) =>
+      limiter.run(batch, async () => void order.push(`${name}@${Date.now() - 1_000_000}`));
     const runs = [run('b1', true), run('b2', true), run('b3', true), run('r1', false), run('r2', false)];
     await settle();
     // b3 waits for the batch window, and r1 waits behind it (first come, first served).
@@ -105,7 +108,12 @@ describe('per-realm rate limiter', () => {
     const registry = new RateLimiterRegistry({ concurrent: 2 });
     expect(registry.forRealm('1')).toBe(registry.forRealm('1'));
     expect(registry.forRealm('1')).not.toBe(registry.forRealm('2'));
-    expect(registry.forRealm('2').limits).toMatchObject({ concurrent: 2, requestsPerWindow: 500, batchesPerWindow: 40, windowMs: 60_000 });
+    expect(registry.forRealm('2').limits).toMatchObject({
+      concurrent: 2,
+      requestsPerWindow: 500,
+      batchesPerWindow: 40,
+      windowMs: 60_000,
+    });
     expect(Object.keys(registry.stats())).toEqual(['1', '2']);
     expect(() => new RealmRateLimiter({ concurrent: 0 })).toThrow(RangeError);
   });

@@ -22,16 +22,37 @@ test('first sync brings the whole demo company into the app; a second run writes
 
   const db = stack.database.db;
   const qboCustomers = await stack.admin.entities(realmId, 'Customer');
-  const qboInvoices = await stack.admin.entities<{ Id: string; TotalAmt: number; Balance: number; DocNumber: string; TxnTaxDetail: { TotalTax: number } }>(realmId, 'Invoice');
+  const qboInvoices = await stack.admin.entities<{
+    Id: string;
+    TotalAmt: number;
+    Balance: number;
+    DocNumber: string;
+    TxnTaxDetail: { TotalTax: number };
+  }>(realmId, 'Invoice');
   const qboPayments = await stack.admin.entities(realmId, 'Payment');
-  const count = async (table: 'customers' | 'items' | 'invoices' | 'payments' | 'tax_codes') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).n);
+  const count = async (table: 'customers' | 'items' | 'invoices' | 'payments' | 'tax_codes') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   expect(await count('customers')).toBe(qboCustomers.length);
   expect(await count('invoices')).toBe(qboInvoices.length);
   expect(await count('payments')).toBe(qboPayments.length);
   expect(await count('items')).toBe((await stack.admin.entities(realmId, 'Item')).length);
 
   // Every invoice's totals agree to the cent, through the links.
-  const rows = await sql<{ qbo_id: string; doc_number: string; total_cents: number; tax_cents: number; balance_cents: number }>`
+  const rows = await sql<{
+    qbo_id: string;
+    doc_number: string;
+    total_cents: number;
+    tax_cents: number;
+    balance_cents: number;
+  }>`
     select l.qbo_id, i.doc_number, i.total_cents, i.tax_cents, i.balance_cents from invoices i
     join sync_links l on l.tenant_id = i.tenant_id and l.entity = 'invoice' and l.app_id = i.id
     where i.tenant_id = ${tenantId}`.execute(db);

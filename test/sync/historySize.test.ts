@@ -24,7 +24,11 @@ interface RunShape {
 async function syncAndMeasure(tenantId: string, realmId: string): Promise<RunShape> {
   const before = (await stack.admin.requests({ realmId })).at(-1)?.seq ?? 0;
   const workflowId = `history-${tenantId}-${randomBytes(3).toString('hex')}`;
-  const result = await stack.temporal.client.workflow.execute(syncTenant, { taskQueue: stack.temporal.taskQueue, workflowId, args: [{ tenantId, trigger: 'test' }] });
+  const result = await stack.temporal.client.workflow.execute(syncTenant, {
+    taskQueue: stack.temporal.taskQueue,
+    workflowId,
+    args: [{ tenantId, trigger: 'test' }],
+  });
   expect(result.status).toBe('succeeded');
   const sizes: number[] = [];
   for await (const execution of stack.temporal.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
@@ -32,7 +36,13 @@ async function syncAndMeasure(tenantId: string, realmId: string): Promise<RunSha
     sizes.push(history.events?.length ?? 0);
   }
   const requests = (await stack.admin.requests({ realmId, sinceSeq: before })).length;
-  return { runs: sizes.length, events: sizes.reduce((a, b) => a + b, 0), largestRun: Math.max(...sizes), pages: result.steps.reduce((n, s) => n + s.pages, 0), requests };
+  return {
+    runs: sizes.length,
+    events: sizes.reduce((a, b) => a + b, 0),
+    largestRun: Math.max(...sizes),
+    pages: result.steps.reduce((n, s) => n + s.pages, 0),
+    requests,
+  };
 }
 
 test('the demo company: a first run and a run with nothing to do', async () => {
@@ -47,13 +57,24 @@ test('the demo company: a first run and a run with nothing to do', async () => {
 
 test('10,000 invoices and 10,000 payments: history per page stays bounded and the run continues as new', async () => {
   const { tenantId, realmId } = await stack.addTenant({ seed: 'empty' });
-  await stack.admin.seed(realmId, { kind: 'bulk', customers: 2000, items: 2000, invoices: 10_000, payments: 10_000, maxLinesPerInvoice: 5 });
+  await stack.admin.seed(realmId, {
+    kind: 'bulk',
+    customers: 2000,
+    items: 2000,
+    invoices: 10_000,
+    payments: 10_000,
+    maxLinesPerInvoice: 5,
+  });
   const shape = await syncAndMeasure(tenantId, realmId);
   console.log(`history-size 10,000 invoices: ${JSON.stringify(shape)}`);
   expect(shape.events).toBeLessThanOrEqual(60 * shape.runs + 10 * shape.pages);
   // The test server suggests continue-as-new at 200 events (jest global setup); a run never grows far past that.
   expect(shape.largestRun).toBeLessThan(400);
   expect(shape.runs).toBeGreaterThan(1);
-  const invoices = await stack.database.db.selectFrom('invoices').select(stack.database.db.fn.countAll().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const invoices = await stack.database.db
+    .selectFrom('invoices')
+    .select(stack.database.db.fn.countAll().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   expect(Number(invoices.n)).toBe(10_000);
 }, 600_000);

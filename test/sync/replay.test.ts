@@ -40,19 +40,43 @@ test('a workflow change that breaks replay is caught', async () => {
 
 /** The history in Temporal's standard JSON, as the CLI writes it. */
 function exportHistory(workflowId: string): string {
-  return execFileSync(process.env.TEMPORAL_TEST_CLI!, ['workflow', 'show', '--workflow-id', workflowId, '--address', process.env.TEMPORAL_TEST_ADDRESS!, '--output', 'json'], { encoding: 'utf8' });
+  return execFileSync(
+    process.env.TEMPORAL_TEST_CLI!,
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--address',
+      process.env.TEMPORAL_TEST_ADDRESS!,
+      '--output',
+      'json',
+    ],
+    { encoding: 'utf8' },
+  );
 }
 
 (process.env.RECORD_HISTORIES === '1' ? test : test.skip)('records fresh histories', async () => {
   const stack = await createStack('record');
   try {
     const { tenantId } = await stack.addTenant({ seed: 'demo' });
-    const handle = await stack.temporal.client.workflow.start('syncTenant', { taskQueue: stack.temporal.taskQueue, workflowId: `record-success-${tenantId}`, args: [{ tenantId, trigger: 'manual' }] });
+    const handle = await stack.temporal.client.workflow.start('syncTenant', {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId: `record-success-${tenantId}`,
+      args: [{ tenantId, trigger: 'manual' }],
+    });
     await handle.result();
     fs.mkdirSync(DIR, { recursive: true });
     fs.writeFileSync(path.join(DIR, 'syncTenant-success.json'), exportHistory(handle.workflowId));
-    await stack.database.db.insertInto('items').values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '1', income_account: '1' }).execute();
-    const failing = await stack.temporal.client.workflow.start('syncTenant', { taskQueue: stack.temporal.taskQueue, workflowId: `record-failure-${tenantId}`, args: [{ tenantId, trigger: 'manual' }] });
+    await stack.database.db
+      .insertInto('items')
+      .values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '1', income_account: '1' })
+      .execute();
+    const failing = await stack.temporal.client.workflow.start('syncTenant', {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId: `record-failure-${tenantId}`,
+      args: [{ tenantId, trigger: 'manual' }],
+    });
     await failing.result().catch(() => undefined);
     fs.writeFileSync(path.join(DIR, 'syncTenant-items-failure.json'), exportHistory(failing.workflowId));
   } finally {

@@ -9,7 +9,9 @@ test('a value is read once per run, afresh for a new run, again after a failed r
   expect(await memo.get('run-2', read)).toBe(2);
   expect(reads).toBe(2);
 
-  await expect(memo.get('run-3', () => Promise.reject(new Error('QuickBooks unreachable')))).rejects.toThrow('unreachable');
+  await expect(memo.get('run-3', () => Promise.reject(new Error('QuickBooks unreachable')))).rejects.toThrow(
+    'unreachable',
+  );
   expect(await memo.get('run-3', read)).toBe(3);
 
   // Bound 2: run-1 (the oldest) is gone and is read again.

@@ -16,14 +16,40 @@ afterAll(async () => stack?.close());
 
 test('a validation failure in the items step stops the run: later steps do not run, the workflow is Failed, history names the item and the error', async () => {
   const { tenantId, realmId } = await stack.addTenant();
-  await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Taken Name', Type: 'Service', UnitPrice: 1, IncomeAccountRef: { value: '1' } });
+  await stack.qboFetch(realmId, 'POST', 'item', {
+    Name: 'Taken Name',
+    Type: 'Service',
+    UnitPrice: 1,
+    IncomeAccountRef: { value: '1' },
+  });
   await stack.sync(tenantId);
   // An app item whose name QuickBooks already gives to another (inactive, so not matched) record.
-  const inactive = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Old Product', Type: 'Service', UnitPrice: 1, IncomeAccountRef: { value: '1' } })).Item as { Id: string; SyncToken: string };
-  await stack.qboFetch(realmId, 'POST', 'item', { Id: inactive.Id, SyncToken: inactive.SyncToken, sparse: true, Active: false });
+  const inactive = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Old Product',
+      Type: 'Service',
+      UnitPrice: 1,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string; SyncToken: string };
+  await stack.qboFetch(realmId, 'POST', 'item', {
+    Id: inactive.Id,
+    SyncToken: inactive.SyncToken,
+    sparse: true,
+    Active: false,
+  });
   await stack.sync(tenantId);
-  await db.insertInto('items').values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '3', income_account: '1' }).execute();
-  const c = (await db.insertInto('customers').values({ tenant_id: tenantId, display_name: 'Waiting Customer' } as never).returning('id').executeTakeFirstOrThrow()).id;
+  await db
+    .insertInto('items')
+    .values({ tenant_id: tenantId, type: 'Service', name: 'Bad: name', unit_price: '3', income_account: '1' })
+    .execute();
+  const c = (
+    await db
+      .insertInto('customers')
+      .values({ tenant_id: tenantId, display_name: 'Waiting Customer' } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 
   let failure: unknown;
   try {
@@ -48,8 +74,24 @@ test('a validation failure in the items step stops the run: later steps do not r
     ['payments', 'skipped'],
   ]);
   // Customers ran (and pushed the new customer) before items failed.
-  expect(await db.selectFrom('sync_links').select('qbo_id').where('tenant_id', '=', tenantId).where('entity', '=', 'customer').where('app_id', '=', c).executeTakeFirst()).toBeDefined();
-  expect(run.problems).toEqual([expect.objectContaining({ step: 'items', entity: 'item', direction: 'push', record: expect.stringContaining('Bad: name'), skipped: false })]);
+  expect(
+    await db
+      .selectFrom('sync_links')
+      .select('qbo_id')
+      .where('tenant_id', '=', tenantId)
+      .where('entity', '=', 'customer')
+      .where('app_id', '=', c)
+      .executeTakeFirst(),
+  ).toBeDefined();
+  expect(run.problems).toEqual([
+    expect.objectContaining({
+      step: 'items',
+      entity: 'item',
+      direction: 'push',
+      record: expect.stringContaining('Bad: name'),
+      skipped: false,
+    }),
+  ]);
   expect((run.error as { record?: string }).record).toContain('Bad: name');
 
   const text = formatHistory([run]);
@@ -64,22 +106,59 @@ test('a validation failure in the items step stops the run: later steps do not r
   expect(JSON.parse(cli.stdout)[0].steps[1]).toMatchObject({ step: 'items', status: 'failed' });
 
   // Fixing the record lets the next run through; nothing was lost meanwhile.
-  await db.updateTable('items').set({ name: 'Good name' }).where('tenant_id', '=', tenantId).where('name', '=', 'Bad: name').execute();
+  await db
+    .updateTable('items')
+    .set({ name: 'Good name' })
+    .where('tenant_id', '=', tenantId)
+    .where('name', '=', 'Bad: name')
+    .execute();
   const fixed = await stack.sync(tenantId);
   expect(fixed.status).toBe('succeeded');
-  expect((await stack.admin.entities<{ Name: string }>(realmId, 'Item')).map((i) => i.Name).sort()).toEqual(['Good name', 'Old Product', 'Taken Name']);
+  expect((await stack.admin.entities<{ Name: string }>(realmId, 'Item')).map((i) => i.Name).sort()).toEqual([
+    'Good name',
+    'Old Product',
+    'Taken Name',
+  ]);
 });
 
 test('an inactive QuickBooks item with the name of an app item is its twin: linked, not duplicated (no 6240)', async () => {
   const { tenantId, realmId } = await stack.addTenant();
-  const item = (await stack.qboFetch(realmId, 'POST', 'item', { Name: 'Hidden', Type: 'Service', UnitPrice: 1, IncomeAccountRef: { value: '1' } })).Item as { Id: string; SyncToken: string };
-  await stack.qboFetch(realmId, 'POST', 'item', { Id: item.Id, SyncToken: item.SyncToken, sparse: true, Active: false });
-  const appId = (await db.insertInto('items').values({ tenant_id: tenantId, type: 'Service', name: 'Hidden', unit_price: '2', income_account: '1' }).returning('id').executeTakeFirstOrThrow()).id;
+  const item = (
+    await stack.qboFetch(realmId, 'POST', 'item', {
+      Name: 'Hidden',
+      Type: 'Service',
+      UnitPrice: 1,
+      IncomeAccountRef: { value: '1' },
+    })
+  ).Item as { Id: string; SyncToken: string };
+  await stack.qboFetch(realmId, 'POST', 'item', {
+    Id: item.Id,
+    SyncToken: item.SyncToken,
+    sparse: true,
+    Active: false,
+  });
+  const appId = (
+    await db
+      .insertInto('items')
+      .values({ tenant_id: tenantId, type: 'Service', name: 'Hidden', unit_price: '2', income_account: '1' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
   const run = await stack.sync(tenantId);
   expect(run.status).toBe('succeeded');
-  expect((await stack.admin.entities<{ Name: string }>(realmId, 'Item')).filter((i) => i.Name === 'Hidden')).toHaveLength(1);
-  const link = await db.selectFrom('sync_links').select('qbo_id').where('tenant_id', '=', tenantId).where('entity', '=', 'item').where('app_id', '=', appId).executeTakeFirstOrThrow();
+  expect(
+    (await stack.admin.entities<{ Name: string }>(realmId, 'Item')).filter((i) => i.Name === 'Hidden'),
+  ).toHaveLength(1);
+  const link = await db
+    .selectFrom('sync_links')
+    .select('qbo_id')
+    .where('tenant_id', '=', tenantId)
+    .where('entity', '=', 'item')
+    .where('app_id', '=', appId)
+    .executeTakeFirstOrThrow();
   expect(link.qbo_id).toBe(item.Id);
   // Both changed before they were linked; QuickBooks wins by default, so the app's item is now inactive at QuickBooks' price.
-  expect(await db.selectFrom('items').select(['active', 'unit_price']).where('id', '=', appId).executeTakeFirstOrThrow()).toEqual({ active: false, unit_price: '1.00000' });
+  expect(
+    await db.selectFrom('items').select(['active', 'unit_price']).where('id', '=', appId).executeTakeFirstOrThrow(),
+  ).toEqual({ active: false, unit_price: '1.00000' });
 });

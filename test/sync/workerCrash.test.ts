@@ -23,19 +23,55 @@ afterAll(async () => {
   await stack?.close();
 });
 
-
 const NEW_INVOICES = 75; // three batches of at most 30
 
 async function addAppInvoices(tenantId: string): Promise<void> {
-  const customers = await db.selectFrom('customers').select('id').where('tenant_id', '=', tenantId).where('active', '=', true).orderBy('id').execute();
-  const items = await db.selectFrom('items').select(['id', 'unit_price']).where('tenant_id', '=', tenantId).where('active', '=', true).where('type', '!=', 'Category').orderBy('id').execute();
+  const customers = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('active', '=', true)
+    .orderBy('id')
+    .execute();
+  const items = await db
+    .selectFrom('items')
+    .select(['id', 'unit_price'])
+    .where('tenant_id', '=', tenantId)
+    .where('active', '=', true)
+    .where('type', '!=', 'Category')
+    .orderBy('id')
+    .execute();
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < NEW_INVOICES; i++) {
       const item = items[i % items.length];
       const price = item.unit_price ?? '10';
       const cents = Math.round(Number(price) * 100) * ((i % 3) + 1);
-      const id = (await trx.insertInto('invoices').values({ tenant_id: tenantId, customer_id: customers[i % customers.length].id, txn_date: '2026-11-20', subtotal_cents: cents, total_cents: cents, balance_cents: cents }).returning('id').executeTakeFirstOrThrow()).id;
-      await trx.insertInto('invoice_lines').values({ invoice_id: id, line_num: 1, item_id: item.id, quantity: String((i % 3) + 1), unit_price: price, amount_cents: cents, taxable: false }).execute();
+      const id = (
+        await trx
+          .insertInto('invoices')
+          .values({
+            tenant_id: tenantId,
+            customer_id: customers[i % customers.length].id,
+            txn_date: '2026-11-20',
+            subtotal_cents: cents,
+            total_cents: cents,
+            balance_cents: cents,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+      await trx
+        .insertInto('invoice_lines')
+        .values({
+          invoice_id: id,
+          line_num: 1,
+          item_id: item.id,
+          quantity: String((i % 3) + 1),
+          unit_price: price,
+          amount_cents: cents,
+          taxable: false,
+        })
+        .execute();
     }
   });
 }
@@ -43,23 +79,51 @@ async function addAppInvoices(tenantId: string): Promise<void> {
 test('SIGKILL of the worker while QuickBooks holds the answer to an invoice batch: after a restart the run completes with one copy of every record', async () => {
   worker = await startWorkerProcess(stack);
   const { tenantId, realmId } = await stack.addTenant({ seed: 'demo' });
-  const run = (trigger: string) => stack.temporal.client.workflow.start(syncTenant, { taskQueue: stack.temporal.taskQueue, workflowId: `crash-${trigger}-${randomBytes(4).toString('hex')}`, args: [{ tenantId, trigger }] });
+  const run = (trigger: string) =>
+    stack.temporal.client.workflow.start(syncTenant, {
+      taskQueue: stack.temporal.taskQueue,
+      workflowId: `crash-${trigger}-${randomBytes(4).toString('hex')}`,
+      args: [{ tenantId, trigger }],
+    });
 
   expect((await (await run('first')).result()).status).toBe('succeeded');
   const qboBefore = (await stack.admin.entities<{ Id: string }>(realmId, 'Invoice')).length;
-  const appBefore = Number((await db.selectFrom('invoices').select(db.fn.countAll().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).n);
+  const appBefore = Number(
+    (
+      await db
+        .selectFrom('invoices')
+        .select(db.fn.countAll().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   expect(appBefore).toBe(qboBefore);
 
   await addAppInvoices(tenantId);
   // The first invoice batch is executed by QuickBooks, logged, and its answer held far longer than the test needs.
-  await stack.admin.injectFaults({ realmId, match: { method: 'POST', pathIncludes: '/batch' }, count: 1, fault: { kind: 'delay', ms: 120_000, afterExecute: true } });
+  await stack.admin.injectFaults({
+    realmId,
+    match: { method: 'POST', pathIncludes: '/batch' },
+    count: 1,
+    fault: { kind: 'delay', ms: 120_000, afterExecute: true },
+  });
   const handle = await run('crash');
-  const held = await until('the held batch', () => stack.admin.requests({ realmId }), (log) => log.some((e) => e.injected === 'delay-after-execute'), { context: () => worker?.output().slice(-3000) ?? '' });
+  const held = await until(
+    'the held batch',
+    () => stack.admin.requests({ realmId }),
+    (log) => log.some((e) => e.injected === 'delay-after-execute'),
+    { context: () => worker?.output().slice(-3000) ?? '' },
+  );
   expect(held.find((e) => e.injected === 'delay-after-execute')).toMatchObject({ status: 200 });
   const createdWhileHeld = (await stack.admin.entities(realmId, 'Invoice')).length - qboBefore;
   expect(createdWhileHeld).toBe(30);
   // Nothing of that batch is linked yet: only QuickBooks knows about these invoices.
-  const linkedWhileHeld = await db.selectFrom('sync_links').select(db.fn.countAll().as('n')).where('tenant_id', '=', tenantId).where('entity', '=', 'invoice').executeTakeFirstOrThrow();
+  const linkedWhileHeld = await db
+    .selectFrom('sync_links')
+    .select(db.fn.countAll().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('entity', '=', 'invoice')
+    .executeTakeFirstOrThrow();
   expect(Number(linkedWhileHeld.n)).toBe(qboBefore);
 
   await worker.kill('SIGKILL');
@@ -82,19 +146,53 @@ test('SIGKILL of the worker while QuickBooks holds the answer to an invoice batc
     select (select count(*) from invoices where tenant_id = ${tenantId}) as invoices,
            (select count(*) from sync_links where tenant_id = ${tenantId} and entity = 'invoice') as linked,
            (select count(distinct qbo_id) from sync_links where tenant_id = ${tenantId} and entity = 'invoice') as distinct_qbo,
-           (select count(*) from invoices where tenant_id = ${tenantId} and doc_number is null) as unnumbered`.execute(db);
-  expect(app.rows[0]).toEqual({ invoices: qboBefore + NEW_INVOICES, linked: qboBefore + NEW_INVOICES, distinct_qbo: qboBefore + NEW_INVOICES, unnumbered: 0 });
+           (select count(*) from invoices where tenant_id = ${tenantId} and doc_number is null) as unnumbered`.execute(
+    db,
+  );
+  expect(app.rows[0]).toEqual({
+    invoices: qboBefore + NEW_INVOICES,
+    linked: qboBefore + NEW_INVOICES,
+    distinct_qbo: qboBefore + NEW_INVOICES,
+    unnumbered: 0,
+  });
 
   // Every other entity still holds one copy on each side.
-  for (const [entity, table, qboEntity] of [['customer', 'customers', 'Customer'], ['item', 'items', 'Item'], ['payment', 'payments', 'Payment']] as const) {
-    const appCount = Number((await db.selectFrom(table).select(db.fn.countAll().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).n);
-    const links = Number((await db.selectFrom('sync_links').select(db.fn.countAll().as('n')).where('tenant_id', '=', tenantId).where('entity', '=', entity).executeTakeFirstOrThrow()).n);
-    expect({ entity, appCount, links }).toEqual({ entity, appCount: (await stack.admin.entities(realmId, qboEntity)).length, links: appCount });
+  for (const [entity, table, qboEntity] of [
+    ['customer', 'customers', 'Customer'],
+    ['item', 'items', 'Item'],
+    ['payment', 'payments', 'Payment'],
+  ] as const) {
+    const appCount = Number(
+      (
+        await db
+          .selectFrom(table)
+          .select(db.fn.countAll().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const links = Number(
+      (
+        await db
+          .selectFrom('sync_links')
+          .select(db.fn.countAll().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .where('entity', '=', entity)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    expect({ entity, appCount, links }).toEqual({
+      entity,
+      appCount: (await stack.admin.entities(realmId, qboEntity)).length,
+      links: appCount,
+    });
   }
 
   // A further run finds nothing to do on either side.
   const before = log.at(-1)!.seq;
   expect((await (await run('after')).result()).status).toBe('succeeded');
-  const writes = (await stack.admin.requests({ realmId, sinceSeq: before })).filter((e) => e.method === 'POST' && e.operation !== 'query');
+  const writes = (await stack.admin.requests({ realmId, sinceSeq: before })).filter(
+    (e) => e.method === 'POST' && e.operation !== 'query',
+  );
   expect(writes).toEqual([]);
 }, 240_000);

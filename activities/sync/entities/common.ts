@@ -34,7 +34,15 @@ export function addressFromQbo(a: QboAddress | undefined | null): Address | null
 
 export function addressFromApp(a: Address | null | undefined): Address | null {
   if (!a) return null;
-  return addressFromQbo({ Line1: a.line1 ?? undefined, Line2: a.line2 ?? undefined, Line3: a.line3 ?? undefined, City: a.city ?? undefined, CountrySubDivisionCode: a.region ?? undefined, PostalCode: a.postalCode ?? undefined, Country: a.country ?? undefined });
+  return addressFromQbo({
+    Line1: a.line1 ?? undefined,
+    Line2: a.line2 ?? undefined,
+    Line3: a.line3 ?? undefined,
+    City: a.city ?? undefined,
+    CountrySubDivisionCode: a.region ?? undefined,
+    PostalCode: a.postalCode ?? undefined,
+    Country: a.country ?? undefined,
+  });
 }
 
 export function addressToQbo(a: Address | null): QboAddress | undefined {
@@ -52,8 +60,18 @@ export function addressToQbo(a: Address | null): QboAddress | undefined {
 
 /** QuickBooks rejects names with these characters (and ours would not survive a round trip). */
 export function checkName(kind: string, value: string, max: number): MappingProblem | undefined {
-  if (/[:\t\n\r]/.test(value)) return new MappingProblem(`${kind} "${value.replace(/[\t\n\r]/g, ' ')}" contains a colon, tab or newline, which QuickBooks does not allow in names`, `rename it in the app without ':' or line breaks`, 'qbsync-name');
-  if (value.length > max) return new MappingProblem(`${kind} "${value.slice(0, 40)}…" is ${value.length} characters long; QuickBooks allows ${max}`, `shorten it to ${max} characters in the app`, 'qbsync-length');
+  if (/[:\t\n\r]/.test(value))
+    return new MappingProblem(
+      `${kind} "${value.replace(/[\t\n\r]/g, ' ')}" contains a colon, tab or newline, which QuickBooks does not allow in names`,
+      `rename it in the app without ':' or line breaks`,
+      'qbsync-name',
+    );
+  if (value.length > max)
+    return new MappingProblem(
+      `${kind} "${value.slice(0, 40)}…" is ${value.length} characters long; QuickBooks allows ${max}`,
+      `shorten it to ${max} characters in the app`,
+      'qbsync-length',
+    );
   return undefined;
 }
 

@@ -1,7 +1,16 @@
 import { sql } from 'kysely';
 import type { Address } from '../../../schema/tables/app';
 import { MappingProblem, type EntityMapping, type QboObject, type AppRow } from '../mapping';
-import { addressFromApp, addressFromQbo, addressToQbo, checkName, chunk, qboString, text, type QboAddress } from './common';
+import {
+  addressFromApp,
+  addressFromQbo,
+  addressToQbo,
+  checkName,
+  chunk,
+  qboString,
+  text,
+  type QboAddress,
+} from './common';
 
 export interface CustomerRecord {
   displayName: string;
@@ -42,7 +51,8 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
   qboRemoved: (raw) => ((raw as QboCustomer).Active === false ? 'inactive' : undefined),
   label: (c) => (c ? `customer "${c.displayName}"` : 'customer'),
 
-  qboRefs: (raw) => ((raw as QboCustomer).ParentRef?.value ? [{ entity: 'customer', id: (raw as QboCustomer).ParentRef!.value }] : []),
+  qboRefs: (raw) =>
+    (raw as QboCustomer).ParentRef?.value ? [{ entity: 'customer', id: (raw as QboCustomer).ParentRef!.value }] : [],
 
   fromQbo(raw, refs) {
     const q = raw as QboCustomer;
@@ -52,7 +62,11 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
     if (!active && displayName.endsWith(DELETED_SUFFIX)) displayName = displayName.slice(0, -DELETED_SUFFIX.length);
     const parentId = q.ParentRef?.value ? refs.appId('customer', q.ParentRef.value) : null;
     if (q.ParentRef?.value && parentId === undefined) {
-      return new MappingProblem(`customer "${displayName}" is a sub-customer of QuickBooks customer ${q.ParentRef.value}, which is not in the app yet`, 'run the sync again; the parent is synced first when it exists', 'qbsync-missing-parent');
+      return new MappingProblem(
+        `customer "${displayName}" is a sub-customer of QuickBooks customer ${q.ParentRef.value}, which is not in the app yet`,
+        'run the sync again; the parent is synced first when it exists',
+        'qbsync-missing-parent',
+      );
     }
     return {
       displayName,
@@ -86,7 +100,12 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
     };
     if (c.parentId) {
       const parent = refs.qboId('customer', c.parentId);
-      if (!parent) return new MappingProblem(`${customerMapping.label(c)} has parent customer ${c.parentId}, which is not in QuickBooks yet`, 'run the sync again after the parent customer has synced', 'qbsync-missing-parent');
+      if (!parent)
+        return new MappingProblem(
+          `${customerMapping.label(c)} has parent customer ${c.parentId}, which is not in QuickBooks yet`,
+          'run the sync again after the parent customer has synced',
+          'qbsync-missing-parent',
+        );
       body.ParentRef = { value: parent };
       body.Job = true;
     }
@@ -95,7 +114,10 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
   },
 
   qboMatchQueries: (records) =>
-    chunk([...new Set(records.map((r) => r.displayName))], 50).map((names) => `SELECT * FROM Customer WHERE DisplayName IN (${names.map(qboString).join(', ')}) AND Active IN (true, false)`),
+    chunk([...new Set(records.map((r) => r.displayName))], 50).map(
+      (names) =>
+        `SELECT * FROM Customer WHERE DisplayName IN (${names.map(qboString).join(', ')}) AND Active IN (true, false)`,
+    ),
 
   pickQboMatch(c, candidates) {
     const byName = candidates.findIndex((x) => x.displayName.toLowerCase() === c.displayName.toLowerCase());
@@ -106,7 +128,12 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
 
   async loadApp(db, tenantId, ids) {
     if (ids.length === 0) return new Map();
-    const rows = await db.selectFrom('customers').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+    const rows = await db
+      .selectFrom('customers')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .execute();
     return new Map(
       rows.map((r): [number, AppRow<CustomerRecord>] => [
         r.id,
@@ -138,13 +165,30 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
       .selectFrom('customers as c')
       .select(['c.id', 'c.display_name', 'c.email'])
       .where('c.tenant_id', '=', tenantId)
-      .where((eb) => eb.or([eb(sql`lower(c.display_name)`, 'in', names), ...(emails.length ? [eb(sql`lower(c.email)`, 'in', emails)] : [])]))
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('sync_links as l').select('l.app_id').whereRef('l.app_id', '=', 'c.id').where('l.entity', '=', 'customer').where('l.tenant_id', '=', tenantId))))
+      .where((eb) =>
+        eb.or([
+          eb(sql`lower(c.display_name)`, 'in', names),
+          ...(emails.length ? [eb(sql`lower(c.email)`, 'in', emails)] : []),
+        ]),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('sync_links as l')
+              .select('l.app_id')
+              .whereRef('l.app_id', '=', 'c.id')
+              .where('l.entity', '=', 'customer')
+              .where('l.tenant_id', '=', tenantId),
+          ),
+        ),
+      )
       .orderBy('c.id')
       .execute();
     const taken = new Set<number>();
     return records.map((r) => {
-      const hit = rows.find((x) => !taken.has(x.id) && x.display_name.trim().toLowerCase() === r.displayName.toLowerCase()) ?? (r.email ? rows.find((x) => !taken.has(x.id) && x.email?.toLowerCase() === r.email) : undefined);
+      const hit =
+        rows.find((x) => !taken.has(x.id) && x.display_name.trim().toLowerCase() === r.displayName.toLowerCase()) ??
+        (r.email ? rows.find((x) => !taken.has(x.id) && x.email?.toLowerCase() === r.email) : undefined);
       if (hit) taken.add(hit.id);
       return hit?.id;
     });
@@ -165,7 +209,11 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
       status: c.active ? ('active' as const) : ('inactive' as const),
     };
     if (appId === undefined) {
-      const row = await trx.insertInto('customers').values({ tenant_id: tenantId, ...values }).returning('id').executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('customers')
+        .values({ tenant_id: tenantId, ...values })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       return row.id;
     }
     await trx.updateTable('customers').set(values).where('tenant_id', '=', tenantId).where('id', '=', appId).execute();
@@ -173,6 +221,11 @@ export const customerMapping: EntityMapping<CustomerRecord> = {
   },
 
   async removeApp(trx, tenantId, appId, how) {
-    await trx.updateTable('customers').set({ active: false, status: how === 'inactive' ? 'inactive' : 'deleted' }).where('tenant_id', '=', tenantId).where('id', '=', appId).execute();
+    await trx
+      .updateTable('customers')
+      .set({ active: false, status: how === 'inactive' ? 'inactive' : 'deleted' })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', appId)
+      .execute();
   },
 };

@@ -60,8 +60,14 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
     const q = raw as QboInvoice;
     return [
       ...(q.CustomerRef?.value ? [{ entity: 'customer' as const, id: q.CustomerRef.value }] : []),
-      ...(q.TxnTaxDetail?.TxnTaxCodeRef?.value ? [{ entity: 'tax_code' as const, id: q.TxnTaxDetail.TxnTaxCodeRef.value }] : []),
-      ...(q.Line ?? []).flatMap((l) => (l.SalesItemLineDetail?.ItemRef?.value ? [{ entity: 'item' as const, id: l.SalesItemLineDetail.ItemRef.value }] : [])),
+      ...(q.TxnTaxDetail?.TxnTaxCodeRef?.value
+        ? [{ entity: 'tax_code' as const, id: q.TxnTaxDetail.TxnTaxCodeRef.value }]
+        : []),
+      ...(q.Line ?? []).flatMap((l) =>
+        l.SalesItemLineDetail?.ItemRef?.value
+          ? [{ entity: 'item' as const, id: l.SalesItemLineDetail.ItemRef.value }]
+          : [],
+      ),
     ];
   },
 
@@ -69,12 +75,22 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
     const q = raw as QboInvoice;
     const owner = `invoice ${q.DocNumber ? `"${q.DocNumber}"` : q.Id}`;
     const customerId = refs.appId('customer', q.CustomerRef?.value);
-    if (customerId === undefined) return new MappingProblem(`${owner} is for QuickBooks customer ${q.CustomerRef?.value ?? '(none)'}, which is not in the app`, 'make sure the customer synced without error (see the customers step), then run the sync again', 'qbsync-missing-customer');
+    if (customerId === undefined)
+      return new MappingProblem(
+        `${owner} is for QuickBooks customer ${q.CustomerRef?.value ?? '(none)'}, which is not in the app`,
+        'make sure the customer synced without error (see the customers step), then run the sync again',
+        'qbsync-missing-customer',
+      );
     const lines = linesFromQbo(q.Line, refs, owner);
     if (lines instanceof MappingProblem) return lines;
     const taxCodeRef = q.TxnTaxDetail?.TxnTaxCodeRef?.value;
     const taxCodeId = taxCodeRef ? refs.appId('tax_code', taxCodeRef) : null;
-    if (taxCodeRef && taxCodeId === undefined) return new MappingProblem(`${owner} uses QuickBooks tax code ${taxCodeRef}, which is not in the app`, 'run the sync again (tax codes are read in the taxes step)', 'qbsync-missing-tax-code');
+    if (taxCodeRef && taxCodeId === undefined)
+      return new MappingProblem(
+        `${owner} uses QuickBooks tax code ${taxCodeRef}, which is not in the app`,
+        'run the sync again (tax codes are read in the taxes step)',
+        'qbsync-missing-tax-code',
+      );
     const taxCents = cents(q.TxnTaxDetail?.TotalTax ?? 0);
     const totalCents = cents(q.TotalAmt ?? 0);
     return {
@@ -103,11 +119,25 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
   toQbo(c, refs, base) {
     const owner = invoiceMapping.label(c);
     if (c.docNumber && c.docNumber.length > MAX_DOC_NUMBER) {
-      return new MappingProblem(`${owner} has a number of ${c.docNumber.length} characters; QuickBooks allows ${MAX_DOC_NUMBER}`, `shorten the invoice number to ${MAX_DOC_NUMBER} characters in the app`, '6000');
+      return new MappingProblem(
+        `${owner} has a number of ${c.docNumber.length} characters; QuickBooks allows ${MAX_DOC_NUMBER}`,
+        `shorten the invoice number to ${MAX_DOC_NUMBER} characters in the app`,
+        '6000',
+      );
     }
     const customer = refs.qboId('customer', c.customerId);
-    if (!customer) return new MappingProblem(`${owner} is for app customer ${c.customerId}, which is not in QuickBooks`, 'make sure the customer synced without error (see the customers step), then run the sync again', 'qbsync-missing-customer');
-    if (c.lines.length === 0) return new MappingProblem(`${owner} has no lines; QuickBooks needs at least one`, 'add a line to the invoice in the app', 'qbsync-no-lines');
+    if (!customer)
+      return new MappingProblem(
+        `${owner} is for app customer ${c.customerId}, which is not in QuickBooks`,
+        'make sure the customer synced without error (see the customers step), then run the sync again',
+        'qbsync-missing-customer',
+      );
+    if (c.lines.length === 0)
+      return new MappingProblem(
+        `${owner} has no lines; QuickBooks needs at least one`,
+        'add a line to the invoice in the app',
+        'qbsync-no-lines',
+      );
     const lines = linesToQbo(c.lines, refs, owner);
     if (lines instanceof MappingProblem) return lines;
     const body: Record<string, unknown> = {
@@ -123,7 +153,12 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
     if (c.docNumber && (refs.customTxnNumbers || base)) body.DocNumber = c.docNumber;
     if (c.taxCodeId) {
       const taxCode = refs.qboId('tax_code', c.taxCodeId);
-      if (!taxCode) return new MappingProblem(`${owner} uses app tax code ${c.taxCodeId}, which did not come from QuickBooks`, 'choose a tax code that exists in QuickBooks', 'qbsync-missing-tax-code');
+      if (!taxCode)
+        return new MappingProblem(
+          `${owner} uses app tax code ${c.taxCodeId}, which did not come from QuickBooks`,
+          'choose a tax code that exists in QuickBooks',
+          'qbsync-missing-tax-code',
+        );
       body.TxnTaxDetail = { TxnTaxCodeRef: { value: taxCode } };
     }
     if (base) Object.assign(body, { Id: base.Id, SyncToken: base.SyncToken, sparse: true });
@@ -131,7 +166,10 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
   },
 
   qboMatchQueries: (records) =>
-    chunk([...new Set(records.map((r) => r.docNumber).filter((d): d is string => !!d && d.length <= MAX_DOC_NUMBER))], 50).map((numbers) => `SELECT * FROM Invoice WHERE DocNumber IN (${numbers.map(qboString).join(', ')})`),
+    chunk(
+      [...new Set(records.map((r) => r.docNumber).filter((d): d is string => !!d && d.length <= MAX_DOC_NUMBER))],
+      50,
+    ).map((numbers) => `SELECT * FROM Invoice WHERE DocNumber IN (${numbers.map(qboString).join(', ')})`),
 
   pickQboMatch(c, candidates) {
     if (!c.docNumber) return undefined;
@@ -141,8 +179,25 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
 
   async loadApp(db, tenantId, ids) {
     if (ids.length === 0) return new Map();
-    const rows = await db.selectFrom('invoices').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
-    const lines = rows.length ? await db.selectFrom('invoice_lines').selectAll().where('invoice_id', 'in', rows.map((r) => r.id)).orderBy('invoice_id').orderBy('line_num').execute() : [];
+    const rows = await db
+      .selectFrom('invoices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .execute();
+    const lines = rows.length
+      ? await db
+          .selectFrom('invoice_lines')
+          .selectAll()
+          .where(
+            'invoice_id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .orderBy('invoice_id')
+          .orderBy('line_num')
+          .execute()
+      : [];
     const byInvoice = new Map<number, SalesLine[]>();
     for (const l of lines) byInvoice.set(l.invoice_id, [...(byInvoice.get(l.invoice_id) ?? []), lineFromRow(l)]);
     return new Map(
@@ -179,7 +234,17 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
       .select(['i.id', 'i.doc_number', 'i.customer_id'])
       .where('i.tenant_id', '=', tenantId)
       .where('i.doc_number', 'in', numbers)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('sync_links as l').select('l.app_id').whereRef('l.app_id', '=', 'i.id').where('l.entity', '=', 'invoice').where('l.tenant_id', '=', tenantId))))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('sync_links as l')
+              .select('l.app_id')
+              .whereRef('l.app_id', '=', 'i.id')
+              .where('l.entity', '=', 'invoice')
+              .where('l.tenant_id', '=', tenantId),
+          ),
+        ),
+      )
       .orderBy('i.id')
       .execute();
     const taken = new Set<number>();
@@ -207,15 +272,31 @@ export const invoiceMapping: EntityMapping<InvoiceRecord> = {
       private_note: c.privateNote,
     };
     let id = appId;
-    if (id === undefined) id = (await trx.insertInto('invoices').values({ tenant_id: tenantId, origin: 'quickbooks', ...values }).returning('id').executeTakeFirstOrThrow()).id;
+    if (id === undefined)
+      id = (
+        await trx
+          .insertInto('invoices')
+          .values({ tenant_id: tenantId, origin: 'quickbooks', ...values })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
     else await trx.updateTable('invoices').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     // A new record has no rows to replace.
     if (appId !== undefined) await trx.deleteFrom('invoice_lines').where('invoice_id', '=', id).execute();
-    if (c.lines.length) await trx.insertInto('invoice_lines').values(c.lines.map((l, i) => ({ invoice_id: id!, ...lineToRow(l, i) }))).execute();
+    if (c.lines.length)
+      await trx
+        .insertInto('invoice_lines')
+        .values(c.lines.map((l, i) => ({ invoice_id: id!, ...lineToRow(l, i) })))
+        .execute();
     return id;
   },
 
   async removeApp(trx, tenantId, appId, how) {
-    await trx.updateTable('invoices').set({ status: how === 'voided' ? 'voided' : 'deleted', balance_cents: 0 }).where('tenant_id', '=', tenantId).where('id', '=', appId).execute();
+    await trx
+      .updateTable('invoices')
+      .set({ status: how === 'voided' ? 'voided' : 'deleted', balance_cents: 0 })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', appId)
+      .execute();
   },
 };

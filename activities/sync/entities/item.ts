@@ -45,16 +45,26 @@ export const itemMapping: EntityMapping<ItemRecord> = {
   qboRemoved: (raw) => ((raw as QboItem).Active === false ? 'inactive' : undefined),
   label: (c) => (c ? `item "${c.name}"` : 'item'),
 
-  qboRefs: (raw) => ((raw as QboItem).ParentRef?.value ? [{ entity: 'item', id: (raw as QboItem).ParentRef!.value }] : []),
+  qboRefs: (raw) =>
+    (raw as QboItem).ParentRef?.value ? [{ entity: 'item', id: (raw as QboItem).ParentRef!.value }] : [],
 
   fromQbo(raw, refs) {
     const q = raw as QboItem;
     const name = text(q.Name) ?? '';
     const type = TYPES.find((t) => t === q.Type);
-    if (!type) return new MappingProblem(`QuickBooks item "${name}" is of type ${q.Type ?? '(none)'}, which the app does not hold`, 'nothing to do: the app keeps Service, NonInventory, Inventory and Category items', 'qbsync-item-type');
+    if (!type)
+      return new MappingProblem(
+        `QuickBooks item "${name}" is of type ${q.Type ?? '(none)'}, which the app does not hold`,
+        'nothing to do: the app keeps Service, NonInventory, Inventory and Category items',
+        'qbsync-item-type',
+      );
     const parentId = q.ParentRef?.value ? refs.appId('item', q.ParentRef.value) : null;
     if (q.ParentRef?.value && parentId === undefined) {
-      return new MappingProblem(`item "${name}" belongs to QuickBooks item or category ${q.ParentRef.value}, which is not in the app yet`, 'run the sync again; parents are synced first when they exist', 'qbsync-missing-parent');
+      return new MappingProblem(
+        `item "${name}" belongs to QuickBooks item or category ${q.ParentRef.value}, which is not in the app yet`,
+        'run the sync again; parents are synced first when they exist',
+        'qbsync-missing-parent',
+      );
     }
     return {
       type,
@@ -76,7 +86,11 @@ export const itemMapping: EntityMapping<ItemRecord> = {
     const problem = checkName('item name', c.name, 100);
     if (problem) return problem;
     if (!base && (c.type === 'Service' || c.type === 'Inventory') && !c.incomeAccount) {
-      return new MappingProblem(`${itemMapping.label(c)} has no income account; QuickBooks requires one for ${c.type} items`, "set the item's income account (the QuickBooks account id) in the app", 'qbsync-income-account');
+      return new MappingProblem(
+        `${itemMapping.label(c)} has no income account; QuickBooks requires one for ${c.type} items`,
+        "set the item's income account (the QuickBooks account id) in the app",
+        'qbsync-income-account',
+      );
     }
     const body: Record<string, unknown> = { Name: c.name, Type: c.type, Active: c.active };
     if (c.type !== 'Category') {
@@ -90,18 +104,30 @@ export const itemMapping: EntityMapping<ItemRecord> = {
     }
     if (!base && c.type === 'Inventory') {
       // Stock is QuickBooks' from then on; the app's quantity only seeds it.
-      Object.assign(body, { TrackQtyOnHand: true, QtyOnHand: decimalToNumber(c.quantityOnHand ?? '0'), InvStartDate: new Date().toISOString().slice(0, 10) });
+      Object.assign(body, {
+        TrackQtyOnHand: true,
+        QtyOnHand: decimalToNumber(c.quantityOnHand ?? '0'),
+        InvStartDate: new Date().toISOString().slice(0, 10),
+      });
     }
     if (c.parentId) {
       const parent = refs.qboId('item', c.parentId);
-      if (!parent) return new MappingProblem(`${itemMapping.label(c)} belongs to app item ${c.parentId}, which is not in QuickBooks yet`, 'run the sync again after the parent has synced', 'qbsync-missing-parent');
+      if (!parent)
+        return new MappingProblem(
+          `${itemMapping.label(c)} belongs to app item ${c.parentId}, which is not in QuickBooks yet`,
+          'run the sync again after the parent has synced',
+          'qbsync-missing-parent',
+        );
       Object.assign(body, { ParentRef: { value: parent }, SubItem: true });
     }
     if (base) Object.assign(body, { Id: base.Id, SyncToken: base.SyncToken, sparse: true });
     return body;
   },
 
-  qboMatchQueries: (records) => chunk([...new Set(records.map((r) => r.name))], 50).map((names) => `SELECT * FROM Item WHERE Name IN (${names.map(qboString).join(', ')}) AND Active IN (true, false)`),
+  qboMatchQueries: (records) =>
+    chunk([...new Set(records.map((r) => r.name))], 50).map(
+      (names) => `SELECT * FROM Item WHERE Name IN (${names.map(qboString).join(', ')}) AND Active IN (true, false)`,
+    ),
 
   pickQboMatch(c, candidates) {
     const byName = candidates.findIndex((x) => x.name.toLowerCase() === c.name.toLowerCase());
@@ -112,7 +138,12 @@ export const itemMapping: EntityMapping<ItemRecord> = {
 
   async loadApp(db, tenantId, ids) {
     if (ids.length === 0) return new Map();
-    const rows = await db.selectFrom('items').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+    const rows = await db
+      .selectFrom('items')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .execute();
     return new Map(
       rows.map((r): [number, AppRow<ItemRecord>] => [
         r.id,
@@ -145,12 +176,24 @@ export const itemMapping: EntityMapping<ItemRecord> = {
       .select(['i.id', 'i.name', 'i.sku'])
       .where('i.tenant_id', '=', tenantId)
       .where((eb) => eb.or([eb(sql`lower(i.name)`, 'in', names), ...(skus.length ? [eb('i.sku', 'in', skus)] : [])]))
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('sync_links as l').select('l.app_id').whereRef('l.app_id', '=', 'i.id').where('l.entity', '=', 'item').where('l.tenant_id', '=', tenantId))))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('sync_links as l')
+              .select('l.app_id')
+              .whereRef('l.app_id', '=', 'i.id')
+              .where('l.entity', '=', 'item')
+              .where('l.tenant_id', '=', tenantId),
+          ),
+        ),
+      )
       .orderBy('i.id')
       .execute();
     const taken = new Set<number>();
     return records.map((r) => {
-      const hit = rows.find((x) => !taken.has(x.id) && x.name.trim().toLowerCase() === r.name.toLowerCase()) ?? (r.sku ? rows.find((x) => !taken.has(x.id) && x.sku === r.sku) : undefined);
+      const hit =
+        rows.find((x) => !taken.has(x.id) && x.name.trim().toLowerCase() === r.name.toLowerCase()) ??
+        (r.sku ? rows.find((x) => !taken.has(x.id) && x.sku === r.sku) : undefined);
       if (hit) taken.add(hit.id);
       return hit?.id;
     });
@@ -171,7 +214,11 @@ export const itemMapping: EntityMapping<ItemRecord> = {
       status: c.active ? ('active' as const) : ('inactive' as const),
     };
     if (appId === undefined) {
-      const row = await trx.insertInto('items').values({ tenant_id: tenantId, ...values }).returning('id').executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('items')
+        .values({ tenant_id: tenantId, ...values })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       return row.id;
     }
     await trx.updateTable('items').set(values).where('tenant_id', '=', tenantId).where('id', '=', appId).execute();
@@ -179,6 +226,11 @@ export const itemMapping: EntityMapping<ItemRecord> = {
   },
 
   async removeApp(trx, tenantId, appId, how) {
-    await trx.updateTable('items').set({ active: false, status: how === 'inactive' ? 'inactive' : 'deleted' }).where('tenant_id', '=', tenantId).where('id', '=', appId).execute();
+    await trx
+      .updateTable('items')
+      .set({ active: false, status: how === 'inactive' ? 'inactive' : 'deleted' })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', appId)
+      .execute();
   },
 };

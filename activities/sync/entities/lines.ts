@@ -19,7 +19,12 @@ export interface QboLine {
   Amount?: number;
   Description?: string;
   DetailType?: string;
-  SalesItemLineDetail?: { ItemRef?: { value: string }; Qty?: number; UnitPrice?: number; TaxCodeRef?: { value: string } };
+  SalesItemLineDetail?: {
+    ItemRef?: { value: string };
+    Qty?: number;
+    UnitPrice?: number;
+    TaxCodeRef?: { value: string };
+  };
   DiscountLineDetail?: { PercentBased?: boolean; DiscountPercent?: number };
 }
 
@@ -29,14 +34,34 @@ export function linesFromQbo(lines: QboLine[] | undefined, refs: RefMap, owner: 
   for (const line of lines ?? []) {
     if (line.DetailType === 'SubTotalLineDetail') continue;
     if (line.DetailType === 'DescriptionOnly') {
-      out.push({ kind: 'description', itemId: null, description: text(line.Description), quantity: null, unitPrice: null, amountCents: cents(line.Amount ?? 0), taxable: false });
+      out.push({
+        kind: 'description',
+        itemId: null,
+        description: text(line.Description),
+        quantity: null,
+        unitPrice: null,
+        amountCents: cents(line.Amount ?? 0),
+        taxable: false,
+      });
     } else if (line.DetailType === 'DiscountLineDetail') {
-      out.push({ kind: 'discount', itemId: null, description: text(line.Description), quantity: null, unitPrice: null, amountCents: cents(line.Amount ?? 0), taxable: false });
+      out.push({
+        kind: 'discount',
+        itemId: null,
+        description: text(line.Description),
+        quantity: null,
+        unitPrice: null,
+        amountCents: cents(line.Amount ?? 0),
+        taxable: false,
+      });
     } else if (line.DetailType === 'SalesItemLineDetail') {
       const detail = line.SalesItemLineDetail ?? {};
       const itemId = detail.ItemRef?.value ? refs.appId('item', detail.ItemRef.value) : null;
       if (detail.ItemRef?.value && itemId === undefined) {
-        return new MappingProblem(`${owner} line ${line.LineNum ?? '?'} uses QuickBooks item ${detail.ItemRef.value}, which is not in the app`, 'make sure the item is synced (it may be of a type the app does not hold) and run the sync again', 'qbsync-missing-item');
+        return new MappingProblem(
+          `${owner} line ${line.LineNum ?? '?'} uses QuickBooks item ${detail.ItemRef.value}, which is not in the app`,
+          'make sure the item is synced (it may be of a type the app does not hold) and run the sync again',
+          'qbsync-missing-item',
+        );
       }
       out.push({
         kind: 'item',
@@ -56,20 +81,39 @@ export function linesToQbo(lines: SalesLine[], refs: RefMap, owner: string): Qbo
   const out: QboLine[] = [];
   for (const [i, line] of lines.entries()) {
     if (line.kind === 'description') {
-      out.push({ DetailType: 'DescriptionOnly', Description: line.description ?? '', Amount: centsToAmount(line.amountCents) });
+      out.push({
+        DetailType: 'DescriptionOnly',
+        Description: line.description ?? '',
+        Amount: centsToAmount(line.amountCents),
+      });
       continue;
     }
     if (line.kind === 'discount') {
-      out.push({ DetailType: 'DiscountLineDetail', Description: line.description ?? undefined, Amount: centsToAmount(line.amountCents), DiscountLineDetail: { PercentBased: false } });
+      out.push({
+        DetailType: 'DiscountLineDetail',
+        Description: line.description ?? undefined,
+        Amount: centsToAmount(line.amountCents),
+        DiscountLineDetail: { PercentBased: false },
+      });
       continue;
     }
     const item = line.itemId ? refs.qboId('item', line.itemId) : undefined;
-    if (line.itemId && !item) return new MappingProblem(`${owner} line ${i + 1} uses app item ${line.itemId}, which is not in QuickBooks`, 'make sure the item synced without error (see the items step), then run the sync again', 'qbsync-missing-item');
+    if (line.itemId && !item)
+      return new MappingProblem(
+        `${owner} line ${i + 1} uses app item ${line.itemId}, which is not in QuickBooks`,
+        'make sure the item synced without error (see the items step), then run the sync again',
+        'qbsync-missing-item',
+      );
     out.push({
       DetailType: 'SalesItemLineDetail',
       Description: line.description ?? undefined,
       Amount: centsToAmount(line.amountCents),
-      SalesItemLineDetail: { ItemRef: item ? { value: item } : undefined, Qty: decimalToNumber(line.quantity), UnitPrice: decimalToNumber(line.unitPrice), TaxCodeRef: { value: line.taxable ? 'TAX' : 'NON' } },
+      SalesItemLineDetail: {
+        ItemRef: item ? { value: item } : undefined,
+        Qty: decimalToNumber(line.quantity),
+        UnitPrice: decimalToNumber(line.unitPrice),
+        TaxCodeRef: { value: line.taxable ? 'TAX' : 'NON' },
+      },
     });
   }
   return out;
@@ -99,5 +143,14 @@ export function lineFromRow(r: LineRow): SalesLine {
 }
 
 export function lineToRow(line: SalesLine, index: number): LineRow {
-  return { line_num: index + 1, kind: line.kind, item_id: line.itemId, description: line.description, quantity: line.quantity, unit_price: line.unitPrice, amount_cents: line.amountCents, taxable: line.taxable };
+  return {
+    line_num: index + 1,
+    kind: line.kind,
+    item_id: line.itemId,
+    description: line.description,
+    quantity: line.quantity,
+    unit_price: line.unitPrice,
+    amount_cents: line.amountCents,
+    taxable: line.taxable,
+  };
 }

@@ -25,13 +25,17 @@ export const orderTakingItemMapping: EntityMapping<StockItemRecord> = {
   ignoreAppChanges: {
     linked: true,
     unlinked: true,
-    message: 'app changes to items are not sent in order-taking mode: QuickBooks is the master of items, prices and stock',
+    message:
+      'app changes to items are not sent in order-taking mode: QuickBooks is the master of items, prices and stock',
     action: 'make the change in QuickBooks (create new items there too); it reaches the app on the next sync',
   },
 
   qboRefs(raw) {
     const code = (raw as QboItemTax).SalesTaxCodeRef?.value;
-    return [...itemMapping.qboRefs(raw), ...(code && !PSEUDO_CODES.has(code) ? [{ entity: 'tax_code' as const, id: code }] : [])];
+    return [
+      ...itemMapping.qboRefs(raw),
+      ...(code && !PSEUDO_CODES.has(code) ? [{ entity: 'tax_code' as const, id: code }] : []),
+    ];
   },
 
   fromQbo(raw, refs) {
@@ -39,21 +43,41 @@ export const orderTakingItemMapping: EntityMapping<StockItemRecord> = {
     if (base instanceof MappingProblem) return base;
     const code = (raw as QboItemTax).SalesTaxCodeRef?.value;
     const taxCodeId = code && !PSEUDO_CODES.has(code) ? refs.appId('tax_code', code) : null;
-    if (taxCodeId === undefined) return new MappingProblem(`item "${base.name}" uses QuickBooks tax code ${code}, which is not in the app`, 'run the sync again; tax codes are read at the start of the items step', 'qbsync-missing-tax-code');
+    if (taxCodeId === undefined)
+      return new MappingProblem(
+        `item "${base.name}" uses QuickBooks tax code ${code}, which is not in the app`,
+        'run the sync again; tax codes are read at the start of the items step',
+        'qbsync-missing-tax-code',
+      );
     return { ...base, taxCodeId };
   },
 
   async loadApp(db, tenantId, ids) {
     const base = await itemMapping.loadApp(db, tenantId, ids);
     if (base.size === 0) return new Map();
-    const codes = await db.selectFrom('items').select(['id', 'tax_code_id']).where('tenant_id', '=', tenantId).where('id', 'in', [...base.keys()]).execute();
+    const codes = await db
+      .selectFrom('items')
+      .select(['id', 'tax_code_id'])
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', [...base.keys()])
+      .execute();
     const codeOf = new Map(codes.map((c) => [c.id, c.tax_code_id]));
-    return new Map([...base].map(([id, row]): [number, AppRow<StockItemRecord>] => [id, { ...row, canonical: { ...row.canonical, taxCodeId: codeOf.get(id) ?? null } }]));
+    return new Map(
+      [...base].map(([id, row]): [number, AppRow<StockItemRecord>] => [
+        id,
+        { ...row, canonical: { ...row.canonical, taxCodeId: codeOf.get(id) ?? null } },
+      ]),
+    );
   },
 
   async writeApp(trx, tenantId, appId, c) {
     const id = await itemMapping.writeApp(trx, tenantId, appId, c);
-    await trx.updateTable('items').set({ tax_code_id: c.taxCodeId }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    await trx
+      .updateTable('items')
+      .set({ tax_code_id: c.taxCodeId })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
     return id;
   },
 };

@@ -37,13 +37,39 @@ export function saleLabel(s: Pick<SaleRecord, 'id' | 'type' | 'number'>): string
 /** The sales with these ids and their lines, in id order. */
 export async function loadSales(db: Db | Trx, tenantId: string, ids: number[]): Promise<Map<number, SaleRecord>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('sales').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids).orderBy('id').execute();
-  const lines = rows.length ? await db.selectFrom('sale_lines').selectAll().where('sale_id', 'in', rows.map((r) => r.id)).orderBy('sale_id').orderBy('line_num').execute() : [];
+  const rows = await db
+    .selectFrom('sales')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .execute();
+  const lines = rows.length
+    ? await db
+        .selectFrom('sale_lines')
+        .selectAll()
+        .where(
+          'sale_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('sale_id')
+        .orderBy('line_num')
+        .execute()
+    : [];
   const bySale = new Map<number, SaleLine[]>();
   for (const l of lines) {
     bySale.set(l.sale_id, [
       ...(bySale.get(l.sale_id) ?? []),
-      { kind: l.kind, itemId: l.item_id, description: text(l.description), quantity: decimal(l.quantity), unitPrice: decimal(l.unit_price), amount: decimal(l.amount) ?? '0', taxCodeId: l.tax_code_id },
+      {
+        kind: l.kind,
+        itemId: l.item_id,
+        description: text(l.description),
+        quantity: decimal(l.quantity),
+        unitPrice: decimal(l.unit_price),
+        amount: decimal(l.amount) ?? '0',
+        taxCodeId: l.tax_code_id,
+      },
     ]);
   }
   return new Map(
@@ -61,7 +87,9 @@ export async function loadSales(db: Db | Trx, tenantId: string, ids: number[]): 
         memo: text(r.memo),
         privateNote: text(r.private_note),
         lines: bySale.get(r.id) ?? [],
-        handedOver: r.handed_over_at ? { at: r.handed_over_at, entity: r.qbo_entity, qboId: r.qbo_id, docNumber: r.qbo_doc_number } : null,
+        handedOver: r.handed_over_at
+          ? { at: r.handed_over_at, entity: r.qbo_entity, qboId: r.qbo_id, docNumber: r.qbo_doc_number }
+          : null,
       },
     ]),
   );
@@ -80,7 +108,14 @@ export interface AcceptedSale {
  * The handoff on the app side: the sale takes the tenant's "done" status, QuickBooks' Id and DocNumber and its totals.
  * Run by the sync (no change is logged) in the transaction that also writes the link.
  */
-export async function handOverSale(trx: Trx, tenantId: string, saleId: number, accepted: AcceptedSale, doneStatus: string, at: Date): Promise<void> {
+export async function handOverSale(
+  trx: Trx,
+  tenantId: string,
+  saleId: number,
+  accepted: AcceptedSale,
+  doneStatus: string,
+  at: Date,
+): Promise<void> {
   await trx
     .updateTable('sales')
     .set({
@@ -100,5 +135,9 @@ export async function handOverSale(trx: Trx, tenantId: string, saleId: number, a
 
 /** The sum of a sale's lines in cents (discounts subtract), to compare with QuickBooks' subtotal. */
 export function linesCents(lines: SaleLine[]): number {
-  return lines.reduce((sum, l) => (l.kind === 'description' ? sum : l.kind === 'discount' ? sum - Math.abs(cents(l.amount)) : sum + cents(l.amount)), 0);
+  return lines.reduce(
+    (sum, l) =>
+      l.kind === 'description' ? sum : l.kind === 'discount' ? sum - Math.abs(cents(l.amount)) : sum + cents(l.amount),
+    0,
+  );
 }

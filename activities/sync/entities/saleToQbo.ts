@@ -14,14 +14,33 @@ const num = (value: string | null) => (value === null ? undefined : Number(value
  * sales orders) and, as an estimate, is already accepted. The app's number is sent only with custom transaction numbers
  * on; off, QuickBooks numbers the document and the number is stamped back.
  */
-export function saleToQbo(sale: SaleRecord, kind: TransferKind, entity: SaleQboEntity, refs: RefMap): Record<string, unknown> | MappingProblem {
+export function saleToQbo(
+  sale: SaleRecord,
+  kind: TransferKind,
+  entity: SaleQboEntity,
+  refs: RefMap,
+): Record<string, unknown> | MappingProblem {
   const owner = saleLabel(sale);
   if (sale.number && refs.customTxnNumbers && sale.number.length > MAX_DOC_NUMBER) {
-    return new MappingProblem(`${owner} has a number of ${sale.number.length} characters; QuickBooks allows ${MAX_DOC_NUMBER}`, `shorten the sale number to ${MAX_DOC_NUMBER} characters in the app`, '6000');
+    return new MappingProblem(
+      `${owner} has a number of ${sale.number.length} characters; QuickBooks allows ${MAX_DOC_NUMBER}`,
+      `shorten the sale number to ${MAX_DOC_NUMBER} characters in the app`,
+      '6000',
+    );
   }
   const customer = refs.qboId('customer', sale.customerId);
-  if (!customer) return new MappingProblem(`${owner} is for app customer ${sale.customerId}, which is not in QuickBooks`, 'make sure the customer synced without error (see the customers step), then run the sync again', 'qbsync-missing-customer');
-  if (sale.lines.length === 0) return new MappingProblem(`${owner} has no lines; QuickBooks needs at least one`, 'add a line to the sale in the app', 'qbsync-no-lines');
+  if (!customer)
+    return new MappingProblem(
+      `${owner} is for app customer ${sale.customerId}, which is not in QuickBooks`,
+      'make sure the customer synced without error (see the customers step), then run the sync again',
+      'qbsync-missing-customer',
+    );
+  if (sale.lines.length === 0)
+    return new MappingProblem(
+      `${owner} has no lines; QuickBooks needs at least one`,
+      'add a line to the sale in the app',
+      'qbsync-no-lines',
+    );
 
   const lines: Array<Record<string, unknown>> = [];
   for (const [i, line] of sale.lines.entries()) {
@@ -30,22 +49,47 @@ export function saleToQbo(sale: SaleRecord, kind: TransferKind, entity: SaleQboE
       continue;
     }
     if (line.kind === 'discount') {
-      lines.push({ DetailType: 'DiscountLineDetail', Description: line.description ?? undefined, Amount: Math.abs(Number(line.amount)), DiscountLineDetail: { PercentBased: false } });
+      lines.push({
+        DetailType: 'DiscountLineDetail',
+        Description: line.description ?? undefined,
+        Amount: Math.abs(Number(line.amount)),
+        DiscountLineDetail: { PercentBased: false },
+      });
       continue;
     }
     const item = line.itemId ? refs.qboId('item', line.itemId) : undefined;
-    if (line.itemId && !item) return new MappingProblem(`${owner} line ${i + 1} uses app item ${line.itemId}, which is not in QuickBooks`, 'choose an item that came from QuickBooks (items are created there in order-taking mode)', 'qbsync-missing-item');
+    if (line.itemId && !item)
+      return new MappingProblem(
+        `${owner} line ${i + 1} uses app item ${line.itemId}, which is not in QuickBooks`,
+        'choose an item that came from QuickBooks (items are created there in order-taking mode)',
+        'qbsync-missing-item',
+      );
     const taxCode = line.taxCodeId ? refs.qboId('tax_code', line.taxCodeId) : undefined;
-    if (line.taxCodeId && !taxCode) return new MappingProblem(`${owner} line ${i + 1} uses app tax code ${line.taxCodeId}, which did not come from QuickBooks`, 'choose a tax code that exists in QuickBooks', 'qbsync-missing-tax-code');
+    if (line.taxCodeId && !taxCode)
+      return new MappingProblem(
+        `${owner} line ${i + 1} uses app tax code ${line.taxCodeId}, which did not come from QuickBooks`,
+        'choose a tax code that exists in QuickBooks',
+        'qbsync-missing-tax-code',
+      );
     lines.push({
       DetailType: 'SalesItemLineDetail',
       Description: line.description ?? undefined,
       Amount: Number(line.amount),
-      SalesItemLineDetail: { ItemRef: item ? { value: item } : undefined, Qty: num(line.quantity), UnitPrice: num(line.unitPrice), TaxCodeRef: taxCode ? { value: taxCode } : undefined },
+      SalesItemLineDetail: {
+        ItemRef: item ? { value: item } : undefined,
+        Qty: num(line.quantity),
+        UnitPrice: num(line.unitPrice),
+        TaxCodeRef: taxCode ? { value: taxCode } : undefined,
+      },
     });
   }
 
-  const note = [kind === 'Order' ? `Order${sale.number ? ` ${sale.number}` : ''}` : undefined, sale.privateNote ?? undefined].filter(Boolean).join(' — ');
+  const note = [
+    kind === 'Order' ? `Order${sale.number ? ` ${sale.number}` : ''}` : undefined,
+    sale.privateNote ?? undefined,
+  ]
+    .filter(Boolean)
+    .join(' — ');
   const body: Record<string, unknown> = {
     CustomerRef: { value: customer },
     TxnDate: sale.txnDate,
@@ -54,11 +98,20 @@ export function saleToQbo(sale: SaleRecord, kind: TransferKind, entity: SaleQboE
     PrivateNote: note || undefined,
   };
   if (entity === 'Invoice') body.DueDate = sale.dueDate ?? undefined;
-  else Object.assign(body, { ExpirationDate: sale.dueDate ?? undefined, TxnStatus: kind === 'Order' ? 'Accepted' : 'Pending' });
+  else
+    Object.assign(body, {
+      ExpirationDate: sale.dueDate ?? undefined,
+      TxnStatus: kind === 'Order' ? 'Accepted' : 'Pending',
+    });
   if (sale.number && refs.customTxnNumbers) body.DocNumber = sale.number;
   if (sale.taxCodeId) {
     const taxCode = refs.qboId('tax_code', sale.taxCodeId);
-    if (!taxCode) return new MappingProblem(`${owner} uses app tax code ${sale.taxCodeId}, which did not come from QuickBooks`, 'choose a tax code that exists in QuickBooks', 'qbsync-missing-tax-code');
+    if (!taxCode)
+      return new MappingProblem(
+        `${owner} uses app tax code ${sale.taxCodeId}, which did not come from QuickBooks`,
+        'choose a tax code that exists in QuickBooks',
+        'qbsync-missing-tax-code',
+      );
     body.TxnTaxDetail = { TxnTaxCodeRef: { value: taxCode } };
   }
   return body;
@@ -74,13 +127,21 @@ interface QboSalesTxn extends QboObject {
 /** What QuickBooks' answer says about the document it made of a sale. */
 export function acceptedFrom(entity: SaleQboEntity, object: QboObject): AcceptedSale {
   const q = object as QboSalesTxn;
-  return { entity, qboId: String(q.Id), docNumber: text(q.DocNumber), totalCents: cents(q.TotalAmt ?? 0), taxCents: cents(q.TxnTaxDetail?.TotalTax ?? 0) };
+  return {
+    entity,
+    qboId: String(q.Id),
+    docNumber: text(q.DocNumber),
+    totalCents: cents(q.TotalAmt ?? 0),
+    taxCents: cents(q.TxnTaxDetail?.TotalTax ?? 0),
+  };
 }
 
 /** Queries for QuickBooks documents carrying these numbers (one per chunk), where a sale's lost twin would be. */
 export function docNumberQueries(entity: SaleQboEntity, numbers: string[]): string[] {
   const valid = [...new Set(numbers.filter((n) => n.length <= MAX_DOC_NUMBER))];
-  return chunk(valid, 50).map((part) => `SELECT * FROM ${entity} WHERE DocNumber IN (${part.map(qboString).join(', ')})`);
+  return chunk(valid, 50).map(
+    (part) => `SELECT * FROM ${entity} WHERE DocNumber IN (${part.map(qboString).join(', ')})`,
+  );
 }
 
 /**
@@ -90,5 +151,10 @@ export function docNumberQueries(entity: SaleQboEntity, numbers: string[]): stri
 export function isTwin(sale: SaleRecord, customerQboId: string, object: QboObject): boolean {
   const q = object as QboSalesTxn;
   const subtotal = cents(q.TotalAmt ?? 0) - cents(q.TxnTaxDetail?.TotalTax ?? 0);
-  return !!sale.number && q.DocNumber === sale.number && q.CustomerRef?.value === customerQboId && subtotal === linesCents(sale.lines);
+  return (
+    !!sale.number &&
+    q.DocNumber === sale.number &&
+    q.CustomerRef?.value === customerQboId &&
+    subtotal === linesCents(sale.lines)
+  );
 }

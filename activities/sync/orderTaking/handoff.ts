@@ -50,16 +50,37 @@ interface HandoffPlan {
 }
 
 async function loadPlan(ctx: EngineContext): Promise<HandoffPlan | undefined> {
-  const row = await ctx.db.selectFrom('push_intents').select('plan').where('tenant_id', '=', ctx.tenantId).where('entity', '=', SALE).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('push_intents')
+    .select('plan')
+    .where('tenant_id', '=', ctx.tenantId)
+    .where('entity', '=', SALE)
+    .executeTakeFirst();
   return row ? (row.plan as HandoffPlan) : undefined;
 }
 
 /** App ids → QuickBooks ids of what the sales reference, and the company's numbering preference. */
 async function refsFor(ctx: EngineContext, api: QboApi, sales: SaleRecord[]): Promise<RefMap> {
-  const customers = await ctx.links.appToQbo(ctx.db, 'customer', sales.map((s) => s.customerId));
-  const items = await ctx.links.appToQbo(ctx.db, 'item', sales.flatMap((s) => s.lines.flatMap((l) => (l.itemId ? [l.itemId] : []))));
-  const taxCodes = await ctx.links.appToQbo(ctx.db, 'tax_code', sales.flatMap((s) => [s.taxCodeId, ...s.lines.map((l) => l.taxCodeId)].filter((id): id is number => !!id)));
-  const byEntity: Partial<Record<EntityName, Map<number, string>>> = { customer: customers, item: items, tax_code: taxCodes };
+  const customers = await ctx.links.appToQbo(
+    ctx.db,
+    'customer',
+    sales.map((s) => s.customerId),
+  );
+  const items = await ctx.links.appToQbo(
+    ctx.db,
+    'item',
+    sales.flatMap((s) => s.lines.flatMap((l) => (l.itemId ? [l.itemId] : []))),
+  );
+  const taxCodes = await ctx.links.appToQbo(
+    ctx.db,
+    'tax_code',
+    sales.flatMap((s) => [s.taxCodeId, ...s.lines.map((l) => l.taxCodeId)].filter((id): id is number => !!id)),
+  );
+  const byEntity: Partial<Record<EntityName, Map<number, string>>> = {
+    customer: customers,
+    item: items,
+    tax_code: taxCodes,
+  };
   return {
     appId: () => undefined,
     qboId: (entity, appId) => (appId ? byEntity[entity]?.get(appId) : undefined),
@@ -71,15 +92,28 @@ async function refsFor(ctx: EngineContext, api: QboApi, sales: SaleRecord[]): Pr
  * With custom transaction numbers on, a ready sale may already be in QuickBooks under its number (handed over before
  * its link was lost): found by number, customer and amount, it is linked instead of created a second time.
  */
-async function findTwins(ctx: EngineContext, api: QboApi, refs: RefMap, candidates: Array<{ sale: SaleRecord; entity: SaleQboEntity }>): Promise<Map<number, QboObject>> {
+async function findTwins(
+  ctx: EngineContext,
+  api: QboApi,
+  refs: RefMap,
+  candidates: Array<{ sale: SaleRecord; entity: SaleQboEntity }>,
+): Promise<Map<number, QboObject>> {
   const twins = new Map<number, QboObject>();
   if (!refs.customTxnNumbers) return twins;
   for (const entity of ['Invoice', 'Estimate'] as const) {
     const mine = candidates.filter((c) => c.entity === entity && c.sale.number);
     if (mine.length === 0) continue;
     const objects: QboObject[] = [];
-    for (const q of docNumberQueries(entity, mine.map((c) => c.sale.number!))) objects.push(...(await api.query(entity, q)).objects);
-    const linked = await ctx.links.byQboIds(ctx.db, SALE, objects.map((o) => saleLinkId(entity, o.Id)));
+    for (const q of docNumberQueries(
+      entity,
+      mine.map((c) => c.sale.number!),
+    ))
+      objects.push(...(await api.query(entity, q)).objects);
+    const linked = await ctx.links.byQboIds(
+      ctx.db,
+      SALE,
+      objects.map((o) => saleLinkId(entity, o.Id)),
+    );
     const free = objects.filter((o) => !linked.has(saleLinkId(entity, o.Id)));
     for (const { sale } of mine) {
       const customer = refs.qboId('customer', sale.customerId);
@@ -92,12 +126,28 @@ async function findTwins(ctx: EngineContext, api: QboApi, refs: RefMap, candidat
   return twins;
 }
 
-async function planHandoff(ctx: EngineContext, api: QboApi, settings: OrderTakingSettings, cursor: unknown): Promise<HandoffPlan> {
+async function planHandoff(
+  ctx: EngineContext,
+  api: QboApi,
+  settings: OrderTakingSettings,
+  cursor: unknown,
+): Promise<HandoffPlan> {
   const page = await ctx.app.changedIds(SALE, cursor, PUSH_PAGE_SIZE);
   const sales = await loadSales(ctx.db, ctx.tenantId, page.recordIds);
   const links = await ctx.links.byAppIds(ctx.db, SALE, page.recordIds);
-  const plan: HandoffPlan = { id: randomUUID(), entries: [], receipts: page.receipts, nextCursor: page.nextCursor, done: page.done };
-  const candidates: Array<{ sale: SaleRecord; entry: HandoffEntry; kind: NonNullable<ReturnType<typeof transferKindOf>>; entity: SaleQboEntity }> = [];
+  const plan: HandoffPlan = {
+    id: randomUUID(),
+    entries: [],
+    receipts: page.receipts,
+    nextCursor: page.nextCursor,
+    done: page.done,
+  };
+  const candidates: Array<{
+    sale: SaleRecord;
+    entry: HandoffEntry;
+    kind: NonNullable<ReturnType<typeof transferKindOf>>;
+    entity: SaleQboEntity;
+  }> = [];
 
   for (const id of page.recordIds) {
     const sale = sales.get(id);
@@ -110,11 +160,17 @@ async function planHandoff(ctx: EngineContext, api: QboApi, settings: OrderTakin
     const link = links.get(id);
     if (sale.handedOver || link) {
       // The guard of the handoff: once QuickBooks has the sale, nothing the app does to it is sent again.
-      const where = sale.handedOver ? `${sale.handedOver.entity ?? 'document'} ${sale.handedOver.docNumber ?? sale.handedOver.qboId ?? ''}`.trim() : link!.qboId.replace(':', ' ');
+      const where = sale.handedOver
+        ? `${sale.handedOver.entity ?? 'document'} ${sale.handedOver.docNumber ?? sale.handedOver.qboId ?? ''}`.trim()
+        : link!.qboId.replace(':', ' ');
       Object.assign(entry, {
         action: 'ignore',
         qboId: sale.handedOver?.qboId ?? link?.qboId,
-        problem: { code: IGNORED, message: `${entry.label} was handed over to QuickBooks as ${where}; app changes after the handoff are not sent`, action: 'make further changes to it in QuickBooks' },
+        problem: {
+          code: IGNORED,
+          message: `${entry.label} was handed over to QuickBooks as ${where}; app changes after the handoff are not sent`,
+          action: 'make further changes to it in QuickBooks',
+        },
       });
       continue;
     }
@@ -124,7 +180,11 @@ async function planHandoff(ctx: EngineContext, api: QboApi, settings: OrderTakin
   }
   if (candidates.length === 0) return plan;
 
-  const refs = await refsFor(ctx, api, candidates.map((c) => c.sale));
+  const refs = await refsFor(
+    ctx,
+    api,
+    candidates.map((c) => c.sale),
+  );
   const twins = await findTwins(ctx, api, refs, candidates);
   for (const { sale, entry, kind, entity } of candidates) {
     entry.entity = entity;
@@ -135,11 +195,19 @@ async function planHandoff(ctx: EngineContext, api: QboApi, settings: OrderTakin
     }
     const body = saleToQbo(sale, kind, entity, refs);
     if (body instanceof MappingProblem) {
-      Object.assign(entry, { action: 'fail', problem: { code: body.code, message: body.message, detail: body.detail, action: body.action } });
+      Object.assign(entry, {
+        action: 'fail',
+        problem: { code: body.code, message: body.message, detail: body.detail, action: body.action },
+      });
       continue;
     }
     // One sale is created in QuickBooks once: every resend of this plan carries the same key, hence the same requestid.
-    Object.assign(entry, { action: 'send', body, fingerprint: fingerprint(body), requestKey: `${plan.id}|${ctx.tenantId}|${SALE}|${sale.id}|create` });
+    Object.assign(entry, {
+      action: 'send',
+      body,
+      fingerprint: fingerprint(body),
+      requestKey: `${plan.id}|${ctx.tenantId}|${SALE}|${sale.id}|create`,
+    });
   }
   return plan;
 }
@@ -151,18 +219,31 @@ async function planHandoff(ctx: EngineContext, api: QboApi, settings: OrderTakin
  * anything is sent and resent unchanged after a crash, so QuickBooks answers from its requestid memory: a crash or retry
  * in the middle of a handoff never makes a second document.
  */
-export async function handoffPage(ctx: EngineContext, api: QboApi, settings: OrderTakingSettings, cursor: unknown): Promise<PageOutcome> {
+export async function handoffPage(
+  ctx: EngineContext,
+  api: QboApi,
+  settings: OrderTakingSettings,
+  cursor: unknown,
+): Promise<PageOutcome> {
   const counts = emptyCounts();
   let plan = await loadPlan(ctx);
   if (!plan) {
     plan = await planHandoff(ctx, api, settings, cursor);
     if (plan.entries.some((e) => e.action === 'send')) {
-      await ctx.db.insertInto('push_intents').values({ tenant_id: ctx.tenantId, entity: SALE, request_id: plan.id, plan: JSON.stringify(plan) }).execute();
+      await ctx.db
+        .insertInto('push_intents')
+        .values({ tenant_id: ctx.tenantId, entity: SALE, request_id: plan.id, plan: JSON.stringify(plan) })
+        .execute();
     }
   }
 
   const sends = plan.entries.filter((e) => e.action === 'send');
-  const answers = sends.length ? await api.batch(sends.map((e) => ({ operation: 'create' as const, entityName: e.entity!, body: e.body! })), batchRequestId(sends.map((e) => e.requestKey!))) : [];
+  const answers = sends.length
+    ? await api.batch(
+        sends.map((e) => ({ operation: 'create' as const, entityName: e.entity!, body: e.body! })),
+        batchRequestId(sends.map((e) => e.requestKey!)),
+      )
+    : [];
   const answerOf = new Map(sends.map((e, i) => [e.saleId, answers[i]]));
 
   const problems: ProblemRecord[] = [];
@@ -170,10 +251,24 @@ export async function handoffPage(ctx: EngineContext, api: QboApi, settings: Ord
   await syncTransaction(ctx.db, async (trx) => {
     const now = ctx.clock.now();
     // A concurrent app edit of a sale being handed over waits for this commit (and is then ignored as after the handoff).
-    await ctx.app.lock(trx, SALE, plan!.entries.filter((e) => e.action === 'send' || e.action === 'adopt').map((e) => String(e.saleId)));
+    await ctx.app.lock(
+      trx,
+      SALE,
+      plan!.entries.filter((e) => e.action === 'send' || e.action === 'adopt').map((e) => String(e.saleId)),
+    );
     const done: number[] = [];
     const fail = async (entry: HandoffEntry, p: RecordProblem) => {
-      const problem: ProblemRecord = { entity: SALE, direction: 'push', appId: String(entry.saleId), label: entry.label, code: p.code, message: p.message, detail: p.detail, action: p.action, skipped: ctx.onRecordError === 'skip' };
+      const problem: ProblemRecord = {
+        entity: SALE,
+        direction: 'push',
+        appId: String(entry.saleId),
+        label: entry.label,
+        code: p.code,
+        message: p.message,
+        detail: p.detail,
+        action: p.action,
+        skipped: ctx.onRecordError === 'skip',
+      };
       problems.push(problem);
       counts.failed++;
       await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, problem);
@@ -181,7 +276,17 @@ export async function handoffPage(ctx: EngineContext, api: QboApi, settings: Ord
     const handOver = async (entry: HandoffEntry, object: QboObject) => {
       const accepted = acceptedFrom(entry.entity!, object);
       await handOverSale(trx, ctx.tenantId, entry.saleId, accepted, settings.doneStatus, now);
-      await ctx.links.upsert(trx, SALE, { appId: entry.saleId, qboId: saleLinkId(accepted.entity, accepted.qboId), qboSyncToken: object.SyncToken ?? null, fingerprint: entry.fingerprint ?? fingerprint(object) }, now);
+      await ctx.links.upsert(
+        trx,
+        SALE,
+        {
+          appId: entry.saleId,
+          qboId: saleLinkId(accepted.entity, accepted.qboId),
+          qboSyncToken: object.SyncToken ?? null,
+          fingerprint: entry.fingerprint ?? fingerprint(object),
+        },
+        now,
+      );
     };
 
     for (const entry of plan!.entries) {
@@ -192,7 +297,17 @@ export async function handoffPage(ctx: EngineContext, api: QboApi, settings: Ord
           break;
         case 'ignore':
           counts.ignored = (counts.ignored ?? 0) + 1;
-          await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, { entity: SALE, direction: 'push', appId: String(entry.saleId), qboId: entry.qboId, label: entry.label, code: entry.problem!.code, message: entry.problem!.message, action: entry.problem!.action, skipped: true });
+          await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, {
+            entity: SALE,
+            direction: 'push',
+            appId: String(entry.saleId),
+            qboId: entry.qboId,
+            label: entry.label,
+            code: entry.problem!.code,
+            message: entry.problem!.message,
+            action: entry.problem!.action,
+            skipped: true,
+          });
           done.push(entry.saleId);
           break;
         case 'fail':
@@ -212,7 +327,12 @@ export async function handoffPage(ctx: EngineContext, api: QboApi, settings: Ord
               transient = `${entry.label}: ${answer.message}`;
               break;
             }
-            await fail(entry, { code: answer.code, message: answer.message, detail: answer.detail, action: actionFor(answer.code) });
+            await fail(entry, {
+              code: answer.code,
+              message: answer.message,
+              detail: answer.detail,
+              action: actionFor(answer.code),
+            });
             break;
           }
           await handOver(entry, answer.object);
@@ -222,12 +342,18 @@ export async function handoffPage(ctx: EngineContext, api: QboApi, settings: Ord
         }
       }
     }
-    await ctx.app.acknowledge(trx, done.flatMap((id) => plan!.receipts[String(id)] ?? []));
+    await ctx.app.acknowledge(
+      trx,
+      done.flatMap((id) => plan!.receipts[String(id)] ?? []),
+    );
     await ctx.countPage?.(trx, 'push', counts);
     await trx.deleteFrom('push_intents').where('tenant_id', '=', ctx.tenantId).where('entity', '=', SALE).execute();
   });
 
   if (problems.length && ctx.onRecordError === 'stop') throw new RecordRejectedError(ctx.tenantId, problems[0]);
-  if (transient) throw new TransientRecordError(`tenant ${ctx.tenantId}: QuickBooks could not take ${transient} this time; retrying`);
+  if (transient)
+    throw new TransientRecordError(
+      `tenant ${ctx.tenantId}: QuickBooks could not take ${transient} this time; retrying`,
+    );
   return { counts, nextCursor: plan.nextCursor, done: plan.done };
 }

@@ -26,8 +26,10 @@ export const orderTakingCustomerMapping: EntityMapping<unknown> = {
   ignoreAppChanges: {
     linked: true,
     unlinked: false,
-    message: 'app changes to customers QuickBooks already has are not sent in order-taking mode: QuickBooks is the master of customers',
-    action: 'make the change in QuickBooks; it reaches the app on the next sync (customers created in the app are still created in QuickBooks)',
+    message:
+      'app changes to customers QuickBooks already has are not sent in order-taking mode: QuickBooks is the master of customers',
+    action:
+      'make the change in QuickBooks; it reaches the app on the next sync (customers created in the app are still created in QuickBooks)',
   },
 };
 
