@@ -7,7 +7,7 @@ import { DEMO_REALM_ID, startEmulator, type RunningEmulator } from '../emulator'
 import type { Db } from '../schema/db';
 import { systemClock } from '../workers/clock';
 import type { Config } from '../workers/config';
-import type { SyncFailure } from '../workflows/coordinatorState';
+import type { SyncFailure } from '../common/messages';
 import type { StepProgress } from '../workflows/syncTenant';
 import { answers } from './net';
 

@@ -1,7 +1,7 @@
 import { ensureSchedule, type EnsuredSchedule } from '../activities/operations/schedule';
 import type { Db } from '../schema/db';
 import type { Config } from '../workers/config';
-import { scheduleId } from '../workflows/ids';
+import { scheduleId } from '../common/ids';
 import { temporalReachable, withTemporal } from './temporalAccess';
 
 export function describeEnsured(ensured: EnsuredSchedule): string {

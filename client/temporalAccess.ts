@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TemporalAccess } from '../activities/operations/requestSync';
 import type { Config } from '../workers/config';
 import { statusQuery, type CoordinatorStatus } from '../workflows/coordinator';
-import { coordinatorId } from '../workflows/ids';
+import { coordinatorId } from '../common/ids';
 import { connectTemporalClient, StartupError } from './context';
 import { answers } from './net';
 

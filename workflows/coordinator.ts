@@ -5,8 +5,6 @@ import {
   ChildWorkflowFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   isCancellation,
   log,
   proxyActivities,
@@ -20,21 +18,22 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/activities';
 import { OUTCOME, TENANT, TRIGGER } from '../workers/searchAttributes';
+import { CoordinatorBook, type CarriedState } from './coordinatorState';
+import { syncRunWorkflowId } from '../common/ids';
+import { syncTenant } from './syncTenant';
 import {
-  CoordinatorBook,
-  type CarriedState,
-  type CoordinatorStatus,
+  statusQuery,
+  synchronizeAll,
+  syncProgressSignal,
   type SyncFailure,
+  type SyncProgress,
   type SyncRequest,
-} from './coordinatorState';
-import { syncRunWorkflowId } from './ids';
-import { syncProgressSignal, syncTenant, type SyncProgress } from './syncTenant';
+} from '../common/messages';
 
-export type { CarriedState, CoordinatorStatus, FinishedSync, RunningSync, SyncRequest } from './coordinatorState';
-
-/** "Synchronize All": starts a run now, or folds into the one follow-up run when a run is going on. */
-export const synchronizeAll = defineSignal<[SyncRequest?]>('synchronizeAll');
-export const statusQuery = defineQuery<CoordinatorStatus>('status');
+export type { CarriedState } from './coordinatorState';
+export type { CoordinatorStatus, FinishedSync, RunningSync, SyncRequest } from '../common/messages';
+// Signals and queries beside their workflow, for clients (defined in common/messages, shared with activities).
+export { statusQuery, synchronizeAll } from '../common/messages';
 
 export interface CoordinatorInput {
   tenantId: string;

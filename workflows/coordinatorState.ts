@@ -1,68 +1,11 @@
-import type { StepName } from '../activities/sync/model';
-import type { StepError } from '../schema/tables/sync';
-import type { StepProgress, SyncProgress } from './syncTenant';
-
-/** What a `synchronizeAll` signal may carry; every field is optional, and so is the argument itself. */
-export interface SyncRequest {
-  /** Who asked: `manual` (qbsync sync), `schedule`, `signal` (the default: Temporal Web, `temporal workflow signal`). */
-  trigger?: string;
-  /** Lets the asker find the run that served it in `status` (qbsync sync --wait); repeats of one id count once. */
-  requestId?: string;
-}
-
-interface RunRef {
-  /** The tenant's run counter; the child's workflow id ends with it. */
-  number: number;
-  workflowId: string;
-  /** The child's first run id, which is also its `sync_runs` id (`qbsync history`). */
-  syncRunId?: string;
-  /** The trigger the run was started with: the first of the requests it serves. */
-  trigger: string;
-  /** Every distinct trigger folded into this run. */
-  triggers: string[];
-  requests: number;
-  requestIds: string[];
-  startedAt: string;
-}
-
-export interface RunningSync extends RunRef {
-  step?: StepName;
-  current?: { entity: string; direction: string };
-  steps: StepProgress[];
-}
-
-export interface SyncFailure extends StepError {
-  step?: string;
-}
-
-export interface FinishedSync extends RunRef {
-  outcome: 'succeeded' | 'failed';
-  endedAt: string;
-  steps: StepProgress[];
-  failure?: SyncFailure;
-}
-
-export interface PendingRequests {
-  triggers: string[];
-  requests: number;
-  requestIds: string[];
-  firstAt: string;
-}
-
-export interface CoordinatorStatus {
-  tenantId: string;
-  state: 'idle' | 'running';
-  current: RunningSync | null;
-  /** True when requests arrived during the current run: they are served together by exactly one more run. */
-  pendingFollowUp: boolean;
-  pending: PendingRequests | null;
-  lastRun: FinishedSync | null;
-  /** Newest first. */
-  recentRuns: FinishedSync[];
-  runsCompleted: number;
-  /** Invoices that arrived from QuickBooks are being emailed (after a run, before the next). */
-  deliveringInvoices: boolean;
-}
+import type {
+  CoordinatorStatus,
+  FinishedSync,
+  PendingRequests,
+  RunningSync,
+  SyncFailure,
+  SyncProgress,
+} from '../common/messages';
 
 /** What survives continue-as-new: the coordinator is never running a child then, so only requests and results. */
 export interface CarriedState {

@@ -3,8 +3,6 @@ import {
   ApplicationFailure,
   ContinueAsNew,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
@@ -14,7 +12,10 @@ import {
 import { OUTCOME, TENANT, TRIGGER } from '../workers/searchAttributes';
 import type { Activities } from '../activities/activities';
 import type { PageResult, StepPart } from '../activities/sync/activities';
-import type { PageCounts, StepName } from '../activities/sync/model';
+import { addCounts, emptyCounts, STEPS, type StepName } from '../common/steps';
+import { progressQuery, syncProgressSignal, type StepProgress, type SyncProgress } from '../common/messages';
+export type { StepProgress, SyncProgress } from '../common/messages';
+export { progressQuery, syncProgressSignal } from '../common/messages';
 import type { StepError } from '../schema/tables/sync';
 
 /** Failures that retrying cannot fix: a record the user must correct, a connection that must be re-authorised. */
@@ -65,47 +66,8 @@ interface ResumeState {
   progress: SyncProgress;
 }
 
-export interface StepProgress {
-  step: StepName;
-  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
-  pages: number;
-  pulled: PageCounts;
-  pushed: PageCounts;
-}
-
-export interface SyncProgress {
-  runId: string;
-  tenantId: string;
-  status: 'running' | 'succeeded' | 'failed';
-  currentStep?: StepName;
-  current?: { entity: string; direction: string };
-  steps: StepProgress[];
-  error?: StepError;
-}
-
-export const progressQuery = defineQuery<SyncProgress>('progress');
-/** Sent to the tenant's coordinator (the parent), so its `status` query can show the running step and progress. */
-export const syncProgressSignal = defineSignal<[SyncProgress]>('syncProgress');
-
 /** How often, in pages, a run tells its coordinator where it is (besides every step boundary). */
 const PROGRESS_EVERY_PAGES = 5;
-
-const STEP_ORDER: StepName[] = ['customers', 'items', 'taxes', 'invoices', 'payments'];
-
-function zero(): PageCounts {
-  return { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, conflicts: 0 };
-}
-
-function plus(a: PageCounts, b: PageCounts): PageCounts {
-  return {
-    created: a.created + b.created,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    deleted: a.deleted + b.deleted,
-    failed: a.failed + b.failed,
-    conflicts: a.conflicts + b.conflicts,
-  };
-}
 
 /**
  * One sync run ("Synchronize All") of one tenant: five steps, in this order, each only after every earlier one
@@ -176,12 +138,12 @@ async function openRun(input: SyncTenantInput): Promise<Run> {
     workflowId: workflowInfo().workflowId,
     trigger: input.trigger,
   });
-  const steps = STEP_ORDER.map((step): StepProgress => ({
+  const steps = STEPS.map((step): StepProgress => ({
     step,
     status: 'pending',
     pages: 0,
-    pulled: zero(),
-    pushed: zero(),
+    pulled: emptyCounts(),
+    pushed: emptyCounts(),
   }));
   return {
     input,
@@ -214,8 +176,8 @@ async function syncStep(run: Run, step: StepName): Promise<void> {
         cursor,
       });
       progress.pages++;
-      if (direction === 'pull') progress.pulled = plus(progress.pulled, page.counts);
-      else progress.pushed = plus(progress.pushed, page.counts);
+      if (direction === 'pull') progress.pulled = addCounts(progress.pulled, page.counts);
+      else progress.pushed = addCounts(progress.pushed, page.counts);
       cursor = page.nextCursor;
       if (progress.pages % PROGRESS_EVERY_PAGES === 0) await reportProgress(run);
       if (page.done) break;

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { TENANT } from '../../workers/searchAttributes';
-import { synchronizeAll, tenantCoordinator } from '../../workflows/coordinator';
-import { coordinatorId } from '../../workflows/ids';
+import { synchronizeAll } from '../../common/messages';
+import { coordinatorId, WORKFLOW_TYPES } from '../../common/ids';
 
 /** A Temporal client and the task queue qbsync's workers poll: what starting and signalling workflows needs. */
 export interface TemporalAccess {
@@ -24,7 +24,7 @@ export async function requestSync(
   input: SyncRequestInput,
 ): Promise<{ workflowId: string; runId: string }> {
   const workflowId = coordinatorId(input.tenantId);
-  const handle = await temporal.client.workflow.signalWithStart(tenantCoordinator, {
+  const handle = await temporal.client.workflow.signalWithStart(WORKFLOW_TYPES.tenantCoordinator, {
     workflowId,
     taskQueue: temporal.taskQueue,
     args: [{ tenantId: input.tenantId }],

@@ -8,8 +8,7 @@ import {
 import type { Db } from '../../schema/db';
 import type { Logger } from '../../workers/logger';
 import { TENANT, TRIGGER } from '../../workers/searchAttributes';
-import { scheduledSyncId, scheduleId } from '../../workflows/ids';
-import { scheduledSync } from '../../workflows/scheduledSync';
+import { scheduledSyncId, scheduleId, WORKFLOW_TYPES } from '../../common/ids';
 import { getTenant, listTenants } from '../connection/tenants';
 import type { TenantSettings } from '../connection/tenantSettings';
 import type { TemporalAccess } from './requestSync';
@@ -52,7 +51,7 @@ function scheduleOptions(
     spec: scheduleSpec(schedule, options),
     action: {
       type: 'startWorkflow',
-      workflowType: scheduledSync,
+      workflowType: WORKFLOW_TYPES.scheduledSync,
       workflowId: scheduledSyncId(tenantId),
       taskQueue: temporal.taskQueue,
       args: [{ tenantId }],
@@ -79,7 +78,7 @@ function sameSchedule(current: ScheduleDescription, desired: ScheduleOptions): b
     (current.spec.timezone ?? 'UTC') === desired.spec.timezone &&
     (current.spec.startAt?.getTime() ?? null) === (desired.spec.startAt?.getTime() ?? null) &&
     action.type === 'startWorkflow' &&
-    action.workflowType === 'scheduledSync' &&
+    action.workflowType === WORKFLOW_TYPES.scheduledSync &&
     action.workflowId === desired.action.workflowId &&
     action.taskQueue === desired.action.taskQueue &&
     current.policies.overlap === SCHEDULE_OVERLAP

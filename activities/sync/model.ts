@@ -1,11 +1,14 @@
-/**
- * The five steps of a sync run, in order, and the entities each one moves. The order is the product's:
- * a later entity references earlier ones (invoices name customers, items and tax codes; payments name invoices).
- */
-export const STEPS = ['customers', 'items', 'taxes', 'invoices', 'payments'] as const;
-export type StepName = (typeof STEPS)[number];
+import type { EntityName, StepName } from '../../common/steps';
 
-export type EntityName = 'customer' | 'item' | 'tax_rate' | 'tax_code' | 'invoice' | 'payment' | 'estimate' | 'sale';
+export {
+  STEPS,
+  addCounts,
+  emptyCounts,
+  type Direction,
+  type EntityName,
+  type PageCounts,
+  type StepName,
+} from '../../common/steps';
 
 /** A tenant's mode: two-way `billing`, or `order-taking` (master data from QuickBooks, sales handed over to it). */
 export type SyncMode = 'billing' | 'order-taking';
@@ -19,38 +22,6 @@ export const STEP_ENTITIES: Record<StepName, EntityName[]> = {
   payments: ['payment'],
 };
 
-export type Direction = 'pull' | 'push';
+/** Whose version stands when both sides changed a record since they last agreed. */
 export type ConflictPolicy = 'quickbooks-wins' | 'app-wins' | 'latest-wins';
 export type OnRecordError = 'stop' | 'skip';
-
-export interface PageCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  failed: number;
-  conflicts: number;
-  /** App changes deliberately not sent (order-taking mode); absent where a page ignores nothing. */
-  ignored?: number;
-}
-
-export const emptyCounts = (): PageCounts => ({
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-  deleted: 0,
-  failed: 0,
-  conflicts: 0,
-});
-
-export function addCounts(a: PageCounts, b: PageCounts): PageCounts {
-  return {
-    created: a.created + b.created,
-    updated: a.updated + b.updated,
-    unchanged: a.unchanged + b.unchanged,
-    deleted: a.deleted + b.deleted,
-    failed: a.failed + b.failed,
-    conflicts: a.conflicts + b.conflicts,
-    ...(a.ignored || b.ignored ? { ignored: (a.ignored ?? 0) + (b.ignored ?? 0) } : {}),
-  };
-}

@@ -5,7 +5,7 @@ import type { TemporalAccess } from '../../activities/operations/requestSync';
 import { ensureSchedule, SCHEDULE_OVERLAP } from '../../activities/operations/schedule';
 import { describedTimes } from '../../activities/operations/scheduleSpec';
 import type { Db } from '../../schema/db';
-import { scheduleId } from '../../workflows/ids';
+import { scheduleId } from '../../common/ids';
 import { commandContext } from '../context';
 import { withTemporal } from '../temporalAccess';
 import { withDatabase } from './tenant';

@@ -3,7 +3,7 @@ import { getTenant } from '../../activities/connection/tenants';
 import { lastNotices, type NoticeSummary } from '../../activities/notifications/activities';
 import type { StepProgress } from '../../workflows/syncTenant';
 import type { CoordinatorStatus, FinishedSync } from '../../workflows/coordinator';
-import { coordinatorId } from '../../workflows/ids';
+import { coordinatorId } from '../../common/ids';
 import type { Db } from '../../schema/db';
 import { commandContext, openDatabase } from '../context';
 import { coordinatorStatus, withTemporal } from '../temporalAccess';

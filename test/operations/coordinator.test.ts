@@ -2,7 +2,7 @@ import { requestSync } from '../../activities/operations/requestSync';
 import { ensureSchedule, SCHEDULE_OVERLAP } from '../../activities/operations/schedule';
 import { TENANT } from '../../workers/searchAttributes';
 import { synchronizeAll, tenantCoordinator } from '../../workflows/coordinator';
-import { coordinatorId, scheduleId } from '../../workflows/ids';
+import { coordinatorId, scheduleId } from '../../common/ids';
 import { runCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
 import { access, expectSequential, holdCursor, settled, signalWithTemporalCli, status, syncRuns } from './support';

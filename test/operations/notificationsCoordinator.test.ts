@@ -1,7 +1,7 @@
 import { requestSync } from '../../activities/operations/requestSync';
 import type { Db } from '../../schema/db';
 import { statusQuery } from '../../workflows/coordinator';
-import { coordinatorId } from '../../workflows/ids';
+import { coordinatorId } from '../../common/ids';
 import { createStack, type Stack } from '../helpers/stack';
 import { startMailbox, untilDefined, type Mailbox } from './mailbox';
 

@@ -1,6 +1,6 @@
 import { getTenant, setTenant } from '../../activities/connection/tenants';
 import { DISABLED_NOTE, ensureSchedule } from '../../activities/operations/schedule';
-import { scheduleId } from '../../workflows/ids';
+import { scheduleId } from '../../common/ids';
 import { runCli } from '../helpers/cli';
 import { createStack, type Stack } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/workerProcess';

@@ -4,7 +4,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import type { TemporalAccess } from '../../activities/operations/requestSync';
 import { statusQuery, type CoordinatorStatus } from '../../workflows/coordinator';
-import { coordinatorId } from '../../workflows/ids';
+import { coordinatorId } from '../../common/ids';
 import type { Stack } from '../helpers/stack';
 import { until } from '../helpers/until';
 

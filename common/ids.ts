@@ -20,3 +20,10 @@ export function syncRunWorkflowId(tenantId: string, n: number): string {
 export function scheduledSyncId(tenantId: string): string {
   return `qbsync:${tenantId}:scheduled`;
 }
+
+/** Workflow type names, for clients and activities that start or signal workflows without importing their code. */
+export const WORKFLOW_TYPES = {
+  tenantCoordinator: 'tenantCoordinator',
+  syncTenant: 'syncTenant',
+  scheduledSync: 'scheduledSync',
+} as const;
