@@ -7,15 +7,15 @@ import type { NotificationConfig } from './notifications/config';
 import { createOperationsActivities } from './operations/activities';
 import type { TemporalAccess } from './operations/requestSync';
 import { createSyncActivities } from './sync/activities';
-import type { QboApi } from './sync/qboApi';
+import type { BackendFactory } from './backends';
 
 /** Everything activities need, handed in by the worker (and by tests), never reached for globally. */
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
   clock: Clock;
-  /** The QuickBooks API of a tenant's connected company; tokens are loaded inside, never passed around. */
-  quickbooksFor(tenantId: string): Promise<QboApi>;
+  /** A tenant's accounting backend (activities/backends); tokens are loaded inside, never passed around. */
+  backendFor: BackendFactory;
   /** SMTP and named secrets for notices and invoice emails; without it notices are only logged and kept. */
   notifications?: NotificationConfig;
   /** Lets the scheduled trigger signal (or start) a tenant's coordinator; workers provide it. */

@@ -1,8 +1,7 @@
 import type { Db } from '../schema/db';
 import { TokenStore } from './connection/tokenStore';
 import { QboClient, RateLimiterRegistry } from './quickbooks';
-import { qboApiFromClient } from './sync/qboApiFromClient';
-import type { QboApi } from './sync/qboApi';
+import { qboApiFromClient, type QboApi } from './backends/quickbooks-online/api';
 
 /**
  * A tenant's QuickBooks, as activities get it: the connection's realm and base URL from PostgreSQL, tokens from the

@@ -10,6 +10,7 @@ import { cipherFromConfig } from '../activities/connection/crypto';
 import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
 import { TokenStore } from '../activities/connection/tokenStore';
 import { QBO_LIMITS, RateLimiterRegistry, type RateLimits } from '../activities/quickbooks';
+import { backendFactory } from '../activities/backends';
 import { quickbooksFactory } from '../activities/quickbooksFor';
 import { createDb } from '../schema/db';
 import { systemClock } from '../workers/clock';
@@ -40,7 +41,11 @@ async function main(): Promise<void> {
       db,
       logger: logger.child({ component: 'activity' }),
       clock: systemClock,
-      quickbooksFor: (tenantId) => quickbooks.api(tenantId),
+      backendFor: backendFactory({
+        db: db,
+        clock: systemClock,
+        quickbooksOnline: (tenantId) => quickbooks.api(tenantId),
+      }),
     }),
     shutdownGraceTime: '20 seconds',
     maxConcurrentActivityTaskExecutions: 20,

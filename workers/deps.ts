@@ -4,6 +4,7 @@ import { notificationConfig } from '../activities/notifications/config';
 import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
 import { TokenStore } from '../activities/connection/tokenStore';
 import { RateLimiterRegistry } from '../activities/quickbooks';
+import { backendFactory } from '../activities/backends';
 import { quickbooksFactory } from '../activities/quickbooksFor';
 import type { Db } from '../schema/db';
 import { systemClock } from './clock';
@@ -18,7 +19,11 @@ export function buildActivityDeps(config: Config, db: Db, logger: Logger): Activ
     db,
     logger: logger.child({ component: 'activity' }),
     clock: systemClock,
-    quickbooksFor: (tenantId) => quickbooks.api(tenantId),
+    backendFor: backendFactory({
+      db: db,
+      clock: systemClock,
+      quickbooksOnline: (tenantId) => quickbooks.api(tenantId),
+    }),
     notifications: notificationConfig(config, process.env),
   };
 }

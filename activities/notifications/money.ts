@@ -1,4 +1,4 @@
-import { centsToString } from '../quickbooks/money';
+import { centsToString } from '../money';
 
 /** Thousands separators on the whole part of a decimal string: "-1234567.5" → "-1,234,567.5". */
 function group(decimal: string): string {

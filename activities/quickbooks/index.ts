@@ -18,7 +18,7 @@ export {
 } from './cdc';
 export * from './errors';
 export { errorFromFault, parseFaultJson, parseFaultXml, retryAfterMs, type ParsedFault } from './faults';
-export { toCents, centsToQbo, centsToString, type Rounding } from './money';
+export { toCents, centsToQbo, centsToString, type Rounding } from '../money';
 export {
   select,
   quote,

@@ -1,31 +1,27 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { QboTransientError } from '../quickbooks/errors';
 import type { StepError } from '../../schema/tables/sync';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
-import { AppSide } from './appSide';
+import type { BackendFactory } from '../backends';
 import { withHeartbeat } from '../heartbeat';
+import { AppSide } from './appSide';
+import type { Db } from './backend';
 import { settleBalances } from './balances';
 import { pullPage, pushPage, type EngineContext } from './engine';
 import { RecordRejectedError } from './errors';
 import { LinkStore } from './links';
-import type { EntityMapping } from './mapping';
 import { type Direction, type EntityName, type PageCounts, type StepName } from './model';
 import { mappingsFor, stepParts, type StepPart } from './modes';
-import { handoffPage } from './orderTaking/handoff';
-import type { QboApi } from './qboApi';
-import { QboSide } from './qboSide';
-import { RunMemo } from './runMemo';
+import { handoffPlanner } from './orderTaking/handoff';
 import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, type RunStart } from './runs';
-import { readSyncSettings, UnknownTenantError, type SyncSettings } from './settings';
-import type { Db } from './side';
+import { readSyncSettings, UnknownTenantError } from './settings';
 
 export interface SyncDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
-  /** The QuickBooks API of a tenant's connected company (tokens stay inside it). */
-  quickbooksFor(tenantId: string): Promise<QboApi>;
+  /** The tenant's accounting backend for a page of work (activities/backends names them all). */
+  backendFor: BackendFactory;
 }
 
 export type { StepPart };
@@ -46,15 +42,24 @@ export interface PageResult {
   done: boolean;
 }
 
+/** A backend's throttling answer says how long to wait (QuickBooks: 60 s, or Retry-After). */
+interface Throttled extends Error {
+  retryAfterMs: number;
+  details(): unknown;
+}
+const isThrottled = (e: unknown): e is Throttled =>
+  e instanceof Error && typeof (e as Partial<Throttled>).retryAfterMs === 'number' && (e as Throttled).retryAfterMs > 0;
+
 /** The error as Temporal should see it: a record the user must fix is final; anything else is left to the retry policy. */
 export function toFailure(error: unknown): unknown {
-  // QuickBooks' throttling says how long to wait (60 s, or Retry-After): Temporal waits that long, not its backoff.
-  if (error instanceof QboTransientError && error.retryAfterMs) {
+  // Temporal waits what the backend asked for, not its own backoff.
+  if (isThrottled(error)) {
+    const { name: type, message, retryAfterMs: nextRetryDelay } = error;
     return ApplicationFailure.create({
-      type: error.name,
-      message: error.message,
+      type,
+      message,
       nonRetryable: false,
-      nextRetryDelay: error.retryAfterMs,
+      nextRetryDelay,
       details: [error.details()],
     });
   }
@@ -71,26 +76,7 @@ export function toFailure(error: unknown): unknown {
   return error;
 }
 
-/** One page of one part of a step: a pull or push through the engine, or (order-taking) a page of the sales handoff. */
-async function runPage(
-  ctx: EngineContext,
-  input: PageInput,
-  settings: SyncSettings,
-  mappings: Record<string, EntityMapping<unknown>>,
-  api: QboApi,
-): Promise<PageResult> {
-  if (input.entity === 'sale') {
-    if (settings.mode !== 'order-taking')
-      throw new Error(`tenant ${input.tenantId}: sales are handed over in order-taking mode only`);
-    return handoffPage(ctx, api, settings.orderTaking, input.cursor);
-  }
-  const mapping = mappings[input.entity];
-  if (!mapping) throw new Error(`tenant ${input.tenantId}: ${input.entity} is not synced in ${settings.mode} mode`);
-  return input.direction === 'pull' ? pullPage(ctx, mapping) : pushPage(ctx, mapping, input.cursor);
-}
-
-export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncDeps) {
-  const numberingByRun = new RunMemo<boolean>();
+export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps) {
   return {
     async beginSyncRun(start: RunStart): Promise<void> {
       const settings = await readSyncSettings(db, start.tenantId).catch((e) => {
@@ -109,26 +95,30 @@ export function createSyncActivities({ db, clock, logger, quickbooksFor }: SyncD
     async syncPage(input: PageInput): Promise<PageResult> {
       return withHeartbeat(async () => {
         try {
-          const settings = await readSyncSettings(db, input.tenantId, input.runId);
-          const mappings = mappingsFor(settings.mode);
-          const links = new LinkStore(input.tenantId);
-          const api = await quickbooksFor(input.tenantId);
+          const { tenantId, runId, step, entity } = input;
+          const settings = await readSyncSettings(db, tenantId, runId);
+          const appEntities = mappingsFor(settings.mode);
+          const mapping = appEntities[entity];
+          if (!mapping) throw new Error(`tenant ${tenantId}: ${entity} is not synced in ${settings.mode} mode`);
+          const links = new LinkStore(tenantId, settings.backend);
+          const { backend, mode } = settings;
+          const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
           const ctx: EngineContext = {
-            db,
-            clock,
-            tenantId: input.tenantId,
-            runId: input.runId,
-            step: input.step,
-            app: new AppSide(db, input.tenantId, mappings),
-            qbo: new QboSide(api, db, links, mappings, clock, () =>
-              numberingByRun.get(input.runId, () => api.customTxnNumbers()),
-            ),
-            links,
+            ...{ db, clock, tenantId, runId, step, remote, links },
+            app: new AppSide(db, tenantId, appEntities),
             policy: settings.conflictPolicy,
             onRecordError: settings.onRecordError,
-            countPage: (trx, direction, counts) => addPageCounts(trx, input.runId, input.step, direction, counts),
+            countPage: (trx, direction, counts) => addPageCounts(trx, runId, step, direction, counts),
           };
-          const outcome = await runPage(ctx, input, settings, mappings, api);
+          const outcome =
+            input.direction === 'pull'
+              ? await pullPage(ctx, mapping)
+              : await pushPage(
+                  ctx,
+                  mapping,
+                  input.cursor,
+                  entity === 'sale' ? handoffPlanner(settings.orderTaking) : undefined,
+                );
           logger.debug(
             {
               tenantId: input.tenantId,

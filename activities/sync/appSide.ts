@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { EntityMapping } from './mapping';
+import type { AppEntity } from './entity';
 import type { EntityName } from './model';
-import type { ChangePage, Db, SideRecord, SideWrite, SideWriteResult, SyncSide, Trx } from './side';
+import type { ChangePage, Db, SideRecord, SideWrite, SideWriteResult, Trx } from './backend';
 
 export interface AppCursor {
   /** Records are taken in id order; a record is considered at most once per run. */
@@ -17,16 +17,16 @@ export async function syncTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): 
 }
 
 /** The app's PostgreSQL as a sync side: changes come from the trigger-maintained change log (app_changes). */
-export class AppSide implements SyncSide {
+export class AppSide {
   readonly name = 'app' as const;
 
   constructor(
     private readonly db: Db,
     private readonly tenantId: string,
-    private readonly mappings: Record<string, EntityMapping<unknown>>,
+    private readonly mappings: Record<string, AppEntity<unknown>>,
   ) {}
 
-  private mapping(entity: EntityName): EntityMapping<unknown> {
+  private mapping(entity: EntityName): AppEntity<unknown> {
     const mapping = this.mappings[entity];
     if (!mapping) throw new Error(`no mapping for entity ${entity}`);
     return mapping;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { syncTransaction } from './appSide';
-import type { Db } from './side';
+import type { Db } from './backend';
 
 /**
  * After payments moved, invoice balances and statuses follow the payments applied to them, and customer balances

@@ -1,4 +1,4 @@
-import type { Db, Trx } from './side';
+import type { Db, Trx } from './backend';
 import type { EntityName } from './model';
 
 /** The pull cursor of one entity: where reading QuickBooks' changes resumes. Committed with the page it ends. */

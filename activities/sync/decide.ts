@@ -1,7 +1,7 @@
 import { fingerprint } from './fingerprint';
 import type { Link } from './links';
-import type { ConflictPolicy } from './model';
-import type { SideRecord } from './side';
+import { policySide, type ConflictPolicy } from './model';
+import type { SideRecord } from './backend';
 
 export type Decision =
   | { action: 'fail'; reason: 'problem' }
@@ -29,12 +29,12 @@ export interface DecideInput {
   target?: SideRecord;
   matched: boolean;
   policy: ConflictPolicy;
-  sourceSide: 'app' | 'quickbooks';
+  sourceSide: 'app' | 'remote';
 }
 
 function winnerOf(
   policy: ConflictPolicy,
-  sourceSide: 'app' | 'quickbooks',
+  sourceSide: 'app' | 'remote',
   source: SideRecord,
   target: SideRecord,
 ): 'source' | 'target' {
@@ -42,10 +42,10 @@ function winnerOf(
     const s = source.updatedAt?.getTime() ?? 0;
     const t = target.updatedAt?.getTime() ?? 0;
     if (s !== t) return s > t ? 'source' : 'target';
-    // Equal times: QuickBooks, the book of record, wins.
-    return sourceSide === 'quickbooks' ? 'source' : 'target';
+    // Equal times: the accounting backend, the book of record, wins.
+    return sourceSide === 'remote' ? 'source' : 'target';
   }
-  const winningSide = policy === 'quickbooks-wins' ? 'quickbooks' : 'app';
+  const winningSide = policySide(policy);
   return winningSide === sourceSide ? 'source' : 'target';
 }
 
@@ -56,9 +56,9 @@ function winnerOf(
  */
 export function decide({ source, link, target, matched, policy, sourceSide }: DecideInput): Decision {
   if (source.problem) return { action: 'fail', reason: 'problem' };
-  // An inactive QuickBooks customer or item nobody linked yet is still master data: it comes in (inactive) or is matched.
+  // An inactive backend customer or item nobody linked yet is still master data: it comes in (inactive) or is matched.
   const inactiveNewcomer =
-    source.deleted === 'inactive' && !link && sourceSide === 'quickbooks' && source.canonical !== undefined;
+    source.deleted === 'inactive' && !link && sourceSide === 'remote' && source.canonical !== undefined;
   if (source.deleted && !inactiveNewcomer) {
     if (!link || !target) return { action: 'skip', why: 'removed-unlinked' };
     if (target.deleted) return { action: 'skip', why: 'already-removed' };

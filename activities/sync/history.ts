@@ -1,4 +1,4 @@
-import type { Db } from './side';
+import type { Db } from './backend';
 
 export interface StepHistory {
   step: string;

@@ -25,3 +25,11 @@ export const STEP_ENTITIES: Record<StepName, EntityName[]> = {
 /** Whose version stands when both sides changed a record since they last agreed. */
 export type ConflictPolicy = 'quickbooks-wins' | 'app-wins' | 'latest-wins';
 export type OnRecordError = 'stop' | 'skip';
+
+/** The side a fixed policy lets win (`latest-wins` compares times instead). The backend is "quickbooks" to users. */
+export function policySide(policy: Exclude<ConflictPolicy, 'latest-wins'>): 'app' | 'remote' {
+  return policy === 'app-wins' ? 'app' : 'remote';
+}
+
+/** The sides as users name them (conflict winners in history and notices, policy names). */
+export const SIDE_NAMES = { app: 'app', remote: 'quickbooks' } as const;

@@ -1,5 +1,5 @@
 import { MAPPINGS } from './entities';
-import type { EntityMapping } from './mapping';
+import type { AppEntity } from './entity';
 import { STEP_ENTITIES, type Direction, type EntityName, type StepName, type SyncMode } from './model';
 import { ORDER_TAKING_MAPPINGS, ORDER_TAKING_STEP_ENTITIES } from './orderTaking/steps';
 
@@ -9,8 +9,8 @@ export interface StepPart {
 }
 
 /** The entity mappings a mode syncs with (the same entity can map differently per mode). */
-export function mappingsFor(mode: SyncMode): Record<string, EntityMapping<unknown>> {
-  return (mode === 'order-taking' ? ORDER_TAKING_MAPPINGS : MAPPINGS) as Record<string, EntityMapping<unknown>>;
+export function mappingsFor(mode: SyncMode): Record<string, AppEntity<unknown>> {
+  return (mode === 'order-taking' ? ORDER_TAKING_MAPPINGS : MAPPINGS) as Record<string, AppEntity<unknown>>;
 }
 
 /** Which entities a step moves in a mode, and in which directions, in order. */
@@ -18,8 +18,6 @@ export function stepParts(mode: SyncMode, step: StepName): StepPart[] {
   const entities = (mode === 'order-taking' ? ORDER_TAKING_STEP_ENTITIES : STEP_ENTITIES)[step];
   const mappings = mappingsFor(mode);
   return entities.flatMap((entity): StepPart[] => {
-    // Sales are pushed only, by their handoff; they have no mapping of their own.
-    if (entity === 'sale') return mode === 'order-taking' ? [{ entity, direction: 'push' }] : [];
     const mapping = mappings[entity];
     if (!mapping) return [];
     const parts: StepPart[] = [];

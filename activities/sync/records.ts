@@ -1,12 +1,12 @@
-import type { Trx } from './side';
-import type { Direction, EntityName, StepName } from './model';
+import type { Trx } from './backend';
+import { SIDE_NAMES, type Direction, type EntityName, type StepName } from './model';
 import type { Conflict } from './decide';
 
 export interface ProblemRecord {
   entity: EntityName;
   direction: Direction;
   appId?: string;
-  qboId?: string;
+  remoteId?: string;
   label: string;
   code?: string;
   message: string;
@@ -35,7 +35,7 @@ export async function recordProblem(
       entity: p.entity,
       direction: p.direction,
       app_id: p.appId ? Number(p.appId) : null,
-      qbo_id: p.qboId ?? null,
+      remote_id: p.remoteId ?? null,
       record_label: p.label,
       code: p.code ?? null,
       message: p.message,
@@ -52,13 +52,13 @@ export async function recordConflict(
   runId: string,
   entity: EntityName,
   policy: string,
-  ids: { appId?: string; qboId?: string },
+  ids: { appId?: string; remoteId?: string },
   conflict: Conflict,
-  sourceSide: 'app' | 'quickbooks',
+  sourceSide: 'app' | 'remote',
 ): Promise<void> {
   const appVersion = sourceSide === 'app' ? conflict.source : conflict.target;
-  const qboVersion = sourceSide === 'quickbooks' ? conflict.source : conflict.target;
-  const winner = conflict.winner === 'source' ? sourceSide : sourceSide === 'app' ? 'quickbooks' : 'app';
+  const remoteVersion = sourceSide === 'remote' ? conflict.source : conflict.target;
+  const winningSide = conflict.winner === 'source' ? sourceSide : sourceSide === 'app' ? 'remote' : 'app';
   await trx
     .insertInto('sync_conflicts')
     .values({
@@ -66,11 +66,11 @@ export async function recordConflict(
       run_id: runId,
       entity,
       app_id: ids.appId ? Number(ids.appId) : null,
-      qbo_id: ids.qboId ?? null,
+      remote_id: ids.remoteId ?? null,
       policy,
-      winner,
+      winner: SIDE_NAMES[winningSide],
       app_version: JSON.stringify(appVersion ?? null),
-      qbo_version: JSON.stringify(qboVersion ?? null),
+      remote_version: JSON.stringify(remoteVersion ?? null),
     })
     .execute();
 }

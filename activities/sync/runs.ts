@@ -1,6 +1,6 @@
 import type { StepError } from '../../schema/tables/sync';
 import { STEPS, type Direction, type PageCounts, type StepName, type SyncMode } from './model';
-import type { Db, Trx } from './side';
+import type { Db, Trx } from './backend';
 
 export interface RunStart {
   runId: string;

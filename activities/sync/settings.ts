@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import type { ConflictPolicy, OnRecordError, SyncMode } from './model';
 import { orderTakingSettings, type OrderTakingSettings } from './orderTaking/settings';
-import type { Db } from './side';
+import type { BackendId, Db } from './backend';
 
 export interface SyncSettings {
   conflictPolicy: ConflictPolicy;
   onRecordError: OnRecordError;
   mode: SyncMode;
+  backend: BackendId;
   orderTaking: OrderTakingSettings;
 }
 
@@ -15,13 +16,13 @@ export interface SyncSettings {
  * run started in, so a mode changed meanwhile takes effect from the next run.
  */
 export async function readSyncSettings(db: Db, tenantId: string, runId?: string): Promise<SyncSettings> {
-  const row = await sql<{ settings: Record<string, unknown> | null; mode: SyncMode }>`
-    select t.settings, coalesce(r.mode, t.mode) as mode
+  const row = await sql<{ settings: Record<string, unknown> | null; mode: SyncMode; backend: BackendId }>`
+    select t.settings, coalesce(r.mode, t.mode) as mode, t.backend
     from tenants t left join sync_runs r on r.id = ${runId ?? ''} and r.tenant_id = t.id
     where t.id = ${tenantId}`.execute(db);
   if (row.rows.length === 0)
     throw new UnknownTenantError(`tenant ${tenantId} does not exist: add it with \`qbsync tenant add ${tenantId}\``);
-  const { settings, mode } = row.rows[0];
+  const { settings, mode, backend } = row.rows[0];
   const s = settings ?? {};
   const policy = s.conflictPolicy;
   const onError = s.onRecordError;
@@ -35,6 +36,7 @@ export async function readSyncSettings(db: Db, tenantId: string, runId?: string)
           : 'quickbooks-wins',
     onRecordError: onError === 'skip' ? 'skip' : 'stop',
     mode,
+    backend,
     orderTaking: orderTakingSettings(s.orderTaking),
   };
 }

@@ -8,9 +8,10 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 export interface SyncLinksTable {
   tenant_id: string;
   entity: string;
+  backend: string;
   app_id: number;
-  qbo_id: string;
-  qbo_sync_token: string | null;
+  remote_id: string;
+  remote_version: string | null;
   fingerprint: string;
   agreed_at: DefaultedTimestamp;
 }
@@ -81,7 +82,7 @@ export interface SyncProblemsTable {
   entity: string;
   direction: 'pull' | 'push';
   app_id: number | null;
-  qbo_id: string | null;
+  remote_id: string | null;
   record_label: string | null;
   code: string | null;
   message: string;
@@ -97,11 +98,11 @@ export interface SyncConflictsTable {
   run_id: string | null;
   entity: string;
   app_id: number | null;
-  qbo_id: string | null;
+  remote_id: string | null;
   policy: string;
   winner: 'app' | 'quickbooks';
   app_version: Json<unknown>;
-  qbo_version: Json<unknown>;
+  remote_version: Json<unknown>;
   decided_at: DefaultedTimestamp;
 }
 

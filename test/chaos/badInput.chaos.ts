@@ -257,7 +257,7 @@ test('bad input on both sides: one clear per-record error for each record QuickB
   const unexpected = problems.filter(
     (p) => !expectedRejects.some(([e, id]) => p.entity === e && Number(p.app_id) === id),
   );
-  expect(unexpected.map((p) => `${p.entity} ${p.app_id ?? p.qbo_id}: ${p.message}`)).toEqual([]);
+  expect(unexpected.map((p) => `${p.entity} ${p.app_id ?? p.remote_id}: ${p.message}`)).toEqual([]);
   const log = await stack.admin.requests({ realmId });
   expect(log.filter((e) => e.injected === 'malformed-json')).toHaveLength(1);
 
@@ -272,7 +272,7 @@ test('bad input on both sides: one clear per-record error for each record QuickB
   const linked = async (entity: string, id: number) =>
     !!(await db
       .selectFrom('sync_links')
-      .select('qbo_id')
+      .select('remote_id')
       .where('tenant_id', '=', tenantId)
       .where('entity', '=', entity)
       .where('app_id', '=', id)

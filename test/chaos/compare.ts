@@ -66,11 +66,11 @@ export async function compareTenant(
   };
   const linkRows = await db
     .selectFrom('sync_links')
-    .select(['entity', 'app_id', 'qbo_id'])
+    .select(['entity', 'app_id', 'remote_id'])
     .where('tenant_id', '=', tenantId)
     .execute();
   const links = (entity: Entity) => linkRows.filter((l) => l.entity === entity);
-  const toQbo = (entity: Entity) => new Map(links(entity).map((l) => [Number(l.app_id), l.qbo_id]));
+  const toQbo = (entity: Entity) => new Map(links(entity).map((l) => [Number(l.app_id), l.remote_id]));
 
   const app = {
     customer: (
@@ -132,10 +132,10 @@ export async function compareTenant(
       ...duplicatesOf(`app ${entity}`, app[entity] as Array<{ key: string | null }>, (r) => r.key ?? undefined),
     );
     out.duplicates.push(...duplicatesOf(`${entity} link of app id`, entityLinks, (l) => String(l.app_id)));
-    out.duplicates.push(...duplicatesOf(`${entity} link of QuickBooks id`, entityLinks, (l) => l.qbo_id));
+    out.duplicates.push(...duplicatesOf(`${entity} link of QuickBooks id`, entityLinks, (l) => l.remote_id));
 
     const linkedApp = new Set(entityLinks.map((l) => Number(l.app_id)));
-    const linkedQbo = new Set(entityLinks.map((l) => l.qbo_id));
+    const linkedQbo = new Set(entityLinks.map((l) => l.remote_id));
     const qboIds = new Set(qbo[entity].map((r) => r.Id));
     const appIds = new Set(app[entity].map((r) => Number(r.id)));
     const appOnly = new Set(expected.appOnly?.[entity] ?? []);
@@ -147,10 +147,10 @@ export async function compareTenant(
       if (!linkedApp.has(Number(r.id)) && !appOnly.has(Number(r.id)))
         out.losses.push(`app ${entity} ${r.id} (${r.key}) has no QuickBooks counterpart`);
     for (const l of entityLinks) {
-      if (!qboIds.has(l.qbo_id))
-        out.losses.push(`${entity} link ${l.app_id} → QuickBooks ${l.qbo_id}, which does not exist`);
+      if (!qboIds.has(l.remote_id))
+        out.losses.push(`${entity} link ${l.app_id} → QuickBooks ${l.remote_id}, which does not exist`);
       if (!appIds.has(Number(l.app_id)))
-        out.losses.push(`${entity} link app ${l.app_id}, which does not exist → QuickBooks ${l.qbo_id}`);
+        out.losses.push(`${entity} link app ${l.app_id}, which does not exist → QuickBooks ${l.remote_id}`);
     }
     out.recordsCompared += qbo[entity].length + app[entity].length;
   }

@@ -23,7 +23,7 @@ test('a workflow on the real dev server runs an activity that reads and writes t
     db: database.db,
     logger: createLogger('silent'),
     clock: systemClock,
-    quickbooksFor: () => Promise.reject(new Error('this test reaches no QuickBooks')),
+    backendFor: () => Promise.reject(new Error('this test reaches no QuickBooks')),
   });
   const result = await temporal.withWorker(activities, () =>
     temporal.client.workflow.execute(checkWorker, {

@@ -8,6 +8,7 @@ import { addTenant } from '../../activities/connection/tenants';
 import type { NotificationConfig } from '../../activities/notifications/config';
 import { TokenStore } from '../../activities/connection/tokenStore';
 import { RateLimiterRegistry } from '../../activities/quickbooks';
+import { backendFactory } from '../../activities/backends';
 import { quickbooksFactory } from '../../activities/quickbooksFor';
 import { EmulatorAdmin, startEmulator, type Emulator, type RunningEmulator } from '../../emulator';
 import { systemClock } from '../../workers/clock';
@@ -76,7 +77,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
     db: database.db,
     logger: createLogger('silent'),
     clock: systemClock,
-    quickbooksFor: (t) => quickbooks.api(t),
+    backendFor: backendFactory({ db: database.db, clock: systemClock, quickbooksOnline: (t) => quickbooks.api(t) }),
     temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
     notifications: options.notifications,
   });

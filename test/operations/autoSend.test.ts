@@ -52,7 +52,7 @@ function sender(clock: Clock = movableClock()) {
     db,
     logger: createLogger('silent'),
     clock,
-    quickbooksFor: () => Promise.reject(new Error('invoice emails never call QuickBooks')),
+    backendFor: () => Promise.reject(new Error('invoice emails never call QuickBooks')),
     notifications: { smtpUrl: mailbox.url, from: 'Acme Billing <billing@acme.example>', secret: () => undefined },
   });
 }
@@ -96,7 +96,7 @@ async function appIdOf(tenantId: string, qboId: string): Promise<number> {
       .select('app_id')
       .where('tenant_id', '=', tenantId)
       .where('entity', '=', 'invoice')
-      .where('qbo_id', '=', qboId)
+      .where('remote_id', '=', qboId)
       .executeTakeFirstOrThrow()
   ).app_id;
 }

@@ -37,7 +37,7 @@ function notifier(config: Partial<NotificationConfig> = {}, logger = createLogge
     db,
     logger,
     clock: systemClock,
-    quickbooksFor: () => Promise.reject(new Error('notices never call QuickBooks')),
+    backendFor: () => Promise.reject(new Error('notices never call QuickBooks')),
     notifications: {
       smtpUrl: mailbox.url,
       from: 'qbsync <qbsync@example.com>',

@@ -27,12 +27,12 @@ export async function qboIdOf(db: Db, tenantId: string, entity: string, appId: n
   return (
     await db
       .selectFrom('sync_links')
-      .select('qbo_id')
+      .select('remote_id')
       .where('tenant_id', '=', tenantId)
       .where('entity', '=', entity)
       .where('app_id', '=', appId)
       .executeTakeFirst()
-  )?.qbo_id;
+  )?.remote_id;
 }
 
 export interface SaleInput {

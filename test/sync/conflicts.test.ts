@@ -45,7 +45,7 @@ test("quickbooks-wins (the default): QuickBooks' edit stands on both sides and t
   expect(r.conflicts).toHaveLength(1);
   expect(r.conflicts[0]).toMatchObject({ entity: 'customer', policy: 'quickbooks-wins', winner: 'quickbooks' });
   expect((r.conflicts[0].app_version as { companyName: string }).companyName).toBe('From the app');
-  expect((r.conflicts[0].qbo_version as { companyName: string }).companyName).toBe('From QuickBooks');
+  expect((r.conflicts[0].remote_version as { companyName: string }).companyName).toBe('From QuickBooks');
 });
 
 test("app-wins: the app's edit stands on both sides", async () => {

@@ -1,6 +1,6 @@
 import { decide } from '../../activities/sync/decide';
 import { fingerprint, stableJson } from '../../activities/sync/fingerprint';
-import type { SideRecord } from '../../activities/sync/side';
+import type { SideRecord } from '../../activities/sync/backend';
 
 const rec = (id: string, canonical: unknown, extra: Partial<SideRecord> = {}): SideRecord => ({
   id,
@@ -8,7 +8,7 @@ const rec = (id: string, canonical: unknown, extra: Partial<SideRecord> = {}): S
   label: id,
   ...extra,
 });
-const link = (agreed: unknown) => ({ appId: 1, qboId: '9', qboSyncToken: '0', fingerprint: fingerprint(agreed) });
+const link = (agreed: unknown) => ({ appId: 1, remoteId: '9', remoteVersion: '0', fingerprint: fingerprint(agreed) });
 
 test('fingerprints ignore key order and undefined, but not values', () => {
   expect(stableJson({ b: 1, a: [2, { d: undefined, c: null }] })).toBe('{"a":[2,{"c":null}],"b":1}');
@@ -30,7 +30,7 @@ test('a record still at the agreed state is an echo: nothing is written', () => 
       target: rec('9', { n: 'A' }),
       matched: false,
       policy: 'quickbooks-wins',
-      sourceSide: 'quickbooks',
+      sourceSide: 'remote',
     }),
   ).toEqual({ action: 'skip', why: 'unchanged' });
 });
@@ -77,13 +77,13 @@ describe('both sides changed since the agreement', () => {
         target: app,
         matched: false,
         policy: 'quickbooks-wins',
-        sourceSide: 'quickbooks',
+        sourceSide: 'remote',
       }),
     ).toMatchObject({ action: 'update', conflict: { winner: 'source' } });
   });
   test('app-wins: pulling keeps the app', () => {
     expect(
-      decide({ source: qbo, link: agreed, target: app, matched: false, policy: 'app-wins', sourceSide: 'quickbooks' }),
+      decide({ source: qbo, link: agreed, target: app, matched: false, policy: 'app-wins', sourceSide: 'remote' }),
     ).toMatchObject({ action: 'keep-target' });
   });
   test('latest-wins: the newer edit wins, whichever side it is on', () => {
@@ -94,7 +94,7 @@ describe('both sides changed since the agreement', () => {
         target: app,
         matched: false,
         policy: 'latest-wins',
-        sourceSide: 'quickbooks',
+        sourceSide: 'remote',
       }),
     ).toMatchObject({ action: 'keep-target' });
     expect(
@@ -126,7 +126,7 @@ test('a twin found by matching is linked, not duplicated', () => {
 
 test('removals reach a linked record once; unlinked or already removed ones are left alone', () => {
   const gone = rec('9', undefined, { deleted: 'deleted' });
-  expect(decide({ source: gone, matched: false, policy: 'quickbooks-wins', sourceSide: 'quickbooks' })).toEqual({
+  expect(decide({ source: gone, matched: false, policy: 'quickbooks-wins', sourceSide: 'remote' })).toEqual({
     action: 'skip',
     why: 'removed-unlinked',
   });
@@ -137,7 +137,7 @@ test('removals reach a linked record once; unlinked or already removed ones are 
       target: rec('1', {}),
       matched: false,
       policy: 'quickbooks-wins',
-      sourceSide: 'quickbooks',
+      sourceSide: 'remote',
     }),
   ).toEqual({ action: 'remove', targetId: '1', baseVersion: undefined, how: 'deleted' });
   expect(
@@ -147,7 +147,7 @@ test('removals reach a linked record once; unlinked or already removed ones are 
       target: rec('1', {}, { deleted: 'inactive' }),
       matched: false,
       policy: 'quickbooks-wins',
-      sourceSide: 'quickbooks',
+      sourceSide: 'remote',
     }),
   ).toEqual({ action: 'skip', why: 'already-removed' });
 });

@@ -47,19 +47,19 @@ test('first sync brings the whole demo company into the app; a second run writes
 
   // Every invoice's totals agree to the cent, through the links.
   const rows = await sql<{
-    qbo_id: string;
+    remote_id: string;
     doc_number: string;
     total_cents: number;
     tax_cents: number;
     balance_cents: number;
   }>`
-    select l.qbo_id, i.doc_number, i.total_cents, i.tax_cents, i.balance_cents from invoices i
+    select l.remote_id, i.doc_number, i.total_cents, i.tax_cents, i.balance_cents from invoices i
     join sync_links l on l.tenant_id = i.tenant_id and l.entity = 'invoice' and l.app_id = i.id
     where i.tenant_id = ${tenantId}`.execute(db);
   expect(rows.rows).toHaveLength(qboInvoices.length);
   const byId = new Map(qboInvoices.map((q) => [q.Id, q]));
   for (const r of rows.rows) {
-    const q = byId.get(r.qbo_id)!;
+    const q = byId.get(r.remote_id)!;
     expect(r.doc_number).toBe(q.DocNumber);
     expect(Number(r.total_cents)).toBe(Math.round(q.TotalAmt * 100));
     expect(Number(r.tax_cents)).toBe(Math.round(q.TxnTaxDetail.TotalTax * 100));

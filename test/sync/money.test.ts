@@ -1,4 +1,5 @@
-import { cents, centsToAmount, centsToDecimal, decimal } from '../../activities/sync/entities/common';
+import { centsToQbo } from '../../activities/money';
+import { cents, centsToDecimal, decimal } from '../../activities/sync/entities/common';
 
 test.each([
   [0.1, 10],
@@ -16,7 +17,7 @@ test.each([
 });
 
 test('cents survive the round trip to QuickBooks amounts', () => {
-  for (const c of [1, 10, 99, 101, 123456789, -4560, 2 ** 40 + 7]) expect(cents(centsToAmount(c))).toBe(c);
+  for (const c of [1, 10, 99, 101, 123456789, -4560, 2 ** 40 + 7]) expect(cents(centsToQbo(c))).toBe(c);
   expect(centsToDecimal(-5)).toBe('-0.05');
 });
 

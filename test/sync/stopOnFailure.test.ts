@@ -77,7 +77,7 @@ test('a validation failure in the items step stops the run: later steps do not r
   expect(
     await db
       .selectFrom('sync_links')
-      .select('qbo_id')
+      .select('remote_id')
       .where('tenant_id', '=', tenantId)
       .where('entity', '=', 'customer')
       .where('app_id', '=', c)
@@ -151,12 +151,12 @@ test('an inactive QuickBooks item with the name of an app item is its twin: link
   ).toHaveLength(1);
   const link = await db
     .selectFrom('sync_links')
-    .select('qbo_id')
+    .select('remote_id')
     .where('tenant_id', '=', tenantId)
     .where('entity', '=', 'item')
     .where('app_id', '=', appId)
     .executeTakeFirstOrThrow();
-  expect(link.qbo_id).toBe(item.Id);
+  expect(link.remote_id).toBe(item.Id);
   // Both changed before they were linked; QuickBooks wins by default, so the app's item is now inactive at QuickBooks' price.
   expect(
     await db.selectFrom('items').select(['active', 'unit_price']).where('id', '=', appId).executeTakeFirstOrThrow(),

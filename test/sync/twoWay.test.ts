@@ -83,12 +83,12 @@ async function linkOf(tenantId: string, entity: string, appId: number): Promise<
   return (
     await db
       .selectFrom('sync_links')
-      .select('qbo_id')
+      .select('remote_id')
       .where('tenant_id', '=', tenantId)
       .where('entity', '=', entity)
       .where('app_id', '=', appId)
       .executeTakeFirst()
-  )?.qbo_id;
+  )?.remote_id;
 }
 
 test('app records reach QuickBooks; QuickBooks assigns the invoice number and computes tax, both stamped back; nothing is sent twice', async () => {

@@ -145,7 +145,7 @@ test('SIGKILL of the worker while QuickBooks holds the answer to an invoice batc
   const app = await sql<{ invoices: number; linked: number; distinct_qbo: number; unnumbered: number }>`
     select (select count(*) from invoices where tenant_id = ${tenantId}) as invoices,
            (select count(*) from sync_links where tenant_id = ${tenantId} and entity = 'invoice') as linked,
-           (select count(distinct qbo_id) from sync_links where tenant_id = ${tenantId} and entity = 'invoice') as distinct_qbo,
+           (select count(distinct remote_id) from sync_links where tenant_id = ${tenantId} and entity = 'invoice') as distinct_qbo,
            (select count(*) from invoices where tenant_id = ${tenantId} and doc_number is null) as unnumbered`.execute(
     db,
   );

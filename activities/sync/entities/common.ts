@@ -1,5 +1,6 @@
 import type { Address } from '../../../schema/tables/app';
-import { MappingProblem } from '../mapping';
+import { centsToString, toCents } from '../../money';
+import { MappingProblem } from '../entity';
 
 /** Empty strings and missing values are the same thing on both sides. */
 export function text(value: unknown): string | null {
@@ -8,57 +9,22 @@ export function text(value: unknown): string | null {
   return s === '' ? null : s;
 }
 
-export interface QboAddress {
-  Line1?: string;
-  Line2?: string;
-  Line3?: string;
-  City?: string;
-  CountrySubDivisionCode?: string;
-  PostalCode?: string;
-  Country?: string;
-}
-
-export function addressFromQbo(a: QboAddress | undefined | null): Address | null {
+/** An app address in canonical form: trimmed fields, empty ones null, an address with nothing in it null. */
+export function addressFromApp(a: Address | null | undefined): Address | null {
   if (!a) return null;
   const address: Address = {
-    line1: text(a.Line1),
-    line2: text(a.Line2),
-    line3: text(a.Line3),
-    city: text(a.City),
-    region: text(a.CountrySubDivisionCode),
-    postalCode: text(a.PostalCode),
-    country: text(a.Country),
+    line1: text(a.line1),
+    line2: text(a.line2),
+    line3: text(a.line3),
+    city: text(a.city),
+    region: text(a.region),
+    postalCode: text(a.postalCode),
+    country: text(a.country),
   };
   return Object.values(address).every((v) => v === null) ? null : address;
 }
 
-export function addressFromApp(a: Address | null | undefined): Address | null {
-  if (!a) return null;
-  return addressFromQbo({
-    Line1: a.line1 ?? undefined,
-    Line2: a.line2 ?? undefined,
-    Line3: a.line3 ?? undefined,
-    City: a.city ?? undefined,
-    CountrySubDivisionCode: a.region ?? undefined,
-    PostalCode: a.postalCode ?? undefined,
-    Country: a.country ?? undefined,
-  });
-}
-
-export function addressToQbo(a: Address | null): QboAddress | undefined {
-  if (!a) return undefined;
-  const out: QboAddress = {};
-  if (a.line1) out.Line1 = a.line1;
-  if (a.line2) out.Line2 = a.line2;
-  if (a.line3) out.Line3 = a.line3;
-  if (a.city) out.City = a.city;
-  if (a.region) out.CountrySubDivisionCode = a.region;
-  if (a.postalCode) out.PostalCode = a.postalCode;
-  if (a.country) out.Country = a.country;
-  return out;
-}
-
-/** QuickBooks rejects names with these characters (and ours would not survive a round trip). */
+/** Names with these characters are refused by QuickBooks, Online and Desktop (':' separates a parent's name). */
 export function checkName(kind: string, value: string, max: number): MappingProblem | undefined {
   if (/[:\t\n\r]/.test(value))
     return new MappingProblem(
@@ -88,11 +54,6 @@ export function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** A string literal for QuickBooks' query language: backslash-escaped quotes and backslashes. */
-export function qboString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /**
  * A decimal in canonical form: a plain string without trailing zeros ('12.5', '-3', '0.125'), from a pg numeric
  * string or a QuickBooks JSON number. Never passes through float arithmetic.
@@ -113,33 +74,10 @@ function numberToPlainString(n: number): string {
   return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
 }
 
-/** Integer cents from a QuickBooks amount (JSON number with at most 2 decimals) or a decimal string. */
+/** Integer cents from an amount (a backend's JSON number or a decimal string); past cents, half away from zero. */
 export function cents(value: unknown): number {
-  const d = decimal(value ?? 0) ?? '0';
-  const negative = d.startsWith('-');
-  const [whole, frac = ''] = d.replace('-', '').split('.');
-  if (frac.length > 2) {
-    // QuickBooks amounts carry cents; more digits are rounded half away from zero, as QuickBooks does.
-    const rounded = BigInt(whole + frac.slice(0, 2)) + (Number(frac[2]) >= 5 ? 1n : 0n);
-    return Number(negative ? -rounded : rounded);
-  }
-  const n = BigInt(whole + frac.padEnd(2, '0'));
-  return Number(negative ? -n : n);
+  return toCents(decimal(value ?? 0) ?? '0', { rounding: 'half-up' });
 }
 
-/** Cents as the JSON number QuickBooks expects (exact for every amount below 2^53 cents). */
-export function centsToAmount(value: number): number {
-  return Number(centsToDecimal(value));
-}
-
-export function centsToDecimal(value: number): string {
-  const negative = value < 0;
-  const abs = Math.abs(value);
-  const s = `${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-  return negative ? `-${s}` : s;
-}
-
-/** A decimal string as a JSON number for QuickBooks (quantities, unit prices, rates). */
-export function decimalToNumber(value: string | null): number | undefined {
-  return value === null ? undefined : Number(value);
-}
+/** Integer cents as a decimal string ("1234.50"), as the app's numeric columns take them. */
+export const centsToDecimal = centsToString;

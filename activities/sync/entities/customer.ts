@@ -1,16 +1,7 @@
 import { sql } from 'kysely';
 import type { Address } from '../../../schema/tables/app';
-import { MappingProblem, type EntityMapping, type QboObject, type AppRow } from '../mapping';
-import {
-  addressFromApp,
-  addressFromQbo,
-  addressToQbo,
-  checkName,
-  chunk,
-  qboString,
-  text,
-  type QboAddress,
-} from './common';
+import type { AppEntity, AppRow } from '../entity';
+import { addressFromApp, text } from './common';
 
 export interface CustomerRecord {
   displayName: string;
@@ -25,106 +16,14 @@ export interface CustomerRecord {
   active: boolean;
 }
 
-const DELETED_SUFFIX = ' (deleted)';
-
-interface QboCustomer extends QboObject {
-  DisplayName?: string;
-  CompanyName?: string;
-  GivenName?: string;
-  FamilyName?: string;
-  PrimaryEmailAddr?: { Address?: string };
-  PrimaryPhone?: { FreeFormNumber?: string };
-  BillAddr?: QboAddress;
-  ShipAddr?: QboAddress;
-  ParentRef?: { value: string };
-  Job?: boolean;
-  Active?: boolean;
-}
-
-export const customerMapping: EntityMapping<CustomerRecord> = {
+export const customerMapping: AppEntity<CustomerRecord> = {
   entity: 'customer',
   step: 'customers',
-  qboName: 'Customer',
   pull: true,
   push: true,
-  qboRemoval: 'deactivate',
-  qboRemoved: (raw) => ((raw as QboCustomer).Active === false ? 'inactive' : undefined),
   label: (c) => (c ? `customer "${c.displayName}"` : 'customer'),
 
-  qboRefs: (raw) =>
-    (raw as QboCustomer).ParentRef?.value ? [{ entity: 'customer', id: (raw as QboCustomer).ParentRef!.value }] : [],
-
-  fromQbo(raw, refs) {
-    const q = raw as QboCustomer;
-    const active = q.Active !== false;
-    let displayName = text(q.DisplayName) ?? '';
-    // QuickBooks renames a deactivated customer "<name> (deleted)"; the app keeps the name it knows.
-    if (!active && displayName.endsWith(DELETED_SUFFIX)) displayName = displayName.slice(0, -DELETED_SUFFIX.length);
-    const parentId = q.ParentRef?.value ? refs.appId('customer', q.ParentRef.value) : null;
-    if (q.ParentRef?.value && parentId === undefined) {
-      return new MappingProblem(
-        `customer "${displayName}" is a sub-customer of QuickBooks customer ${q.ParentRef.value}, which is not in the app yet`,
-        'run the sync again; the parent is synced first when it exists',
-        'qbsync-missing-parent',
-      );
-    }
-    return {
-      displayName,
-      companyName: text(q.CompanyName),
-      givenName: text(q.GivenName),
-      familyName: text(q.FamilyName),
-      email: text(q.PrimaryEmailAddr?.Address)?.toLowerCase() ?? null,
-      phone: text(q.PrimaryPhone?.FreeFormNumber),
-      billingAddress: addressFromQbo(q.BillAddr),
-      shippingAddress: addressFromQbo(q.ShipAddr),
-      parentId: parentId ?? null,
-      active,
-    };
-  },
-
   appRefs: (c) => (c.parentId ? [{ entity: 'customer', id: c.parentId }] : []),
-
-  toQbo(c, refs, base) {
-    const problem = checkName('customer name', c.displayName, 500);
-    if (problem) return problem;
-    const body: Record<string, unknown> = {
-      DisplayName: c.displayName,
-      CompanyName: c.companyName ?? undefined,
-      GivenName: c.givenName ?? undefined,
-      FamilyName: c.familyName ?? undefined,
-      PrimaryEmailAddr: c.email ? { Address: c.email } : undefined,
-      PrimaryPhone: c.phone ? { FreeFormNumber: c.phone } : undefined,
-      BillAddr: addressToQbo(c.billingAddress),
-      ShipAddr: addressToQbo(c.shippingAddress),
-      Active: c.active,
-    };
-    if (c.parentId) {
-      const parent = refs.qboId('customer', c.parentId);
-      if (!parent)
-        return new MappingProblem(
-          `${customerMapping.label(c)} has parent customer ${c.parentId}, which is not in QuickBooks yet`,
-          'run the sync again after the parent customer has synced',
-          'qbsync-missing-parent',
-        );
-      body.ParentRef = { value: parent };
-      body.Job = true;
-    }
-    if (base) Object.assign(body, { Id: base.Id, SyncToken: base.SyncToken, sparse: true });
-    return body;
-  },
-
-  qboMatchQueries: (records) =>
-    chunk([...new Set(records.map((r) => r.displayName))], 50).map(
-      (names) =>
-        `SELECT * FROM Customer WHERE DisplayName IN (${names.map(qboString).join(', ')}) AND Active IN (true, false)`,
-    ),
-
-  pickQboMatch(c, candidates) {
-    const byName = candidates.findIndex((x) => x.displayName.toLowerCase() === c.displayName.toLowerCase());
-    if (byName >= 0) return byName;
-    const byEmail = c.email ? candidates.findIndex((x) => x.email === c.email) : -1;
-    return byEmail >= 0 ? byEmail : undefined;
-  },
 
   async loadApp(db, tenantId, ids) {
     if (ids.length === 0) return new Map();

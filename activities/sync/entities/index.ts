@@ -1,4 +1,4 @@
-import type { EntityMapping } from '../mapping';
+import type { AppEntity } from '../entity';
 import type { EntityName } from '../model';
 import { customerMapping } from './customer';
 import { invoiceMapping } from './invoice';
@@ -7,11 +7,11 @@ import { paymentMapping } from './payment';
 import { taxCodeMapping, taxRateMapping } from './tax';
 
 /** One mapping module per entity; the registry the sync core looks them up in. */
-export const MAPPINGS: Partial<Record<EntityName, EntityMapping<unknown>>> = {
-  customer: customerMapping as EntityMapping<unknown>,
-  item: itemMapping as EntityMapping<unknown>,
-  tax_rate: taxRateMapping as EntityMapping<unknown>,
-  tax_code: taxCodeMapping as EntityMapping<unknown>,
-  invoice: invoiceMapping as EntityMapping<unknown>,
-  payment: paymentMapping as EntityMapping<unknown>,
+export const MAPPINGS: Partial<Record<EntityName, AppEntity<unknown>>> = {
+  customer: customerMapping as AppEntity<unknown>,
+  item: itemMapping as AppEntity<unknown>,
+  tax_rate: taxRateMapping as AppEntity<unknown>,
+  tax_code: taxCodeMapping as AppEntity<unknown>,
+  invoice: invoiceMapping as AppEntity<unknown>,
+  payment: paymentMapping as AppEntity<unknown>,
 };

@@ -1,6 +1,8 @@
 import type { LineKind } from '../../../schema/tables/app';
 import type { SaleQboEntity } from '../../../schema/tables/orderTaking';
-import type { Db, Trx } from '../side';
+import type { Db, Trx } from '../backend';
+import type { AppEntity } from '../entity';
+import type { TransferKind } from '../orderTaking/settings';
 import { cents, centsToDecimal, decimal, isoDate, text } from './common';
 
 /** A sale of an order-taking app as the handoff reads it. Amounts are decimal strings, never floats. */
@@ -141,3 +143,57 @@ export function linesCents(lines: SaleLine[]): number {
     0,
   );
 }
+
+/** A sale as the handoff sends it: the record, how it transfers, and where orders go when the backend has no orders. */
+export interface SaleToSend extends SaleRecord {
+  transfer: { kind: TransferKind; orderAs: 'Estimate' | 'Invoice' };
+}
+
+/**
+ * Sales on the app side: read by the handoff (orderTaking/handoff.ts), never written by a pull. What the backend
+ * answers for a sale handed over (its document, number and totals) is taken by `settle`, with the tenant's done status.
+ */
+export const saleEntity: AppEntity<SaleRecord> = {
+  entity: 'sale',
+  step: 'invoices',
+  pull: false,
+  push: true,
+  label: (s) => (s ? saleLabel(s) : 'sale'),
+  appRefs: (s) => [
+    { entity: 'customer', id: s.customerId },
+    ...s.lines.flatMap((l) => (l.itemId ? [{ entity: 'item' as const, id: l.itemId }] : [])),
+    ...[s.taxCodeId, ...s.lines.map((l) => l.taxCodeId)].flatMap((id) =>
+      id ? [{ entity: 'tax_code' as const, id }] : [],
+    ),
+  ],
+  async loadApp(db, tenantId, ids) {
+    const sales = await loadSales(db, tenantId, ids);
+    const rows = ids.length
+      ? await db
+          .selectFrom('sales')
+          .select(['id', 'updated_at'])
+          .where('tenant_id', '=', tenantId)
+          .where('id', 'in', ids)
+          .execute()
+      : [];
+    const updated = new Map(rows.map((r) => [r.id, r.updated_at]));
+    return new Map(
+      [...sales].map(([id, sale]) => [id, { canonical: sale, updatedAt: updated.get(id) ?? new Date(0) }]),
+    );
+  },
+  matchApp: async (_db, _tenantId, records) => records.map(() => undefined),
+  async writeApp() {
+    throw new Error('sales are written by the app; the sync only hands them over (saleEntity.settle)');
+  },
+  async removeApp() {},
+  async settle(trx, tenantId, appId, answer, settleWith, at) {
+    await handOverSale(
+      trx,
+      tenantId,
+      appId,
+      answer as AcceptedSale,
+      (settleWith as { doneStatus: string }).doneStatus,
+      at,
+    );
+  },
+};

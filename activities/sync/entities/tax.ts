@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { MappingProblem, type AppRow, type EntityMapping, type QboObject } from '../mapping';
+import type { AppEntity, AppRow } from '../entity';
 import { decimal, text } from './common';
 
 /** Tax rates and codes are QuickBooks' (read-only over its API): they flow into the app only. */
@@ -20,56 +20,15 @@ export interface TaxCodeRecord {
   rateIds: number[];
 }
 
-interface QboTaxRate extends QboObject {
-  Name?: string;
-  Description?: string;
-  RateValue?: number;
-  AgencyRef?: { value: string; name?: string };
-  Active?: boolean;
-}
-
-interface QboTaxCode extends QboObject {
-  Name?: string;
-  Description?: string;
-  Taxable?: boolean;
-  Active?: boolean;
-  SalesTaxRateList?: { TaxRateDetail?: Array<{ TaxRateRef?: { value: string } }> };
-}
-
-function readOnly(what: string): MappingProblem {
-  return new MappingProblem(
-    `${what} cannot be written to QuickBooks through its API`,
-    'create or change tax codes and rates in QuickBooks; they reach the app on the next sync',
-    'qbsync-read-only',
-  );
-}
-
 const noAppMatch = async <C>(_db: unknown, _tenantId: string, records: C[]) => records.map(() => undefined);
 
-export const taxRateMapping: EntityMapping<TaxRateRecord> = {
+export const taxRateMapping: AppEntity<TaxRateRecord> = {
   entity: 'tax_rate',
   step: 'taxes',
-  qboName: 'TaxRate',
   pull: true,
   push: false,
-  qboRemoval: 'none',
-  qboRemoved: (raw) => ((raw as QboTaxRate).Active === false ? 'inactive' : undefined),
   label: (c) => (c ? `tax rate "${c.name}"` : 'tax rate'),
-  qboRefs: () => [],
-  fromQbo(raw) {
-    const q = raw as QboTaxRate;
-    return {
-      name: text(q.Name) ?? '',
-      description: text(q.Description),
-      ratePercent: decimal(q.RateValue ?? 0)!,
-      agency: text(q.AgencyRef?.name ?? q.AgencyRef?.value),
-      active: q.Active !== false,
-    };
-  },
   appRefs: () => [],
-  toQbo: () => readOnly('a tax rate'),
-  qboMatchQueries: () => [],
-  pickQboMatch: () => undefined,
   async loadApp(db, tenantId, ids) {
     if (ids.length === 0) return new Map();
     const rows = await db
@@ -125,44 +84,13 @@ export const taxRateMapping: EntityMapping<TaxRateRecord> = {
   },
 };
 
-export const taxCodeMapping: EntityMapping<TaxCodeRecord> = {
+export const taxCodeMapping: AppEntity<TaxCodeRecord> = {
   entity: 'tax_code',
   step: 'taxes',
-  qboName: 'TaxCode',
   pull: true,
   push: false,
-  qboRemoval: 'none',
-  qboRemoved: (raw) => ((raw as QboTaxCode).Active === false ? 'inactive' : undefined),
   label: (c) => (c ? `tax code "${c.name}"` : 'tax code'),
-  qboRefs: (raw) =>
-    ((raw as QboTaxCode).SalesTaxRateList?.TaxRateDetail ?? []).flatMap((d) =>
-      d.TaxRateRef?.value ? [{ entity: 'tax_rate' as const, id: d.TaxRateRef.value }] : [],
-    ),
-  fromQbo(raw, refs) {
-    const q = raw as QboTaxCode;
-    const rateIds: number[] = [];
-    for (const detail of q.SalesTaxRateList?.TaxRateDetail ?? []) {
-      const id = refs.appId('tax_rate', detail.TaxRateRef?.value);
-      if (id === undefined)
-        return new MappingProblem(
-          `tax code "${q.Name}" uses QuickBooks tax rate ${detail.TaxRateRef?.value}, which is not in the app`,
-          'run the sync again; tax rates are read before tax codes',
-          'qbsync-missing-rate',
-        );
-      rateIds.push(id);
-    }
-    return {
-      name: text(q.Name) ?? '',
-      description: text(q.Description),
-      taxable: q.Taxable !== false,
-      active: q.Active !== false,
-      rateIds: rateIds.sort((a, b) => a - b),
-    };
-  },
   appRefs: () => [],
-  toQbo: () => readOnly('a tax code'),
-  qboMatchQueries: () => [],
-  pickQboMatch: () => undefined,
   async loadApp(db, tenantId, ids) {
     if (ids.length === 0) return new Map();
     const rows = await db

@@ -1,7 +1,8 @@
 import { customerMapping } from '../entities/customer';
 import { MAPPINGS } from '../entities';
 import { orderTakingItemMapping } from '../entities/orderTakingItem';
-import type { EntityMapping } from '../mapping';
+import type { AppEntity } from '../entity';
+import { saleEntity } from '../entities/sale';
 import type { EntityName, StepName } from '../model';
 
 /**
@@ -21,8 +22,8 @@ export const ORDER_TAKING_STEP_ENTITIES: Record<StepName, EntityName[]> = {
   payments: [],
 };
 
-export const orderTakingCustomerMapping: EntityMapping<unknown> = {
-  ...(customerMapping as EntityMapping<unknown>),
+export const orderTakingCustomerMapping: AppEntity<unknown> = {
+  ...(customerMapping as AppEntity<unknown>),
   ignoreAppChanges: {
     linked: true,
     unlinked: false,
@@ -33,10 +34,11 @@ export const orderTakingCustomerMapping: EntityMapping<unknown> = {
   },
 };
 
-/** The mappings of order-taking mode; sales have no mapping, they are handed over (orderTaking/handoff.ts). */
-export const ORDER_TAKING_MAPPINGS: Partial<Record<EntityName, EntityMapping<unknown>>> = {
+/** The app entities of order-taking mode; sales are handed over (orderTaking/handoff.ts). */
+export const ORDER_TAKING_MAPPINGS: Partial<Record<EntityName, AppEntity<unknown>>> = {
   customer: orderTakingCustomerMapping,
-  item: orderTakingItemMapping as EntityMapping<unknown>,
+  item: orderTakingItemMapping as AppEntity<unknown>,
   tax_rate: MAPPINGS.tax_rate,
   tax_code: MAPPINGS.tax_code,
+  sale: saleEntity as AppEntity<unknown>,
 };

@@ -1,6 +1,25 @@
-import { derivedRequestId, QboError, QboStaleObjectError, QboTransientError, type QboClient } from '../quickbooks';
-import type { QboObject } from './mapping';
-import type { QboApi, QboBatchItem, QboBatchResult } from './qboApi';
+import { derivedRequestId, QboError, QboStaleObjectError, QboTransientError, type QboClient } from '../../quickbooks';
+import type { QueryBuilder } from '../../quickbooks/query';
+import type { QboObject } from './entity';
+
+/** The few QuickBooks calls the sync needs; activities/quickbooks' client provides them (see qboApiFromClient). */
+export interface QboApi {
+  /** One page of a query built with the query builder (quoting and refusals in one place). */
+  query(query: QueryBuilder): Promise<{ objects: QboObject[]; time?: string }>;
+  /** One CDC call for one entity; deleted objects come as `{ Id, status: 'Deleted' }`. */
+  cdc(entityName: string, since: Date): Promise<{ objects: QboObject[]; time: string }>;
+  batch(items: QboBatchItem[], requestId: string): Promise<QboBatchResult[]>;
+  /** Preferences.SalesFormsPrefs.CustomTxnNumbers. */
+  customTxnNumbers(): Promise<boolean>;
+}
+
+export type QboBatchItem =
+  | { operation: 'create' | 'update'; entityName: string; body: Record<string, unknown> }
+  | { operation: 'delete' | 'void'; entityName: string; body: { Id: string; SyncToken?: string } };
+
+export type QboBatchResult =
+  | { ok: true; object: QboObject }
+  | { ok: false; code?: string; message: string; detail?: string; stale: boolean; transient: boolean };
 
 function failed(error: unknown): QboBatchResult {
   if (!(error instanceof QboError) || error.name === 'QboReconnectRequiredError') throw error;
@@ -17,12 +36,12 @@ function failed(error: unknown): QboBatchResult {
 /** The sync's view of QuickBooks, over the typed client. */
 export function qboApiFromClient(client: QboClient): QboApi {
   return {
-    async query(entityName, query) {
-      const { QueryResponse, time } = await client.rawQuery(query, entityName);
-      return { objects: (QueryResponse[entityName] as QboObject[] | undefined) ?? [], time };
+    async query(query) {
+      const { QueryResponse, time } = await client.rawQuery(query.build(), query.entity);
+      return { objects: (QueryResponse[query.entity] as QboObject[] | undefined) ?? [], time };
     },
     async cdc(entityName, since) {
-      // The sync keeps its own CDC windows and cursors (qboSide.ts), so it asks for exactly one CDC call.
+      // The sync keeps its own CDC windows and cursors (backend.ts), so it asks for exactly one CDC call.
       const { changes, time } = await client.cdcOnce([entityName], since);
       return { objects: (changes[entityName] ?? []) as QboObject[], time: time ?? '' };
     },

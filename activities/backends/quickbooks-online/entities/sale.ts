@@ -1,12 +1,34 @@
-import type { SaleQboEntity } from '../../../schema/tables/orderTaking';
-import { MappingProblem, type QboObject, type RefMap } from '../mapping';
-import type { TransferKind } from '../orderTaking/settings';
-import { cents, chunk, qboString, text } from './common';
+import type { SaleQboEntity } from '../../../../schema/tables/orderTaking';
+import { cents, chunk, text } from '../../../sync/entities/common';
+import {
+  linesCents,
+  saleLabel,
+  type AcceptedSale,
+  type SaleRecord,
+  type SaleToSend,
+} from '../../../sync/entities/sale';
+import { MappingProblem } from '../../../sync/entity';
+import type { TransferKind } from '../../../sync/orderTaking/settings';
+import { select } from '../../../quickbooks/query';
+import type { QboObject, RefMap } from '../entity';
+import { decimalToNumber } from './common';
 import { MAX_DOC_NUMBER } from './invoice';
-import { linesCents, saleLabel, type AcceptedSale, type SaleRecord } from './sale';
 
-/** A decimal string as the JSON number QuickBooks expects (exact for the 2 and 5 decimals the app stores). */
-const num = (value: string | null) => (value === null ? undefined : Number(value));
+/**
+ * The QuickBooks Online document a sale becomes: QuickBooks Online has no sales orders, so an order becomes what the
+ * tenant's `orderAs` says (an estimate, by default, or an invoice).
+ */
+export function documentOf(sale: SaleToSend): SaleQboEntity {
+  const { kind, orderAs } = sale.transfer;
+  if (kind === 'Invoice') return 'Invoice';
+  if (kind === 'Quote') return 'Estimate';
+  return orderAs;
+}
+
+/** Sales link to an Invoice or an Estimate, whose Ids need not be unique across the two: the link names which. */
+export function saleLinkId(entity: SaleQboEntity, qboId: string): string {
+  return `${entity}:${qboId}`;
+}
 
 /**
  * The QuickBooks Invoice or Estimate a sale becomes. References are resolved through the links (customers, items and
@@ -77,8 +99,8 @@ export function saleToQbo(
       Amount: Number(line.amount),
       SalesItemLineDetail: {
         ItemRef: item ? { value: item } : undefined,
-        Qty: num(line.quantity),
-        UnitPrice: num(line.unitPrice),
+        Qty: decimalToNumber(line.quantity),
+        UnitPrice: decimalToNumber(line.unitPrice),
         TaxCodeRef: taxCode ? { value: taxCode } : undefined,
       },
     });
@@ -137,11 +159,9 @@ export function acceptedFrom(entity: SaleQboEntity, object: QboObject): Accepted
 }
 
 /** Queries for QuickBooks documents carrying these numbers (one per chunk), where a sale's lost twin would be. */
-export function docNumberQueries(entity: SaleQboEntity, numbers: string[]): string[] {
+export function docNumberQueries(entity: SaleQboEntity, numbers: string[]) {
   const valid = [...new Set(numbers.filter((n) => n.length <= MAX_DOC_NUMBER))];
-  return chunk(valid, 50).map(
-    (part) => `SELECT * FROM ${entity} WHERE DocNumber IN (${part.map(qboString).join(', ')})`,
-  );
+  return chunk(valid, 50).map((part) => select(entity).whereIn('DocNumber', part));
 }
 
 /**

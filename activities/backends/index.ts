@@ -1,0 +1,65 @@
+import type { Clock } from '../../workers/clock';
+import type { Backend, BackendId, Db } from '../sync/backend';
+import type { AppEntity } from '../sync/entity';
+import type { LinkStore } from '../sync/links';
+import type { EntityName, SyncMode } from '../sync/model';
+import { RunMemo } from '../sync/runMemo';
+import { MemoryBackend, type MemoryCompanies } from './memory/backend';
+import type { QboApi } from './quickbooks-online/api';
+import { QuickBooksOnlineBackend } from './quickbooks-online/backend';
+import { qboEntitiesFor } from './quickbooks-online/entities';
+
+/** What the core knows when it asks for a tenant's backend for one page of work. */
+export interface BackendRequest {
+  tenantId: string;
+  runId: string;
+  backend: BackendId;
+  mode: SyncMode;
+  links: LinkStore;
+  /** The app's half of the entities the mode syncs. */
+  appEntities: Partial<Record<EntityName, AppEntity<unknown>>>;
+}
+
+export type BackendFactory = (request: BackendRequest) => Promise<Backend>;
+
+export interface BackendDeps {
+  db: Db;
+  clock: Clock;
+  /** A tenant's QuickBooks Online company, over the typed client (tokens stay inside it). */
+  quickbooksOnline?(tenantId: string): Promise<QboApi>;
+  /** Companies of the in-memory reference backend, by tenant (tests and the conformance suite). */
+  memory?: MemoryCompanies;
+}
+
+/** The one place that names every backend: the rest of qbsync asks for `Backend` by the tenant's backend id. */
+export function backendFactory(deps: BackendDeps): BackendFactory {
+  // QuickBooks Online's numbering preference is read once per run, not once per pushed page.
+  const numberingByRun = new RunMemo<boolean>();
+  return async (request) => {
+    switch (request.backend) {
+      case 'quickbooks-online': {
+        if (!deps.quickbooksOnline) throw new Error('this worker has no QuickBooks Online connection factory');
+        const api = await deps.quickbooksOnline(request.tenantId);
+        const readNumbering = () => numberingByRun.get(request.runId, () => api.customTxnNumbers());
+        const entities = qboEntitiesFor(request.mode);
+        return new QuickBooksOnlineBackend(
+          api,
+          deps.db,
+          request.links,
+          entities,
+          request.appEntities,
+          deps.clock,
+          readNumbering,
+        );
+      }
+      case 'memory': {
+        if (!deps.memory) throw new Error('this worker has no in-memory companies');
+        return new MemoryBackend(deps.memory.company(request.tenantId), request.links, deps.db, request.appEntities);
+      }
+      default:
+        throw new Error(
+          `tenant ${request.tenantId}: backend ${request.backend} is not available in this version of qbsync`,
+        );
+    }
+  };
+}

@@ -1,0 +1,56 @@
+import type { Db, RecordProblem, SideWrite, Trx } from './backend';
+import type { Decision } from './decide';
+import type { EntityName } from './model';
+
+/** One changed app record in a push plan: what was decided for it and, when it writes, which write is its. */
+export interface PlanEntry {
+  sourceId: string;
+  label: string;
+  sourceFp?: string;
+  decision: Decision;
+  /** Index into plan.writes, when the decision writes to the backend. */
+  write?: number;
+  /** The backend's record kept by a conflict or adopted as a twin, carried back into the app. */
+  keep?: { canonical: unknown; fp: string };
+  /** Why the record is not sent (decided before sending), or why it is ignored. */
+  problem?: RecordProblem;
+}
+
+/**
+ * A page of app → backend, decided before anything is sent and saved (push_intents) when it writes: a retry after a
+ * crash sends exactly these writes again, with the same keys, so the backend recognises them. Settling it (links,
+ * stamp-back, consumed change rows) deletes it in the same transaction.
+ */
+export interface PushPlan {
+  id: string;
+  writes: SideWrite[];
+  entries: PlanEntry[];
+  receipts: Record<string, number[]>;
+  nextCursor: unknown;
+  done: boolean;
+  /** What the planner tells the entity's `settle` (a sale's "done" status). */
+  settleWith?: unknown;
+}
+
+/** The plan saved for this tenant and entity, if a page was planned and not settled. */
+export async function loadPlan(db: Db, tenantId: string, entity: EntityName): Promise<PushPlan | undefined> {
+  const row = await db
+    .selectFrom('push_intents')
+    .select('plan')
+    .where('tenant_id', '=', tenantId)
+    .where('entity', '=', entity)
+    .executeTakeFirst();
+  return row ? (row.plan as PushPlan) : undefined;
+}
+
+export async function savePlan(db: Db, tenantId: string, entity: EntityName, plan: PushPlan): Promise<void> {
+  await db
+    .insertInto('push_intents')
+    .values({ tenant_id: tenantId, entity, request_id: plan.id, plan: JSON.stringify(plan) })
+    .execute();
+}
+
+/** Forgets the plan: called inside the transaction that settles it. */
+export async function settlePlan(trx: Trx, tenantId: string, entity: EntityName): Promise<void> {
+  await trx.deleteFrom('push_intents').where('tenant_id', '=', tenantId).where('entity', '=', entity).execute();
+}
