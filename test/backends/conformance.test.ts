@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { Backend } from '../../activities/sync/backend';
+import { qboApiFromClient } from '../../activities/backends/quickbooks-online/api';
+import { QuickBooksOnlineBackend } from '../../activities/backends/quickbooks-online/backend';
+import { qboEntitiesFor } from '../../activities/backends/quickbooks-online/entities';
+import { MemoryBackend, MemoryCompanies } from '../../activities/backends/memory/backend';
+import { MAPPINGS } from '../../activities/sync/entities';
+import type { CustomerRecord } from '../../activities/sync/entities/customer';
+import { LinkStore } from '../../activities/sync/links';
+import { systemClock } from '../../workers/clock';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { startHarness, type Harness } from '../quickbooks/harness';
+
+/**
+ * One contract, every backend (as kysely's tests loop over dialects): what the sync core relies on when it reads,
+ * matches and writes through the Backend interface. A new backend joins BACKENDS and must pass all of it.
+ */
+interface Subject {
+  backend: Backend;
+  /** A change made in the backend's own program (not through qbsync). */
+  renameDirectly(id: string, displayName: string): Promise<void>;
+  count(): Promise<number>;
+}
+
+let database: TestDatabase;
+let harness: Harness;
+const companies = new MemoryCompanies();
+
+const BACKENDS: Array<{ name: string; open(tenantId: string): Promise<Subject> }> = [
+  {
+    name: 'memory',
+    async open(tenantId) {
+      const company = companies.company(tenantId);
+      const links = new LinkStore(tenantId, 'memory');
+      return {
+        backend: new MemoryBackend(company, links, database.db, MAPPINGS),
+        async renameDirectly(id, displayName) {
+          const current = company.get('customer', id)!;
+          company.put('customer', { ...(current.canonical as CustomerRecord), displayName }, id);
+        },
+        count: async () => company.all('customer').length,
+      };
+    },
+  },
+  {
+    name: 'quickbooks-online',
+    async open() {
+      const realm = await harness.realm({ seed: 'empty' });
+      const links = new LinkStore(realm.tenantId, 'quickbooks-online');
+      const api = qboApiFromClient(realm.client);
+      const entities = qboEntitiesFor('billing');
+      const backend = new QuickBooksOnlineBackend(api, database.db, links, entities, MAPPINGS, systemClock, () =>
+        Promise.resolve(false),
+      );
+      return {
+        backend,
+        async renameDirectly(id, displayName) {
+          const current = await realm.client.read('Customer', id);
+          await realm.client.update(
+            'Customer',
+            { Id: id, SyncToken: String(current.SyncToken), sparse: true, DisplayName: displayName },
+            { requestId: randomUUID() },
+          );
+        },
+        count: async () => (await harness.admin.entities(realm.realmId, 'Customer')).length,
+      };
+    },
+  },
+];
+
+beforeAll(async () => {
+  database = await createTestDatabase('conformance');
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await database?.drop();
+  await harness?.close();
+});
+
+const customer = (displayName: string, email: string | null = null): CustomerRecord => ({
+  displayName,
+  companyName: null,
+  givenName: null,
+  familyName: null,
+  email,
+  phone: null,
+  billingAddress: null,
+  shippingAddress: null,
+  parentId: null,
+  active: true,
+});
+
+describe.each(BACKENDS)('backend $name', ({ name, open }) => {
+  let subject: Subject;
+  beforeEach(async () => {
+    subject = await open(`conformance-${name}-${randomUUID().slice(0, 8)}`);
+  });
+
+  test('declares its capabilities as data', () => {
+    const { capabilities } = subject.backend;
+    expect(capabilities.batchSize).toBeGreaterThan(0);
+    expect(capabilities.removal.customer).toBe('deactivate');
+    expect(['app', 'backend', 'company-preference']).toContain(capabilities.numbering);
+    expect(['call', 'polled']).toContain(capabilities.transport);
+  });
+
+  test('a created record reads back equal, with a version', async () => {
+    const [result] = await subject.backend.send('customer', [
+      {
+        kind: 'create',
+        sourceId: '1',
+        canonical: customer('Ada Lovelace', 'ada@example.com'),
+        requestKey: 'k-create-1',
+      },
+    ]);
+    expect(result).toMatchObject({ ok: true });
+    const id = (result as { targetId: string }).targetId;
+    const loaded = (await subject.backend.load('customer', [id])).get(id)!;
+    expect(loaded.canonical).toEqual(customer('Ada Lovelace', 'ada@example.com'));
+    expect(loaded.version).toBeDefined();
+  });
+
+  test('the same write sent again (a resent plan) makes no second record', async () => {
+    const write = {
+      kind: 'create' as const,
+      sourceId: '2',
+      canonical: customer('Grace Hopper'),
+      requestKey: 'k-resend',
+    };
+    const [first] = await subject.backend.send('customer', [write]);
+    const countAfterFirst = await subject.count();
+    const [again] = await subject.backend.send('customer', [write]);
+    expect(await subject.count()).toBe(countAfterFirst);
+    expect((again as { targetId: string }).targetId).toBe((first as { targetId: string }).targetId);
+  });
+
+  test('an update against a version that changed meanwhile is reported stale, not applied', async () => {
+    const [created] = await subject.backend.send('customer', [
+      { kind: 'create', sourceId: '3', canonical: customer('Edsger Dijkstra'), requestKey: 'k-stale-c' },
+    ]);
+    const { targetId, version } = created as { targetId: string; version: string };
+    await subject.renameDirectly(targetId, 'E. W. Dijkstra');
+    const [stale] = await subject.backend.send('customer', [
+      {
+        kind: 'update',
+        sourceId: '3',
+        targetId,
+        baseVersion: version,
+        canonical: customer('Edsger W. Dijkstra'),
+        requestKey: 'k-stale-u',
+      },
+    ]);
+    expect(stale).toMatchObject({ ok: false, stale: true });
+    expect((await subject.backend.load('customer', [targetId])).get(targetId)!.canonical).toMatchObject({
+      displayName: 'E. W. Dijkstra',
+    });
+  });
+
+  test('changes are read from a cursor: first everything, then only what changed', async () => {
+    const [a] = await subject.backend.send('customer', [
+      { kind: 'create', sourceId: '4', canonical: customer('Alan Turing'), requestKey: 'k-read-a' },
+    ]);
+    let cursor: unknown = null;
+    const all = new Set<string>();
+    for (let done = false; !done;) {
+      const page = await subject.backend.readChanges('customer', cursor, 2);
+      page.records.forEach((r) => all.add(r.id));
+      ({ nextCursor: cursor, done } = page);
+    }
+    const id = (a as { targetId: string }).targetId;
+    expect(all.has(id)).toBe(true);
+    await subject.renameDirectly(id, 'A. M. Turing');
+    const changed = await subject.backend.readChanges('customer', cursor, 100);
+    expect(changed.records.find((r) => r.id === id)?.canonical).toMatchObject({ displayName: 'A. M. Turing' });
+  });
+
+  test('an unlinked twin is found for a record the app also has; a missing one is not invented', async () => {
+    await subject.backend.send('customer', [
+      { kind: 'create', sourceId: '5', canonical: customer('Barbara Liskov'), requestKey: 'k-twin' },
+    ]);
+    const [twin, none] = await subject.backend.findTwins('customer', [customer('Barbara Liskov'), customer('Nobody')]);
+    expect(twin?.canonical).toMatchObject({ displayName: 'Barbara Liskov' });
+    expect(none).toBeUndefined();
+  });
+
+  test('an app removal deactivates a customer; it reads back removed', async () => {
+    const [created] = await subject.backend.send('customer', [
+      { kind: 'create', sourceId: '6', canonical: customer('Ken Thompson'), requestKey: 'k-rm-c' },
+    ]);
+    const { targetId, version } = created as { targetId: string; version: string };
+    const [removed] = await subject.backend.send('customer', [
+      { kind: 'remove', sourceId: '6', targetId, baseVersion: version, how: 'inactive', requestKey: 'k-rm' },
+    ]);
+    expect(removed).toMatchObject({ ok: true });
+    expect((await subject.backend.load('customer', [targetId])).get(targetId)!.deleted).toBe('inactive');
+  });
+});
