@@ -1,6 +1,17 @@
 import { sql } from 'kysely';
 import { syncTransaction } from './appSide';
-import type { Db } from './backend';
+import type { Db, Trx } from './backend';
+import { chunk } from './entities/common';
+import { invoiceMapping } from './entities/invoice';
+import { fingerprint } from './fingerprint';
+
+/** The canonical fingerprints of these invoices as the app holds them now. */
+async function invoiceFingerprints(trx: Trx, tenantId: string, ids: number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const part of chunk(ids, 1000))
+    for (const [id, row] of await invoiceMapping.loadApp(trx, tenantId, part)) out.set(id, fingerprint(row.canonical));
+  return out;
+}
 
 /**
  * After payments moved, invoice balances and statuses follow the payments applied to them, and customer balances
@@ -8,6 +19,19 @@ import type { Db } from './backend';
  */
 export async function settleBalances(db: Db, tenantId: string): Promise<{ invoices: number; customers: number }> {
   return syncTransaction(db, async (trx) => {
+    const moving = await sql<{ id: number }>`
+      with paid as (
+        select a.invoice_id, sum(a.amount_cents) as cents
+        from payment_applications a join payments p on p.id = a.payment_id
+        where p.tenant_id = ${tenantId} and p.status = 'active'
+        group by a.invoice_id
+      )
+      select i.id from invoices i left join paid on paid.invoice_id = i.id
+      where i.tenant_id = ${tenantId} and i.status in ('open', 'paid')
+        and i.balance_cents <> greatest(i.total_cents - coalesce(paid.cents, 0), 0)
+    `.execute(trx);
+    const ids = moving.rows.map((r) => Number(r.id));
+    const before = await invoiceFingerprints(trx, tenantId, ids);
     const invoices = await sql`
       with paid as (
         select a.invoice_id, sum(a.amount_cents) as cents
@@ -25,6 +49,20 @@ export async function settleBalances(db: Db, tenantId: string): Promise<{ invoic
       from next
       where i.id = next.id and (i.balance_cents <> next.balance or i.status <> case when next.balance = 0 and i.total_cents > 0 then 'paid' else 'open' end)
     `.execute(trx);
+    // Both sides now hold the balance the payments made (the backend computed it when they were written): the links
+    // agree on it, so a later app-only edit of such an invoice is an edit, not a conflict.
+    const after = await invoiceFingerprints(trx, tenantId, ids);
+    for (const [id, fp] of after) {
+      if (before.get(id) === fp) continue;
+      await trx
+        .updateTable('sync_links')
+        .set({ fingerprint: fp })
+        .where('tenant_id', '=', tenantId)
+        .where('entity', '=', 'invoice')
+        .where('app_id', '=', id)
+        .where('fingerprint', '=', before.get(id) ?? '')
+        .execute();
+    }
     const customers = await sql`
       with owed as (
         select customer_id, sum(balance_cents) as cents from invoices

@@ -12,8 +12,14 @@ export type Decision =
   | { action: 'keep-target'; targetId: string; targetVersion?: string; conflict: Conflict }
   | { action: 'create' }
   | { action: 'update'; targetId: string; baseVersion?: string; conflict?: Conflict }
-  | { action: 'remove'; targetId: string; baseVersion?: string; how: 'deleted' | 'voided' | 'inactive' }
-  /** An app change the mapping does not send (EntityMapping.ignoreAppChanges): consumed and reported. */
+  | {
+      action: 'remove';
+      targetId: string;
+      baseVersion?: string;
+      how: 'deleted' | 'voided' | 'inactive';
+      conflict?: Conflict;
+    }
+  /** An app change the entity does not send (AppEntity.ignoreAppChanges): consumed and reported. */
   | { action: 'ignore'; targetId?: string };
 
 export interface Conflict {
@@ -50,25 +56,53 @@ function winnerOf(
 }
 
 /**
+ * The state two sides agree on. Deactivation is a field of the record (`active`), so an edit and a deactivation travel
+ * together and a reactivation is a change like any other; voiding and deleting are states of their own, so a record
+ * voided on one side and edited on the other is seen as changed on both.
+ */
+export function stateFingerprint(r: SideRecord): string | undefined {
+  const removed = r.deleted === 'voided' || r.deleted === 'deleted' ? r.deleted : undefined;
+  if (r.canonical === undefined) return removed ? fingerprint({ removed }) : undefined;
+  return removed ? fingerprint({ removed, record: r.canonical }) : fingerprint(r.canonical);
+}
+
+/** A removal the other side must follow: voided or deleted, or inactive without a record to carry it. */
+function isRemoval(r: SideRecord): r is SideRecord & { deleted: 'deleted' | 'voided' | 'inactive' } {
+  return r.deleted === 'voided' || r.deleted === 'deleted' || (r.deleted === 'inactive' && r.canonical === undefined);
+}
+
+/**
  * What to do with one changed source record. The link's fingerprint is the last state both sides agreed on: a side
  * whose record still has that fingerprint has not changed since, so echoes of the sync's own writes are no-ops and
- * only a change on both sides since the agreement is a conflict.
+ * only a change on both sides since the agreement is a conflict — removals included.
  */
 export function decide({ source, link, target, matched, policy, sourceSide }: DecideInput): Decision {
   if (source.problem) return { action: 'fail', reason: 'problem' };
-  // An inactive backend customer or item nobody linked yet is still master data: it comes in (inactive) or is matched.
-  const inactiveNewcomer =
-    source.deleted === 'inactive' && !link && sourceSide === 'remote' && source.canonical !== undefined;
-  if (source.deleted && !inactiveNewcomer) {
+  if (isRemoval(source)) {
     if (!link || !target) return { action: 'skip', why: 'removed-unlinked' };
     if (target.deleted) return { action: 'skip', why: 'already-removed' };
-    return { action: 'remove', targetId: target.id, baseVersion: target.version, how: source.deleted };
+    const remove = { action: 'remove' as const, targetId: target.id, baseVersion: target.version, how: source.deleted };
+    if (stateFingerprint(target) === link.fingerprint) return remove;
+    // The other side edited what this side removed. A void or deletion in the backend cannot be undone there, so it
+    // stands; an app removal against a backend edit is the policy's to settle. Either way, both versions are recorded.
+    const winner = sourceSide === 'remote' ? 'source' : winnerOf(policy, sourceSide, source, target);
+    const conflict: Conflict = {
+      winner,
+      source: { removed: source.deleted, record: source.canonical ?? null },
+      target: target.canonical,
+    };
+    if (winner === 'source') return { ...remove, conflict };
+    return { action: 'keep-target', targetId: target.id, targetVersion: target.version, conflict };
   }
-  const sourceFp = fingerprint(source.canonical);
+  // An inactive record nobody linked yet: the backend's is still master data (it comes in, inactive, or is matched);
+  // the app's is not created in the backend.
+  if (source.deleted === 'inactive' && !link && sourceSide === 'app')
+    return { action: 'skip', why: 'removed-unlinked' };
+  const sourceFp = stateFingerprint(source)!;
   if (link) {
     if (sourceFp === link.fingerprint) return { action: 'skip', why: 'unchanged' };
     if (!target) return { action: 'create' };
-    const targetFp = target.canonical === undefined ? undefined : fingerprint(target.canonical);
+    const targetFp = stateFingerprint(target);
     if (targetFp === link.fingerprint) return { action: 'update', targetId: target.id, baseVersion: target.version };
     if (targetFp === sourceFp)
       return { action: 'link', targetId: target.id, agreed: sourceFp, targetVersion: target.version };
@@ -82,7 +116,7 @@ export function decide({ source, link, target, matched, policy, sourceSide }: De
     return { action: 'keep-target', targetId: target.id, targetVersion: target.version, conflict };
   }
   if (matched && target && !target.problem) {
-    const targetFp = target.canonical === undefined ? undefined : fingerprint(target.canonical);
+    const targetFp = stateFingerprint(target);
     if (targetFp === sourceFp)
       return { action: 'link', targetId: target.id, agreed: sourceFp, targetVersion: target.version };
     // Both sides had the record before they were linked: the policy picks whose version stands.

@@ -4,7 +4,7 @@ import type { AppSide } from './appSide';
 import { syncTransaction } from './appSide';
 import type { Backend, ChangePage, Db, RecordProblem, SideRecord, SideWrite, SideWriteResult, Trx } from './backend';
 import { readCursor, writeCursor } from './cursors';
-import { decide, type Decision } from './decide';
+import { decide, stateFingerprint, type Decision } from './decide';
 import type { AppEntity } from './entity';
 import { RecordRejectedError, TransientRecordError } from './errors';
 import { fingerprint } from './fingerprint';
@@ -38,7 +38,7 @@ export interface PageOutcome {
 
 export const PULL_PAGE_SIZE = 1000;
 
-const fp = (r: SideRecord): string | undefined => (r.canonical === undefined ? undefined : fingerprint(r.canonical));
+const fp = stateFingerprint;
 
 /**
  * The key a backend write is recognised by (an idempotency key, or an external GUID and message-set recovery where
@@ -189,6 +189,13 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
         case 'remove':
           await ctx.app.applyPage(entity, [toWrite(ctx, entity, source, decision)!], trx);
           counts.deleted++;
+          // The removal is the new agreement: a later change on either side (a reactivation) is a change again.
+          await ctx.links.upsert(trx, entity, agree(link!.appId, source, sourceFp!), now);
+          if (decision.conflict) {
+            counts.conflicts++;
+            const ids = { appId: String(link!.appId), remoteId: source.id };
+            await recordConflict(trx, ctx.tenantId, ctx.runId, entity, ctx.policy, ids, decision.conflict, 'remote');
+          }
           break;
         case 'create':
         case 'update': {
@@ -471,7 +478,7 @@ async function stampBack(
   await ctx.app.lock(trx, mapping.entity, [entry.sourceId]);
   if (mapping.settle) return mapping.settle(trx, ctx.tenantId, Number(entry.sourceId), canonical, plan.settleWith, now);
   const current = (await ctx.app.load(mapping.entity, [entry.sourceId], trx)).get(entry.sourceId);
-  if (!current || current.canonical === undefined || fingerprint(current.canonical) !== entry.sourceFp) return;
+  if (!current || current.canonical === undefined || fp(current) !== entry.sourceFp) return;
   await mapping.writeApp(trx, ctx.tenantId, Number(entry.sourceId), canonical);
 }
 

@@ -137,13 +137,32 @@ test('both sides changed since they agreed: the policy decides and the conflict 
   }
 });
 
-test('an app removal reaches the backend as its removal kind (customers: deactivated)', async () => {
+test('a deactivation travels with the edits made alongside it, and a reactivation is a change again', async () => {
   const t = await tenant();
   const id = await t.appCustomer('Leaving');
   await t.push();
-  await t.ctx.db.updateTable('customers').set({ active: false, status: 'inactive' }).where('id', '=', id).execute();
+  await t.ctx.db
+    .updateTable('customers')
+    .set({ active: false, status: 'inactive', email: 'last@example.com' })
+    .where('id', '=', id)
+    .execute();
   await t.push();
-  expect(t.company.all('customer')[0].removed).toBe('inactive');
+  const [remote] = t.company.all('customer');
+  expect(remote.removed).toBe('inactive');
+  expect(remote.canonical).toMatchObject({ active: false, email: 'last@example.com' });
+  await t.pull();
+  await t.ctx.db.updateTable('customers').set({ active: true, status: 'active' }).where('id', '=', id).execute();
+  await t.push();
+  expect(t.company.all('customer')[0]).toMatchObject({ canonical: { active: true } });
+  expect(t.company.all('customer')[0].removed).toBeUndefined();
+  // And from the backend's side: deactivated there, reactivated there, the app follows both times.
+  const r = t.company.all('customer')[0];
+  t.company.put('customer', { ...(r.canonical as CustomerRecord), active: false }, r.id);
+  await t.pull();
+  expect((await t.app(id)).active).toBe(false);
+  t.company.put('customer', { ...(r.canonical as CustomerRecord), active: true }, r.id);
+  await t.pull();
+  expect((await t.app(id)).active).toBe(true);
 });
 
 test('values the backend fills in are stamped back into the app in the settle transaction', async () => {

@@ -56,10 +56,13 @@ export class MemoryCompany {
   put(entity: EntityName, canonical: unknown, id?: string): MemoryRecord {
     const table = this.table(entity);
     const existing = id ? table.get(id) : undefined;
+    // As in QuickBooks' name lists, a record whose `active` is false is an inactive one.
+    const inactive = (canonical as { active?: unknown } | null)?.active === false;
     const record: MemoryRecord = {
       id: id ?? String(this.nextId++),
       version: (existing?.version ?? -1) + 1,
       canonical,
+      ...(inactive ? { removed: 'inactive' as const } : {}),
       updatedAt: new Date(),
       seq: ++this.seq,
     };

@@ -1,7 +1,7 @@
 import type { InvoiceStatus } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
 import { isoDate, text } from './common';
-import { lineFromRow, lineToRow, type SalesLine } from './lines';
+import { lineFromRow, writeLines, type SalesLine } from './lines';
 
 export interface InvoiceRecord {
   /** Any QuickBooks DocNumber: up to 21 characters, letters and digits alike. */
@@ -144,13 +144,7 @@ export const invoiceMapping: AppEntity<InvoiceRecord> = {
           .executeTakeFirstOrThrow()
       ).id;
     else await trx.updateTable('invoices').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-    // A new record has no rows to replace.
-    if (appId !== undefined) await trx.deleteFrom('invoice_lines').where('invoice_id', '=', id).execute();
-    if (c.lines.length)
-      await trx
-        .insertInto('invoice_lines')
-        .values(c.lines.map((l, i) => ({ invoice_id: id!, ...lineToRow(l, i) })))
-        .execute();
+    await writeLines(trx, id, appId === undefined ? [] : undefined, c.lines);
     return id;
   },
 

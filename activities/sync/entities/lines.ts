@@ -1,4 +1,5 @@
 import type { LineKind } from '../../../schema/tables/app';
+import type { Trx } from '../backend';
 import { decimal, text } from './common';
 
 /** A sales line of an invoice or estimate, in canonical form. */
@@ -46,4 +47,37 @@ export function lineToRow(line: SalesLine, index: number): LineRow {
     amount_cents: line.amountCents,
     taxable: line.taxable,
   };
+}
+
+/**
+ * Writes an invoice's lines in place: the n-th line updates the app's n-th row (by line number), so the app's line ids
+ * stay what they were and an app edit of a line by id, racing or following a sync write, still finds its row. Extra
+ * lines are added, surplus rows removed. `existing` is known to be empty for a new invoice.
+ */
+export async function writeLines(
+  trx: Trx,
+  invoiceId: number,
+  existing: Array<{ id: number }> | undefined,
+  lines: SalesLine[],
+) {
+  const rows =
+    existing ??
+    (await trx
+      .selectFrom('invoice_lines')
+      .select('id')
+      .where('invoice_id', '=', invoiceId)
+      .orderBy('line_num')
+      .orderBy('id')
+      .forUpdate()
+      .execute());
+  const added = lines
+    .slice(rows.length)
+    .map((line, i) => ({ invoice_id: invoiceId, ...lineToRow(line, rows.length + i) }));
+  for (const [i, line] of lines.slice(0, rows.length).entries()) {
+    const row = lineToRow(line, i);
+    await trx.updateTable('invoice_lines').set(row).where('id', '=', rows[i].id).execute();
+  }
+  if (added.length) await trx.insertInto('invoice_lines').values(added).execute();
+  const surplus = rows.slice(lines.length).map((r) => r.id);
+  if (surplus.length) await trx.deleteFrom('invoice_lines').where('id', 'in', surplus).execute();
 }

@@ -25,7 +25,23 @@ export function addressFromQbo(a: QboAddress | undefined | null): Address | null
   return Object.values(address).every((v) => v === null) ? null : address;
 }
 
-export function addressToQbo(a: Address | null): QboAddress | undefined {
+/**
+ * An address for QuickBooks. On a sparse update (`clearing`) every line is sent, empty where the app has none: a line
+ * QuickBooks is not sent keeps its old value, which the next pull would bring back into the app.
+ */
+export function addressToQbo(a: Address | null, clearing = false): QboAddress | undefined {
+  if (clearing) {
+    const line = (v: string | null | undefined) => v ?? '';
+    return {
+      Line1: line(a?.line1),
+      Line2: line(a?.line2),
+      Line3: line(a?.line3),
+      City: line(a?.city),
+      CountrySubDivisionCode: line(a?.region),
+      PostalCode: line(a?.postalCode),
+      Country: line(a?.country),
+    };
+  }
   if (!a) return undefined;
   const out: QboAddress = {};
   if (a.line1) out.Line1 = a.line1;
@@ -41,4 +57,12 @@ export function addressToQbo(a: Address | null): QboAddress | undefined {
 /** A decimal string as a JSON number for QuickBooks (quantities, unit prices, rates). */
 export function decimalToNumber(value: string | null): number | undefined {
   return value === null ? undefined : Number(value);
+}
+
+/**
+ * A text field for QuickBooks: on a sparse update (`clearing`) a value the app cleared is sent empty, since a field
+ * left out keeps its old value in QuickBooks.
+ */
+export function textToQbo(value: string | null, clearing: boolean): string | undefined {
+  return value ?? (clearing ? '' : undefined);
 }

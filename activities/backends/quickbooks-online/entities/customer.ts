@@ -3,7 +3,7 @@ import { customerMapping, type CustomerRecord } from '../../../sync/entities/cus
 import { MappingProblem } from '../../../sync/entity';
 import { select } from '../../../quickbooks/query';
 import type { QboEntity, QboObject } from '../entity';
-import { addressFromQbo, addressToQbo, type QboAddress } from './common';
+import { addressFromQbo, addressToQbo, textToQbo, type QboAddress } from './common';
 
 const DELETED_SUFFIX = ' (deleted)';
 
@@ -61,15 +61,18 @@ export const customer: QboEntity<CustomerRecord> = {
   toQbo(c, refs, base) {
     const problem = checkName('customer name', c.displayName, 500);
     if (problem) return problem;
+    const clearing = !!base;
+    const email = textToQbo(c.email, clearing);
+    const phone = textToQbo(c.phone, clearing);
     const body: Record<string, unknown> = {
       DisplayName: c.displayName,
-      CompanyName: c.companyName ?? undefined,
-      GivenName: c.givenName ?? undefined,
-      FamilyName: c.familyName ?? undefined,
-      PrimaryEmailAddr: c.email ? { Address: c.email } : undefined,
-      PrimaryPhone: c.phone ? { FreeFormNumber: c.phone } : undefined,
-      BillAddr: addressToQbo(c.billingAddress),
-      ShipAddr: addressToQbo(c.shippingAddress),
+      CompanyName: textToQbo(c.companyName, clearing),
+      GivenName: textToQbo(c.givenName, clearing),
+      FamilyName: textToQbo(c.familyName, clearing),
+      PrimaryEmailAddr: email === undefined ? undefined : { Address: email },
+      PrimaryPhone: phone === undefined ? undefined : { FreeFormNumber: phone },
+      BillAddr: addressToQbo(c.billingAddress, clearing),
+      ShipAddr: addressToQbo(c.shippingAddress, clearing),
       Active: c.active,
     };
     if (c.parentId) {

@@ -3,6 +3,7 @@ import { invoiceMapping, type InvoiceRecord } from '../../../sync/entities/invoi
 import { MappingProblem } from '../../../sync/entity';
 import { select } from '../../../quickbooks/query';
 import type { QboEntity, QboObject } from '../entity';
+import { textToQbo } from './common';
 import { linesFromQbo, linesToQbo, type QboLine } from './lines';
 
 interface QboInvoice extends QboObject {
@@ -110,14 +111,18 @@ export const invoice: QboEntity<InvoiceRecord> = {
       );
     const lines = linesToQbo(c.lines, refs, owner);
     if (lines instanceof MappingProblem) return lines;
+    const clearing = !!base;
+    const email = textToQbo(c.email, clearing);
+    const memo = textToQbo(c.customerMemo, clearing);
     const body: Record<string, unknown> = {
       CustomerRef: { value: customer },
       TxnDate: c.txnDate,
+      // QuickBooks cannot hold an invoice without a due date: it fills one in from the terms (stamped back).
       DueDate: c.dueDate ?? undefined,
       Line: lines,
-      BillEmail: c.email ? { Address: c.email } : undefined,
-      CustomerMemo: c.customerMemo ? { value: c.customerMemo } : undefined,
-      PrivateNote: c.privateNote ?? undefined,
+      BillEmail: email === undefined ? undefined : { Address: email },
+      CustomerMemo: memo === undefined ? undefined : { value: memo },
+      PrivateNote: textToQbo(c.privateNote, clearing),
     };
     // With custom numbers off QuickBooks numbers new invoices itself (and the number is stamped back); on, the app's is used.
     if (c.docNumber && (refs.customTxnNumbers || base)) body.DocNumber = c.docNumber;

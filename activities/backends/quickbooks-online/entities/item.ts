@@ -4,7 +4,7 @@ import { itemMapping, type ItemRecord } from '../../../sync/entities/item';
 import { MappingProblem } from '../../../sync/entity';
 import { select } from '../../../quickbooks/query';
 import type { QboEntity, QboObject } from '../entity';
-import { decimalToNumber } from './common';
+import { decimalToNumber, textToQbo } from './common';
 
 interface QboItem extends QboObject {
   Name?: string;
@@ -77,8 +77,8 @@ export const item: QboEntity<ItemRecord> = {
     const body: Record<string, unknown> = { Name: c.name, Type: c.type, Active: c.active };
     if (c.type !== 'Category') {
       Object.assign(body, {
-        Sku: c.sku ?? undefined,
-        Description: c.description ?? undefined,
+        Sku: textToQbo(c.sku, !!base),
+        Description: textToQbo(c.description, !!base),
         UnitPrice: decimalToNumber(c.unitPrice),
         Taxable: c.taxable,
         IncomeAccountRef: c.incomeAccount ? { value: c.incomeAccount } : undefined,

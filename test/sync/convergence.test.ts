@@ -1,0 +1,275 @@
+import type { Db } from '../../schema/db';
+import { createStack, type Stack } from '../helpers/stack';
+
+/**
+ * Two-way edits that used to be lost silently, each reproduced from a fresh tenant (issue: "never loses an edit").
+ * Every test ends with both sides holding the edit, and a conflict recorded only where both sides changed.
+ */
+let stack: Stack;
+let db: Db;
+
+beforeAll(async () => {
+  stack = await createStack('convergence');
+  db = stack.database.db;
+});
+afterAll(async () => stack?.close());
+
+type QboCustomer = { Id: string; SyncToken: string; DisplayName: string; Active: boolean; CompanyName?: string };
+type QboInvoice = {
+  Id: string;
+  SyncToken: string;
+  PrivateNote?: string;
+  Balance: number;
+  Line: Array<{ Amount: number; SalesItemLineDetail?: { Qty?: number } }>;
+};
+
+async function fresh(settings: Record<string, unknown> = {}) {
+  const t = await stack.addTenant({ seed: 'empty', settings });
+  const customer = (
+    await db
+      .insertInto('customers')
+      .values({ tenant_id: t.tenantId, display_name: 'Converge Co', email: 'c@example.com', company_name: 'Converge' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const item = (
+    await db
+      .insertInto('items')
+      .values({ tenant_id: t.tenantId, type: 'Service', name: 'Hour', unit_price: '100', income_account: '1' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  return { ...t, customer, item };
+}
+
+async function appInvoice(tenantId: string, customerId: number, itemId: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const id = (
+      await trx
+        .insertInto('invoices')
+        .values({
+          tenant_id: tenantId,
+          customer_id: customerId,
+          txn_date: '2026-11-01',
+          due_date: '2026-12-01',
+          private_note: 'first note',
+          subtotal_cents: 25000,
+          total_cents: 25000,
+          balance_cents: 25000,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    await trx
+      .insertInto('invoice_lines')
+      .values([
+        { invoice_id: id, line_num: 1, item_id: itemId, quantity: '2', unit_price: '100', amount_cents: 20000 },
+        { invoice_id: id, line_num: 2, item_id: itemId, quantity: '1', unit_price: '50', amount_cents: 5000 },
+      ])
+      .execute();
+    return id;
+  });
+}
+
+async function qboOne<T extends { Id: string }>(realmId: string, entity: string): Promise<T> {
+  const all = await stack.admin.entities<T>(realmId, entity);
+  expect(all).toHaveLength(1);
+  return all[0];
+}
+
+async function conflicts(tenantId: string) {
+  return db.selectFrom('sync_conflicts').selectAll().where('tenant_id', '=', tenantId).execute();
+}
+
+test('1. a payment pushed to an invoice does not turn the next app edit of that invoice into a lost conflict', async () => {
+  const t = await fresh();
+  const invoice = await appInvoice(t.tenantId, t.customer, t.item);
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  await db.transaction().execute(async (trx) => {
+    const p = await trx
+      .insertInto('payments')
+      .values({ tenant_id: t.tenantId, customer_id: t.customer, txn_date: '2026-11-02', amount_cents: 10000 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('payment_applications')
+      .values({ payment_id: p.id, invoice_id: invoice, amount_cents: 10000 })
+      .execute();
+  });
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  // The next morning: the app corrects line 1's quantity.
+  await db
+    .updateTable('invoice_lines')
+    .set({ quantity: '5', amount_cents: 50000 })
+    .where('invoice_id', '=', invoice)
+    .where('line_num', '=', 1)
+    .execute();
+  await db
+    .updateTable('invoices')
+    .set({ subtotal_cents: 55000, total_cents: 55000 })
+    .where('id', '=', invoice)
+    .execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  const qbo = await qboOne<QboInvoice>(t.realmId, 'Invoice');
+  expect(qbo.Line.find((l) => l.SalesItemLineDetail?.Qty === 5)).toBeDefined();
+  const line = await db
+    .selectFrom('invoice_lines')
+    .select('quantity')
+    .where('invoice_id', '=', invoice)
+    .where('line_num', '=', 1)
+    .executeTakeFirstOrThrow();
+  expect(Number(line.quantity)).toBe(5);
+  expect(await conflicts(t.tenantId)).toEqual([]);
+});
+
+test('2. invoice lines keep their ids across sync writes, so an app edit by line id is never lost', async () => {
+  const t = await fresh();
+  const invoice = await appInvoice(t.tenantId, t.customer, t.item);
+  const before = (
+    await db.selectFrom('invoice_lines').select('id').where('invoice_id', '=', invoice).orderBy('line_num').execute()
+  ).map((r) => r.id);
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  // QuickBooks edits the invoice, the sync writes it into the app.
+  const qbo = await qboOne<QboInvoice>(t.realmId, 'Invoice');
+  await stack.qboFetch(t.realmId, 'POST', 'invoice', {
+    Id: qbo.Id,
+    SyncToken: qbo.SyncToken,
+    sparse: true,
+    PrivateNote: 'from QuickBooks',
+  });
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  const after = (
+    await db.selectFrom('invoice_lines').select('id').where('invoice_id', '=', invoice).orderBy('line_num').execute()
+  ).map((r) => r.id);
+  expect(after).toEqual(before);
+  const updated = await db
+    .updateTable('invoice_lines')
+    .set({ quantity: '9', amount_cents: 90000 })
+    .where('id', '=', before[0])
+    .executeTakeFirst();
+  expect(Number(updated.numUpdatedRows)).toBe(1);
+});
+
+test('3. a field cleared in the app is cleared in QuickBooks, not brought back', async () => {
+  const t = await fresh();
+  const invoice = await appInvoice(t.tenantId, t.customer, t.item);
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  await db.updateTable('customers').set({ company_name: null, email: null }).where('id', '=', t.customer).execute();
+  await db.updateTable('invoices').set({ private_note: null }).where('id', '=', invoice).execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  const row = await db
+    .selectFrom('customers')
+    .select(['company_name', 'email'])
+    .where('id', '=', t.customer)
+    .executeTakeFirstOrThrow();
+  expect(row).toEqual({ company_name: null, email: null });
+  const qboCustomer = await qboOne<QboCustomer & { PrimaryEmailAddr?: { Address?: string } }>(t.realmId, 'Customer');
+  expect(qboCustomer.CompanyName ?? '').toBe('');
+  expect(qboCustomer.PrimaryEmailAddr?.Address ?? '').toBe('');
+  const note = await db
+    .selectFrom('invoices')
+    .select('private_note')
+    .where('id', '=', invoice)
+    .executeTakeFirstOrThrow();
+  expect(note.private_note).toBeNull();
+  expect((await qboOne<QboInvoice>(t.realmId, 'Invoice')).PrivateNote ?? '').toBe('');
+});
+
+test('4. deactivation and reactivation reach the other side, in both directions', async () => {
+  const t = await fresh();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  await db.updateTable('customers').set({ active: false, status: 'inactive' }).where('id', '=', t.customer).execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect((await qboOne<QboCustomer>(t.realmId, 'Customer')).Active).toBe(false);
+  await db.updateTable('customers').set({ active: true, status: 'active' }).where('id', '=', t.customer).execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect(
+    (await db.selectFrom('customers').select('active').where('id', '=', t.customer).executeTakeFirstOrThrow()).active,
+  ).toBe(true);
+  const reactivated = await qboOne<QboCustomer>(t.realmId, 'Customer');
+  expect(reactivated.Active).toBe(true);
+  expect(reactivated.DisplayName).toBe('Converge Co');
+  // QuickBooks' side: deactivated there, then reactivated there.
+  await stack.qboFetch(t.realmId, 'POST', 'customer', {
+    Id: reactivated.Id,
+    SyncToken: reactivated.SyncToken,
+    sparse: true,
+    Active: false,
+  });
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect(
+    (await db.selectFrom('customers').select('active').where('id', '=', t.customer).executeTakeFirstOrThrow()).active,
+  ).toBe(false);
+  const off = await qboOne<QboCustomer>(t.realmId, 'Customer');
+  await stack.qboFetch(t.realmId, 'POST', 'customer', {
+    Id: off.Id,
+    SyncToken: off.SyncToken,
+    sparse: true,
+    Active: true,
+    DisplayName: 'Converge Co',
+  });
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect(
+    (await db.selectFrom('customers').select('active').where('id', '=', t.customer).executeTakeFirstOrThrow()).active,
+  ).toBe(true);
+  expect(await conflicts(t.tenantId)).toEqual([]);
+});
+
+test('5. an edit made alongside a deactivation travels with it; a two-sided change is a recorded conflict', async () => {
+  const t = await fresh();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  await db
+    .updateTable('customers')
+    .set({ email: 'new@example.com', active: false, status: 'inactive' })
+    .where('id', '=', t.customer)
+    .execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  const qbo = await qboOne<QboCustomer & { PrimaryEmailAddr?: { Address?: string } }>(t.realmId, 'Customer');
+  expect(qbo).toMatchObject({ Active: false, PrimaryEmailAddr: { Address: 'new@example.com' } });
+  // QuickBooks reactivates while the app edits the email: both changed, one conflict, the policy's version on both sides.
+  await stack.qboFetch(t.realmId, 'POST', 'customer', {
+    Id: qbo.Id,
+    SyncToken: qbo.SyncToken,
+    sparse: true,
+    Active: true,
+    DisplayName: 'Converge Co',
+  });
+  await db.updateTable('customers').set({ email: 'other@example.com' }).where('id', '=', t.customer).execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect(await conflicts(t.tenantId)).toHaveLength(1);
+  const app = await db
+    .selectFrom('customers')
+    .select(['active', 'email'])
+    .where('id', '=', t.customer)
+    .executeTakeFirstOrThrow();
+  const after = await qboOne<QboCustomer & { PrimaryEmailAddr?: { Address?: string } }>(t.realmId, 'Customer');
+  expect({ active: after.Active, email: after.PrimaryEmailAddr?.Address ?? null }).toEqual(app);
+});
+
+test('6. an app void against a QuickBooks edit is a recorded conflict, not a silent undo', async () => {
+  const t = await fresh();
+  const invoice = await appInvoice(t.tenantId, t.customer, t.item);
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  const qbo = await qboOne<QboInvoice>(t.realmId, 'Invoice');
+  await stack.qboFetch(t.realmId, 'POST', 'invoice', {
+    Id: qbo.Id,
+    SyncToken: qbo.SyncToken,
+    sparse: true,
+    PrivateNote: 'edited in QuickBooks',
+  });
+  await db.updateTable('invoices').set({ status: 'voided' }).where('id', '=', invoice).execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  const recorded = await conflicts(t.tenantId);
+  expect(recorded).toHaveLength(1);
+  expect(recorded[0]).toMatchObject({ entity: 'invoice', winner: 'quickbooks' });
+  const row = await db
+    .selectFrom('invoices')
+    .select(['status', 'private_note'])
+    .where('id', '=', invoice)
+    .executeTakeFirstOrThrow();
+  expect(row).toEqual({ status: 'open', private_note: 'edited in QuickBooks' });
+});
