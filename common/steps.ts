@@ -20,6 +20,8 @@ export interface PageCounts {
   conflicts: number;
   /** App changes deliberately not sent (order-taking mode); absent where a page ignores nothing. */
   ignored?: number;
+  /** Records waiting for a dependency not on the other side yet; tried again next run. Absent where none waits. */
+  deferred?: number;
 }
 
 export const emptyCounts = (): PageCounts => ({
@@ -40,5 +42,6 @@ export function addCounts(a: PageCounts, b: PageCounts): PageCounts {
     failed: a.failed + b.failed,
     conflicts: a.conflicts + b.conflicts,
     ...(a.ignored || b.ignored ? { ignored: (a.ignored ?? 0) + (b.ignored ?? 0) } : {}),
+    ...(a.deferred || b.deferred ? { deferred: (a.deferred ?? 0) + (b.deferred ?? 0) } : {}),
   };
 }

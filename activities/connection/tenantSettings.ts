@@ -7,6 +7,8 @@ export const tenantSettingsSchema = z
   .object({
     conflictPolicy: z.enum(['quickbooks-wins', 'app-wins', 'latest-wins']).default('quickbooks-wins'),
     onRecordError: z.enum(['stop', 'skip']).default('stop'),
+    /** Runs a record may wait for a dependency not in QuickBooks yet (deferred) before it fails the run. */
+    deferRuns: z.number().int().min(0).max(100).default(3),
     schedule: z
       .object({
         enabled: z.boolean().default(true),

@@ -108,6 +108,7 @@ export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps
             app: new AppSide(db, tenantId, appEntities),
             policy: settings.conflictPolicy,
             onRecordError: settings.onRecordError,
+            deferRuns: settings.deferRuns,
             countPage: (trx, direction, counts) => addPageCounts(trx, runId, step, direction, counts),
           };
           const outcome =

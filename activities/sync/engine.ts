@@ -11,7 +11,15 @@ import { fingerprint } from './fingerprint';
 import type { Link, LinkStore } from './links';
 import { emptyCounts, type ConflictPolicy, type OnRecordError, type PageCounts, type StepName } from './model';
 import { loadPlan, savePlan, settlePlan, type PlanEntry, type PushPlan } from './plans';
-import { IGNORED, recordConflict, recordProblem, type ProblemRecord } from './records';
+import {
+  DEFERRED,
+  DEPENDENCY_CODES,
+  IGNORED,
+  recordConflict,
+  recordProblem,
+  runsDeferred,
+  type ProblemRecord,
+} from './records';
 
 export interface EngineContext {
   db: Db;
@@ -25,6 +33,8 @@ export interface EngineContext {
   links: LinkStore;
   policy: ConflictPolicy;
   onRecordError: OnRecordError;
+  /** Runs a record may wait for a dependency not on the other side yet before it fails the run. */
+  deferRuns: number;
   /** Called inside each page's transaction, so counts are committed exactly when the page is. */
   countPage?: (trx: Trx, direction: 'pull' | 'push', counts: PageCounts) => Promise<void>;
 }
@@ -393,6 +403,22 @@ async function settle(
       if (decision.action === 'fail' || (result && !result.ok)) {
         const p = decision.action === 'fail' || !result || result.ok ? entry.problem! : result.problem;
         const targetId = 'targetId' in decision ? decision.targetId : undefined;
+        if (
+          DEPENDENCY_CODES.has(p.code ?? '') &&
+          (await runsDeferred(trx, ctx.tenantId, entity, entry.sourceId)) < ctx.deferRuns
+        ) {
+          // Its dependency is not on the other side yet (created after this run's earlier step): it waits for the
+          // next run, visibly, with its change rows kept — not a failure of this run.
+          const waiting = {
+            ...p,
+            code: DEFERRED,
+            detail: p.code,
+            action: `nothing to do if it clears on the next run; else: ${p.action}`,
+          };
+          await problem(entry, waiting, targetId, true);
+          counts.deferred = (counts.deferred ?? 0) + 1;
+          continue;
+        }
         problems.push(await problem(entry, p, targetId, ctx.onRecordError === 'skip'));
         counts.failed++;
         continue;

@@ -10,6 +10,8 @@ export interface StepHistory {
   conflicts: number;
   /** App changes deliberately not sent (order-taking mode); each is listed in `problems` with code qbsync-ignored. */
   ignored: number;
+  /** Records waiting for a dependency (code qbsync-deferred in `problems`); tried again next run. */
+  deferred: number;
   pages: number;
   error: unknown;
 }
@@ -86,6 +88,7 @@ export async function readHistory(db: Db, tenantId: string, limit = 10): Promise
         },
         conflicts: s.conflicts,
         ignored: s.ignored,
+        deferred: s.deferred,
         pages: s.pages,
         error: s.error,
       })),

@@ -1,4 +1,4 @@
-import type { Trx } from './backend';
+import type { Db, Trx } from './backend';
 import { SIDE_NAMES, type Direction, type EntityName, type StepName } from './model';
 import type { Conflict } from './decide';
 
@@ -13,6 +13,35 @@ export interface ProblemRecord {
   detail?: string;
   action: string;
   skipped: boolean;
+}
+
+/**
+ * Problems whose cause is a dependency not on the other side yet: the record waits for the next run (deferred)
+ * instead of failing this one, until it has waited the tenant's `deferRuns`.
+ */
+export const DEPENDENCY_CODES = new Set([
+  'qbsync-missing-customer',
+  'qbsync-missing-item',
+  'qbsync-missing-parent',
+  'qbsync-missing-tax-code',
+  'qbsync-missing-invoice',
+  'qbsync-missing-rate',
+]);
+
+/** The problem code of a record deferred to the next run ("deferred" in `qbsync history`); detail names the cause. */
+export const DEFERRED = 'qbsync-deferred';
+
+/** How many earlier runs already deferred this record. */
+export async function runsDeferred(db: Db | Trx, tenantId: string, entity: EntityName, appId: string): Promise<number> {
+  const row = await db
+    .selectFrom('sync_problems')
+    .select((eb) => eb.fn.count<number>('run_id').distinct().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('entity', '=', entity)
+    .where('app_id', '=', Number(appId))
+    .where('code', '=', DEFERRED)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** The problem code of app changes deliberately not sent (order-taking mode; "ignored" in `qbsync history`). */

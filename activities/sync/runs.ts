@@ -93,6 +93,7 @@ export async function addPageCounts(
       [c.deleted]: eb(c.deleted, '+', counts.deleted),
       conflicts: eb('conflicts', '+', counts.conflicts),
       ignored: eb('ignored', '+', counts.ignored ?? 0),
+      deferred: eb('deferred', '+', counts.deferred ?? 0),
       pages: eb('pages', '+', 1),
     }))
     .where('run_id', '=', runId)

@@ -6,6 +6,8 @@ import type { BackendId, Db } from './backend';
 export interface SyncSettings {
   conflictPolicy: ConflictPolicy;
   onRecordError: OnRecordError;
+  /** Runs a record may wait for a dependency (deferred) before it fails the run. */
+  deferRuns: number;
   mode: SyncMode;
   backend: BackendId;
   orderTaking: OrderTakingSettings;
@@ -35,6 +37,7 @@ export async function readSyncSettings(db: Db, tenantId: string, runId?: string)
           ? policy
           : 'quickbooks-wins',
     onRecordError: onError === 'skip' ? 'skip' : 'stop',
+    deferRuns: Number.isInteger(s.deferRuns) && (s.deferRuns as number) >= 0 ? (s.deferRuns as number) : 3,
     mode,
     backend,
     orderTaking: orderTakingSettings(s.orderTaking),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readHistory, type RunHistory } from '../../activities/sync/history';
-import { IGNORED } from '../../activities/sync/records';
+import { DEFERRED, IGNORED } from '../../activities/sync/records';
 import { commandContext, openDatabase } from '../context';
 
 function counts(c: { created: number; updated: number; unchanged: number; deleted: number; failed: number }): string {
@@ -19,14 +19,14 @@ export function formatHistory(runs: RunHistory[]): string {
     );
     for (const s of run.steps) {
       out.push(
-        `  ${s.step.padEnd(10)} ${s.status.padEnd(9)} pull ${counts(s.pulled).padEnd(22)} push ${counts(s.pushed)}${s.conflicts ? `  conflicts ${s.conflicts}` : ''}${s.ignored ? `  ignored ${s.ignored}` : ''}`,
+        `  ${s.step.padEnd(10)} ${s.status.padEnd(9)} pull ${counts(s.pulled).padEnd(22)} push ${counts(s.pushed)}${s.conflicts ? `  conflicts ${s.conflicts}` : ''}${s.ignored ? `  ignored ${s.ignored}` : ''}${s.deferred ? `  deferred ${s.deferred}` : ''}`,
       );
     }
     const error = run.error as { message?: string; action?: string } | null;
     if (error?.message) out.push(`  error: ${error.message}`);
     for (const p of run.problems)
       out.push(
-        `  ${p.code === IGNORED ? 'ignored' : p.skipped ? 'skipped' : 'failed'}: ${p.record ?? p.entity}${p.code ? ` [${p.code}]` : ''}: ${p.message}${p.action ? ` → ${p.action}` : ''}`,
+        `  ${p.code === IGNORED ? 'ignored' : p.code === DEFERRED ? 'deferred' : p.skipped ? 'skipped' : 'failed'}: ${p.record ?? p.entity}${p.code ? ` [${p.code}]` : ''}: ${p.message}${p.action ? ` → ${p.action}` : ''}`,
       );
   }
   out.push('counts: +created ~updated =unchanged -deleted !failed');

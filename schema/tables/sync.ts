@@ -70,6 +70,8 @@ export interface SyncStepRunsTable {
   conflicts: Generated<number>;
   /** App changes deliberately not sent (0006: order-taking mode, where QuickBooks is the master of customers and items). */
   ignored: Generated<number>;
+  /** Records waiting for a dependency that is not on the other side yet (0012); tried again next run. */
+  deferred: Generated<number>;
   pages: Generated<number>;
   error: NullableJson<StepError>;
 }

@@ -7,7 +7,7 @@ export interface TenantsTable {
   id: string;
   name: string;
   mode: ColumnType<'billing' | 'order-taking', 'billing' | 'order-taking' | undefined, 'billing' | 'order-taking'>;
-  /** The accounting backend the tenant syncs with (0008); one per tenant. */
+  /** The accounting backend the tenant syncs with (0010); one per tenant. */
   backend: ColumnType<string, string | undefined, string>;
   settings: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: DefaultedTimestamp;

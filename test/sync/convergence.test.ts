@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../schema/db';
 import { createStack, type Stack } from '../helpers/stack';
 
@@ -272,4 +273,49 @@ test('6. an app void against a QuickBooks edit is a recorded conflict, not a sil
     .where('id', '=', invoice)
     .executeTakeFirstOrThrow();
   expect(row).toEqual({ status: 'open', private_note: 'edited in QuickBooks' });
+});
+
+test('7. an invoice whose customer is not in QuickBooks yet waits for the next run, visibly, and fails only after deferRuns', async () => {
+  const t = await stack.addTenant({ seed: 'empty', settings: { deferRuns: 1 } });
+  const item = (
+    await db
+      .insertInto('items')
+      .values({ tenant_id: t.tenantId, type: 'Service', name: 'Hour', unit_price: '100', income_account: '1' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  // A customer the sync has not seen (as if created after this run's customers step): its row is not in the change log.
+  const hidden = await db.transaction().execute(async (trx) => {
+    await sql`select set_config('qbsync.origin', 'sync', true)`.execute(trx);
+    return (
+      await trx
+        .insertInto('customers')
+        .values({ tenant_id: t.tenantId, display_name: 'Late Customer' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  });
+  const invoice = await appInvoice(t.tenantId, hidden, item);
+  const first = await stack.sync(t.tenantId);
+  expect(first.status).toBe('succeeded');
+  expect(first.steps.find((s) => s.step === 'invoices')!.pushed.deferred).toBe(1);
+  const waiting = await db.selectFrom('sync_problems').selectAll().where('tenant_id', '=', t.tenantId).execute();
+  expect(waiting).toMatchObject([{ code: 'qbsync-deferred', detail: 'qbsync-missing-customer', app_id: invoice }]);
+  // Still blocked on the next run, past deferRuns (1): now it fails the run and says what to do.
+  await expect(stack.sync(t.tenantId)).rejects.toThrow();
+  const failed = await db
+    .selectFrom('sync_runs')
+    .select(['status', 'error'])
+    .where('tenant_id', '=', t.tenantId)
+    .orderBy('started_at', 'desc')
+    .executeTakeFirstOrThrow();
+  expect(failed.status).toBe('failed');
+  expect(failed.error).toMatchObject({
+    code: 'qbsync-missing-customer',
+    message: expect.stringMatching(/not in QuickBooks/),
+  });
+  // The customer reaches the change log (an edit), and the next run sends both.
+  await db.updateTable('customers').set({ email: 'late@example.com' }).where('id', '=', hidden).execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect(await stack.admin.entities(t.realmId, 'Invoice')).toHaveLength(1);
 });

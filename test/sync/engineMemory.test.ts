@@ -41,7 +41,17 @@ async function tenant(policy: ConflictPolicy = 'quickbooks-wins'): Promise<Tenan
   const links = new LinkStore(tenantId, 'memory');
   const company = companies.company(tenantId);
   const ctx: EngineContext = {
-    ...{ db, clock: systemClock, tenantId, runId, step: 'customers', links, policy, onRecordError: 'stop' },
+    ...{
+      db,
+      clock: systemClock,
+      tenantId,
+      runId,
+      step: 'customers',
+      links,
+      policy,
+      onRecordError: 'stop',
+      deferRuns: 3,
+    },
     app: new AppSide(db, tenantId, MAPPINGS as Record<string, typeof customers>),
     remote: new MemoryBackend(company, links, db, MAPPINGS),
   };
