@@ -89,6 +89,10 @@ export class MemoryCompany {
     this.faults.push({ match, fault, times });
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   changesAfter(entity: EntityName, seq: number, limit: number): MemoryRecord[] {
     return this.all(entity)
       .filter((r) => r.seq > seq)
