@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import type { EmulatorAdmin } from '../../emulator';
 import type { Db } from '../../schema/db';
+import type { QboObject, RefMap } from '../../activities/backends/quickbooks-online/entity';
+import { qboEntitiesFor } from '../../activities/backends/quickbooks-online/entities';
+import { MAPPINGS } from '../../activities/sync/entities';
+import { MappingProblem } from '../../activities/sync/entity';
+import { stableJson } from '../../activities/sync/fingerprint';
 
 /**
  * The full comparison every reliability scenario ends with: QuickBooks (the emulator's data) against the app, through
@@ -223,6 +228,7 @@ export async function compareTenant(
         `payment ${p.id}: applied ${appApplied.join(',') || 'nothing'} in the app, ${qboApplied.join(',') || 'nothing'} in QuickBooks`,
       );
   }
+  out.mismatches.push(...(await fieldMismatches(db, tenantId, qbo, linkRows)));
   return out;
 }
 
@@ -231,4 +237,58 @@ export function summary(c: Comparison): string {
   const first = (label: string, list: string[]) =>
     list.length ? `\n${label} (${list.length}):\n  ${list.slice(0, 15).join('\n  ')}` : '';
   return `compared ${c.recordsCompared} records ${JSON.stringify(c.perEntity)}${first('duplicates', c.duplicates)}${first('losses', c.losses)}${first('mismatches', c.mismatches)}`;
+}
+
+/**
+ * Field by field, through the canonical mappings: every linked pair that is live on both sides must hold the same
+ * canonical record — every synced field, both directions (names, emails, phones, addresses, memos, notes, dates, line
+ * quantities and prices, active flags), not only money. A pair voided or deleted on either side is compared by the
+ * other checks.
+ */
+async function fieldMismatches(
+  db: Db,
+  tenantId: string,
+  qbo: Record<Entity, QboRecord[]>,
+  linkRows: Array<{ entity: string; app_id: number; remote_id: string }>,
+): Promise<string[]> {
+  const out: string[] = [];
+  const toApp = new Map(linkRows.map((l) => [`${l.entity}:${l.remote_id}`, Number(l.app_id)]));
+  const toQbo = new Map(linkRows.map((l) => [`${l.entity}:${l.app_id}`, l.remote_id]));
+  const refs: RefMap = {
+    appId: (entity, id) => (id ? toApp.get(`${entity}:${id}`) : undefined),
+    qboId: (entity, id) => (id ? toQbo.get(`${entity}:${id}`) : undefined),
+    customTxnNumbers: false,
+  };
+  const remote = qboEntitiesFor('billing');
+  for (const entity of ['customer', 'item', 'invoice', 'payment'] as const) {
+    const app = MAPPINGS[entity]!;
+    const qboEntity = remote[entity]!;
+    const links = linkRows.filter((l) => l.entity === entity);
+    const appRows = await app.loadApp(
+      db,
+      tenantId,
+      links.map((l) => Number(l.app_id)),
+    );
+    const qboById = new Map(qbo[entity].map((r) => [r.Id, r as unknown as QboObject]));
+    for (const l of links) {
+      const a = appRows.get(Number(l.app_id));
+      const raw = qboById.get(l.remote_id);
+      if (!a || !raw || (a.removed && a.removed !== 'inactive') || qboEntity.qboRemoved(raw) === 'voided') continue;
+      const q = qboEntity.fromQbo(raw, refs);
+      if (q instanceof MappingProblem) {
+        out.push(`${entity} ${l.app_id} ↔ QuickBooks ${l.remote_id}: ${q.message}`);
+        continue;
+      }
+      const appFields = a.canonical as Record<string, unknown>;
+      const qboFields = q as Record<string, unknown>;
+      const differing = [...new Set([...Object.keys(appFields), ...Object.keys(qboFields)])].filter(
+        (k) => stableJson(appFields[k]) !== stableJson(qboFields[k]),
+      );
+      for (const k of differing)
+        out.push(
+          `${entity} ${l.app_id} ↔ QuickBooks ${l.remote_id}: ${k} app ${stableJson(appFields[k])} ≠ QuickBooks ${stableJson(qboFields[k])}`,
+        );
+    }
+  }
+  return out;
 }
