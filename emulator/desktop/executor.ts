@@ -520,16 +520,10 @@ export class QbxmlExecutor {
         const found: string[] = [];
         const missing: string[] = [];
         for (const id of ids) (this.data.txns.get(id)?.kind === kind ? found : missing).push(id);
-        for (const r of refs) {
-          const hits = all.filter((t) => t.RefNumber?.toLowerCase() === r.toLowerCase());
-          if (hits.length) found.push(...hits.map((t) => t.TxnID));
-          else missing.push(r);
-        }
-        for (const r of exactRefs) {
-          const hits = all.filter((t) => t.RefNumber === r);
-          if (hits.length) found.push(...hits.map((t) => t.TxnID));
-          else missing.push(r);
-        }
+        // A RefNumber is not an identifier (several transactions may share one): no match is status 1, not 500.
+        for (const r of refs)
+          found.push(...all.filter((t) => t.RefNumber?.toLowerCase() === r.toLowerCase()).map((t) => t.TxnID));
+        for (const r of exactRefs) found.push(...all.filter((t) => t.RefNumber === r).map((t) => t.TxnID));
         return { ids: found, missing };
       }
       const modified = child(rq, 'ModifiedDateRangeFilter');
@@ -757,6 +751,13 @@ export class QbxmlExecutor {
     return item?.type === 'SalesTax' ? item : undefined;
   }
 
+  /** CustomerRef is required: an empty or unknown reference is status 3140. */
+  private requiredCustomer(source: XmlElement, object: string): Customer {
+    const found = this.optionalRef(source, 'CustomerRef', (r) => this.data.findCustomer(r), 'Customer', object);
+    if (!found) return fail(3140, `There is an invalid reference to QuickBooks Customer "" in the ${object}.`);
+    return found;
+  }
+
   /** Resolves a `*Ref` child; an unknown reference is status 3140. */
   private optionalRef<T>(
     parent: XmlElement,
@@ -781,8 +782,7 @@ export class QbxmlExecutor {
   // ---- transactions ---------------------------------------------------------------------------------------------
 
   private txnAdd(kind: TxnKind, add: XmlElement, only: string[]): Outcome {
-    const customer = this.optionalRef(add, 'CustomerRef', (r) => this.data.findCustomer(r), 'Customer', kind)!;
-    if (!customer) fail(3140, `There is an invalid reference to QuickBooks Customer "" in the ${kind}.`);
+    const customer = this.requiredCustomer(add, kind);
     if (!customer.IsActive)
       fail(
         3140,
@@ -1037,13 +1037,7 @@ export class QbxmlExecutor {
   }
 
   private paymentAdd(add: XmlElement, only: string[]): Outcome {
-    const customer = this.optionalRef(
-      add,
-      'CustomerRef',
-      (r) => this.data.findCustomer(r),
-      'Customer',
-      'ReceivePayment',
-    )!;
+    const customer = this.requiredCustomer(add, 'ReceivePayment');
     const now = this.data.now();
     const total = toCents(childText(add, 'TotalAmount') ?? '0');
     const open = [...this.data.txns.values()]

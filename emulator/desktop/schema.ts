@@ -242,6 +242,8 @@ function checkElement(node: XmlElement, p: ElementParticle, ctx: ValidationConte
         ctx.problems.push({ code: 3210, field: p.el, value: v });
       return;
     case 'guid':
+      // OwnerID 0 names QuickBooks' own (public) custom fields.
+      if (p.el === 'OwnerID' && v.trim() === '0') return;
       if (!/^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$/.test(v.trim()))
         ctx.problems.push({ code: 3210, field: p.el, value: v });
       return;
