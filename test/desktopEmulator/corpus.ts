@@ -151,6 +151,20 @@ export const CORPUS: CorpusCase[] = [
     schemaNeutral: true, // run against the Reckon company
   },
 
+  {
+    name: 'inventory item add under a category, with stock',
+    xml: qbxml(
+      '<ItemInventoryAddRq><ItemInventoryAdd><Name>Spirit Level 600mm</Name><ParentRef><FullName>Hardware</FullName></ParentRef><SalesTaxCodeRef><FullName>Tax</FullName></SalesTaxCodeRef><SalesDesc>Spirit level</SalesDesc><SalesPrice>29.90</SalesPrice><PurchaseCost>12.00</PurchaseCost><QuantityOnHand>12</QuantityOnHand></ItemInventoryAdd></ItemInventoryAddRq>',
+    ),
+    expect: 'accept',
+  },
+  {
+    name: 'service and non-inventory item adds',
+    xml: qbxml(
+      '<ItemServiceAddRq><ItemServiceAdd><Name>Assembly</Name><ParentRef><FullName>Services</FullName></ParentRef><SalesOrPurchase><Desc>Assembly per hour</Desc><Price>60.00</Price></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq><ItemNonInventoryAddRq><ItemNonInventoryAdd><Name>Gift Card</Name><IsActive>true</IsActive><ParentRef><FullName>Garden</FullName></ParentRef><SalesAndPurchase><SalesDesc>Gift card</SalesDesc><SalesPrice>50</SalesPrice></SalesAndPurchase></ItemNonInventoryAdd></ItemNonInventoryAddRq>',
+    ),
+    expect: 'accept',
+  },
   // ---- what QuickBooks rejects ----
   {
     name: 'element out of order (ActiveStatus before MaxReturned)',
@@ -242,6 +256,25 @@ export const CORPUS: CorpusCase[] = [
     ),
     expect: 'document',
     schemaNeutral: true,
+  },
+  {
+    name: 'non-inventory item with ClassRef before ParentRef (the service order)',
+    xml: qbxml(
+      '<ItemNonInventoryAddRq><ItemNonInventoryAdd><Name>Mulch</Name><ClassRef><FullName>Retail</FullName></ClassRef><ParentRef><FullName>Garden</FullName></ParentRef><SalesOrPurchase><Price>5</Price></SalesOrPurchase></ItemNonInventoryAdd></ItemNonInventoryAddRq>',
+    ),
+    expect: 'document',
+  },
+  {
+    name: 'service item without SalesOrPurchase or SalesAndPurchase',
+    xml: qbxml('<ItemServiceAddRq><ItemServiceAdd><Name>Bare</Name></ItemServiceAdd></ItemServiceAddRq>'),
+    expect: 'document',
+  },
+  {
+    name: 'item Name of 32 characters',
+    xml: qbxml(
+      `<ItemServiceAddRq><ItemServiceAdd><Name>${'I'.repeat(32)}</Name><SalesOrPurchase><Price>1</Price></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq>`,
+    ),
+    expect: 3070,
   },
   {
     name: 'customer Name of 42 characters',

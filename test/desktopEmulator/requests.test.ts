@@ -150,6 +150,23 @@ describe('items, price levels, tax', () => {
     expect(categories).toEqual(new Set(['Hardware', 'Garden', 'Services']));
   });
 
+  test('item adds: a sub-item under a category, stock on hand; a used full name is 3100, a name may repeat under another parent', () => {
+    const c = createDesktopCompany({ seed: 'salesin' });
+    const add = (name: string, parent: string) =>
+      `<ItemInventoryAddRq><ItemInventoryAdd><Name>${name}</Name><ParentRef><FullName>${parent}</FullName></ParentRef><SalesPrice>9.5</SalesPrice><QuantityOnHand>7</QuantityOnHand></ItemInventoryAdd></ItemInventoryAddRq>`;
+    const [ok] = run(c, add('Spade', 'Garden'));
+    expect(ok.attrs.statusCode).toBe('0');
+    expect(text(ok.children[0], 'FullName')).toBe('Garden:Spade');
+    expect(text(ok.children[0], 'SalesPrice')).toBe('9.50');
+    expect(text(ok.children[0], 'QuantityOnHand')).toBe('7');
+    const [dup] = run(c, add('spade', 'Garden'));
+    expect(dup.attrs.statusCode).toBe('3100');
+    const [elsewhere] = run(c, add('Spade', 'Hardware'));
+    expect(elsewhere.attrs.statusCode).toBe('0');
+    const [noParent] = run(c, add('Rake', 'No Such Category'));
+    expect(noParent.attrs.statusCode).toBe('3140');
+  });
+
   test('price levels: one fixed percentage, one per item with CustomPrice and CustomPricePercent', () => {
     const c = createDesktopCompany({ seed: 'salesin' });
     const [levels] = run(c, '<PriceLevelQueryRq/>');
