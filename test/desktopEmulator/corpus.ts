@@ -165,6 +165,13 @@ export const CORPUS: CorpusCase[] = [
     ),
     expect: 'accept',
   },
+  {
+    name: 'ISO-8859-1 text and escaped ampersands are fine',
+    xml: qbxml(
+      '<CustomerAddRq><CustomerAdd><Name>Café Müller &amp; Söhne</Name><Notes>Prix: 5 EUR, «ok», ±1°, ½</Notes></CustomerAdd></CustomerAddRq>',
+    ),
+    expect: 'accept',
+  },
   // ---- what QuickBooks rejects ----
   {
     name: 'element out of order (ActiveStatus before MaxReturned)',
@@ -275,6 +282,12 @@ export const CORPUS: CorpusCase[] = [
       `<ItemServiceAddRq><ItemServiceAdd><Name>${'I'.repeat(32)}</Name><SalesOrPurchase><Price>1</Price></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq>`,
     ),
     expect: 3070,
+  },
+  {
+    name: 'a numeric reference outside ISO-8859-1',
+    xml: qbxml('<CustomerAddRq><CustomerAdd><Name>&#x141;ódź Imports</Name></CustomerAdd></CustomerAddRq>'),
+    expect: 'document',
+    schemaNeutral: true,
   },
   {
     name: 'customer Name of 42 characters',
