@@ -388,12 +388,13 @@ export class QbxmlExecutor {
     options: { fullName?: (r: T) => string; extra?: (r: T) => boolean } = {},
   ): Outcome {
     const fullName = options.fullName ?? ((r: T) => r.Name);
-    const byId = (id: string) => all().find((r) => r.ListID === id);
-    const page = (ids: string[]) =>
-      ids
-        .map(byId)
+    const page = (ids: string[]) => {
+      const index = new Map(all().map((r) => [r.ListID, r]));
+      return ids
+        .map((id) => index.get(id))
         .filter((r): r is T => r !== undefined)
         .map((r) => onlyElements(toRet(r), includeRet(rq)));
+    };
     return this.paged(rq, session, page, () => {
       const ids = children(rq, 'ListID').map((e) => e.text);
       const names = children(rq, 'FullName').map((e) => e.text);
