@@ -297,12 +297,14 @@ export class WebConnector {
         ]),
       );
       t.shown.push(problem.message);
-      if (answer.toLowerCase() === 'done' || answer === '' || attempt >= 2) {
+      // "DONE" stops; "" tries again with the company file open in QuickBooks (Intuit's sample services answer ""
+      // once, then "DONE"); any other string is a company file path to try. We give up after three tries.
+      if (answer.toLowerCase() === 'done' || attempt >= 2) {
         t.outcome = 'connectionError';
         t.shown.push(String(await call('closeConnection', [['ticket', ticket]])));
         return;
       }
-      wanted = answer; // the service names another company file to try
+      wanted = answer;
     }
     const session = company.newSession();
     const [major, minor] = company.data.info.maxVersion.split('.');

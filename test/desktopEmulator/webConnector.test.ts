@@ -151,6 +151,23 @@ test('connectionError answered with a company path: QBWC tries that file', async
   expect(ops(service.calls)).toContain('sendRequestXML');
 });
 
+test('connectionError answered "" tries the open company again; "DONE" after that stops', async () => {
+  const company = createDesktopCompany({ seed: 'salesin' });
+  company.faults.add({ kind: 'qbNotRunning', count: 1 });
+  const retried = await setup(standardScript([qbxml('<HostQueryRq/>')], { connectionError: () => '' }), company);
+  expect((await retried.connector.runOnce()).outcome).toBe('done');
+  expect(ops(retried.service.calls).filter((o) => o === 'connectionError')).toHaveLength(1);
+  company.faults.add({ kind: 'qbNotRunning', count: 2 });
+  let errors = 0;
+  const stopped = await setup(
+    standardScript([qbxml('<HostQueryRq/>')], { connectionError: () => (errors++ === 0 ? '' : 'DONE') }),
+    company,
+  );
+  const t = await stopped.connector.runOnce();
+  expect(t.outcome).toBe('connectionError');
+  expect(ops(stopped.service.calls).slice(3)).toEqual(['connectionError', 'connectionError', 'closeConnection']);
+});
+
 test('sendRequestXML "" → getLastError; its message is shown, then closeConnection', async () => {
   const { service, connector } = await setup(standardScript([], { getLastError: () => 'Nothing to sync right now' }));
   const t = await connector.runOnce();
