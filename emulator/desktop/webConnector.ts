@@ -76,6 +76,8 @@ export interface WebConnectorOptions {
   log?: RequestLog<DesktopLogEntry>;
   /** Minutes between runs; default the .qwc Scheduler's, else 1. */
   everyMinutes?: number;
+  /** The same as everyMinutes. */
+  every?: number;
   /** Divides every wait: 60 makes a minute last a second. Default 1. */
   timeScale?: number;
   latency?: LatencyModel;
@@ -152,6 +154,7 @@ export class WebConnector {
     if (!(this.timeScale > 0)) throw new Error('timeScale must be positive');
     this.everyMinutes =
       options.everyMinutes ??
+      options.every ??
       this.qwc?.RunEveryNMinutes ??
       (this.qwc?.RunEveryNSeconds ? this.qwc.RunEveryNSeconds / 60 : 1);
     const latency = options.latency ?? REALISTIC_LATENCY;

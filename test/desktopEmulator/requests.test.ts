@@ -235,6 +235,25 @@ describe('sales orders, invoices, estimates, payments', () => {
     expect(stock().QuantityOnHand).toBe(String(Number(before.QuantityOnHand) - 2.5));
   });
 
+  test('a user invoices a sales order in QuickBooks: the order counts it invoiced, stock on order and on hand fall', () => {
+    const c = createDesktopCompany({ seed: 'salesin' });
+    const hose = () => c.items().find((i) => i.FullName === 'Garden:Garden Hose 30m')!;
+    const before = hose();
+    const [so] = run(
+      c,
+      salesOrder('Granite Works', soLine('Garden:Garden Hose 30m', '3') + soLine('Services:Delivery', '1')),
+    );
+    expect(Number(hose().QuantityOnSalesOrder)).toBe(Number(before.QuantityOnSalesOrder) + 3);
+    const invoice = c.invoiceSalesOrder(text(so.children[0], 'TxnID')!);
+    expect(invoice.BalanceRemaining).toBe(text(so.children[0], 'TotalAmount'));
+    expect(hose().QuantityOnSalesOrder).toBe(before.QuantityOnSalesOrder);
+    expect(Number(hose().QuantityOnHand)).toBe(Number(before.QuantityOnHand) - 3);
+    const order = c.salesOrders()[0];
+    expect(order.IsFullyInvoiced).toBe('true');
+    expect(Number(order.EditSequence)).toBeGreaterThan(Number(text(so.children[0], 'EditSequence')));
+    expect(() => c.invoiceSalesOrder(String(order.TxnID))).toThrow(/nothing left/);
+  });
+
   test('price levels price the lines: the customer’s level by default, a PriceLevelRef on request, exact cents and tax', () => {
     const c = createDesktopCompany({ seed: 'salesin' });
     // Abercrombie Hardware is on "Wholesale -10%": 149.00 → 134.10; Trade Prices has the drill at 129.00.
