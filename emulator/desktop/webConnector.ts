@@ -238,7 +238,13 @@ export class WebConnector {
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       t.outcome = 'transportError';
-      t.shown.push(`QBWC1012: Authentication failed due to following error message. ${error.message}`);
+      const failed = t.calls[t.calls.length - 1]?.operation;
+      // QBWC words a failure before or during authenticate as QBWC1012, later ones as a failed call of that method.
+      t.shown.push(
+        failed === 'serverVersion' || failed === 'clientVersion' || failed === 'authenticate'
+          ? `QBWC1012: Authentication failed due to following error message. ${error.message}`
+          : `QBWC1013: Error connecting to the web service (${failed}): ${error.message}`,
+      );
     }
     return t;
   }

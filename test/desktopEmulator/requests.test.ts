@@ -314,6 +314,29 @@ describe('sales orders, invoices, estimates, payments', () => {
     expect(stale.attrs.statusCode).toBe('3200');
   });
 
+  test('InvoiceMod moves the customer balance and the stock with the new quantities', () => {
+    const c = createDesktopCompany({ seed: 'salesin' });
+    const drill = () => c.items().find((i) => i.FullName === 'Hardware:Cordless Drill')!;
+    const balance = () => c.customers().find((x) => x.Name === 'Summit Roofing')!.Balance;
+    const stock = Number(drill().QuantityOnHand);
+    const [added] = run(
+      c,
+      `<InvoiceAddRq><InvoiceAdd><CustomerRef><FullName>Summit Roofing</FullName></CustomerRef><InvoiceLineAdd><ItemRef><FullName>Hardware:Cordless Drill</FullName></ItemRef><Quantity>2</Quantity><Rate>100</Rate><SalesTaxCodeRef><FullName>Non</FullName></SalesTaxCodeRef></InvoiceLineAdd></InvoiceAdd></InvoiceAddRq>`,
+    );
+    const ret = added.children[0];
+    expect(balance()).toBe('200.00');
+    expect(Number(drill().QuantityOnHand)).toBe(stock - 2);
+    const line = all(ret, 'InvoiceLineRet')[0];
+    const [modded] = run(
+      c,
+      `<InvoiceModRq><InvoiceMod><TxnID>${text(ret, 'TxnID')}</TxnID><EditSequence>${text(ret, 'EditSequence')}</EditSequence><InvoiceLineMod><TxnLineID>${text(line, 'TxnLineID')}</TxnLineID><Quantity>5</Quantity><Rate>100</Rate></InvoiceLineMod></InvoiceMod></InvoiceModRq>`,
+    );
+    expect(modded.attrs.statusCode).toBe('0');
+    expect(text(modded.children[0], 'BalanceRemaining')).toBe('500.00');
+    expect(balance()).toBe('500.00');
+    expect(Number(drill().QuantityOnHand)).toBe(stock - 5);
+  });
+
   test('ExternalGUID is stored and returned, but finding a twin takes a customer + modified-date query', () => {
     const c = createDesktopCompany({ seed: 'salesin' });
     run(

@@ -230,6 +230,15 @@ test('receiveResponseXML percent: below 100 asks again, 100 closes, negative →
   expect(t.shown).toContain('Something went wrong on our side');
 });
 
+test('a SOAP fault or a dead service ends the run with the error shown', async () => {
+  const { service, connector } = await setup(standardScript([qbxml('<HostQueryRq/>')]));
+  await service.close();
+  const t = await connector.runOnce();
+  expect(t.outcome).toBe('transportError');
+  expect(t.shown[0]).toMatch(/^QBWC1012/);
+  expect(ops(t.calls)).toEqual(['serverVersion']);
+});
+
 test('a document QuickBooks cannot parse: receiveResponseXML gets an empty response, hresult 0x80040400 and the message', async () => {
   const bad = qbxml('<CustomerQueryRq><ActiveStatus>All</ActiveStatus><MaxReturned>1</MaxReturned></CustomerQueryRq>');
   const { service, connector } = await setup(standardScript([bad]));
