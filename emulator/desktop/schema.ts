@@ -295,7 +295,9 @@ const TXN_HEAD = (kind: 'SalesOrder' | 'Invoice' | 'Estimate', mod: boolean) => 
   const ar = kind === 'Invoice' ? ' ARAccountRef?:ClassRef' : '';
   const afterAddress =
     kind === 'Invoice'
-      ? ' IsPending?:B IsFinanceCharge?:B'
+      ? mod
+        ? ' IsPending?:B'
+        : ' IsPending?:B IsFinanceCharge?:B'
       : kind === 'Estimate'
         ? ` IsActive?:B@3${mod ? ' CreateChangeOrder?:B@13' : ''}`
         : '';
@@ -341,7 +343,7 @@ export const TABLES: Record<string, string> = {
   RefNumberRangeFilter: 'FromRefNumber?:S ToRefNumber?:S',
   DeletedDateRangeFilter: 'FromDeletedDate?:DT ToDeletedDate?:DT',
 
-  HostQueryRq: 'IncludeListMetaData?:E[NoMetaData,MaxLength]@7',
+  HostQueryRq: 'IncludeListMetaData?:ANY@7 IncludeRetElement*:S50@4',
   CompanyQueryRq: 'IncludeRetElement*:S50@4 OwnerID*:GUID@2',
   PreferencesQueryRq: 'IncludeRetElement*:S50@4',
   CustomerQueryRq: `(ListID+:ID | FullName+:S209 | ${LIST_FILTER} TotalBalanceFilter?:ANY CurrencyFilter?:ANY@8 ClassFilter?:ANY@12)? IncludeRetElement*:S50@4 OwnerID*:GUID@2`,
