@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createDb, ensureDatabase, checkDatabase, type Db } from '../schema/db';
+import { dataConverterFromConfig } from '../workers/codec';
 import { loadConfig, type Config } from '../workers/config';
 import { createLogger, type Logger } from '../workers/logger';
 
@@ -55,7 +56,11 @@ export async function connectTemporalClient(
   try {
     const connection = await Connection.connect({ address, connectTimeout: 5_000 });
     await connection.workflowService.getSystemInfo({});
-    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    return new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverterFromConfig(config),
+    });
   } catch (error) {
     throw new StartupError(
       `cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`,

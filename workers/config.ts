@@ -45,6 +45,8 @@ export const configSchema = z.object({
   QBSYNC_DATA_DIR: z.string().min(1).default('.data'),
   QBSYNC_ENCRYPTION_KEY: optionalNonEmpty,
   QBSYNC_ENCRYPTION_KEYS_OLD: optionalNonEmpty,
+  QBSYNC_PAYLOAD_KEY: optionalNonEmpty,
+  QBSYNC_PAYLOAD_KEYS_OLD: optionalNonEmpty,
   QBO_ENV: z.enum(['emulator', 'sandbox', 'production']).default('emulator'),
   QBO_CLIENT_ID: optionalNonEmpty,
   QBO_CLIENT_SECRET: optionalNonEmpty,
