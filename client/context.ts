@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createDb, ensureDatabase, checkDatabase, type Db } from '../schema/db';
 import { dataConverterFromConfig } from '../workers/codec';
 import { loadConfig, type Config } from '../workers/config';
+import { temporalTls } from '../workers/temporalTls';
 import { createLogger, type Logger } from '../workers/logger';
 
 /** A failure the user can fix (unreachable service, bad address): printed as one line, without a stack trace. */
@@ -53,8 +54,9 @@ export async function connectTemporalClient(
   config: Config,
   address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
 ): Promise<Client> {
+  const tls = temporalTls(config);
   try {
-    const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+    const connection = await Connection.connect({ address, connectTimeout: 5_000, tls });
     await connection.workflowService.getSystemInfo({});
     return new Client({
       connection,
@@ -63,20 +65,27 @@ export async function connectTemporalClient(
     });
   } catch (error) {
     throw new StartupError(
-      `cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`,
+      `cannot reach Temporal at TEMPORAL_ADDRESS=${address}${tls ? ' over TLS' : ''}: ${reason(error)}; ${tlsHint(tls !== undefined)}`,
     );
   }
+}
+
+function tlsHint(tls: boolean): string {
+  return tls
+    ? 'check TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME (the server must trust the client certificate, and its certificate must name the server)'
+    : 'start it with `npm start` or point TEMPORAL_ADDRESS at a running server (set TEMPORAL_TLS_* if it requires TLS)';
 }
 
 export async function connectTemporalWorker(
   config: Config,
   address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
 ): Promise<NativeConnection> {
+  const tls = temporalTls(config);
   try {
-    return await NativeConnection.connect({ address });
+    return await NativeConnection.connect({ address, tls });
   } catch (error) {
     throw new StartupError(
-      `cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${reason(error)}; start it with \`npm start\` or point TEMPORAL_ADDRESS at a running server`,
+      `cannot reach Temporal at TEMPORAL_ADDRESS=${address}${tls ? ' over TLS' : ''}: ${reason(error)}; ${tlsHint(tls !== undefined)}`,
     );
   }
 }
