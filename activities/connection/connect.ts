@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Db } from '../../schema/db';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
-import type { TokenCipher } from './crypto';
+import { DecryptionError, type TokenCipher } from './crypto';
+import { keyMismatchMessage } from './errors';
 import type { IntuitOAuth } from './oauth';
 import { getTenant } from './tenants';
 import { tokenColumns } from './tokenStore';
@@ -249,8 +250,19 @@ export async function disconnect(
   if (!row) throw new ConnectError(`tenant ${tenantId} has no QuickBooks connection`);
   let revoked = false;
   if (row.refresh_token_enc) {
+    let refreshToken: string;
     try {
-      await oauth.revoke(cipher.decrypt(row.refresh_token_enc, row.realm_id, 'refresh_token'));
+      refreshToken = cipher.decrypt(row.refresh_token_enc, row.realm_id, 'refresh_token');
+    } catch (error) {
+      // Forgetting tokens that were never revoked would leave the grant alive at Intuit: refuse, and say why.
+      if (error instanceof DecryptionError)
+        throw new ConnectError(
+          `${keyMismatchMessage(tenantId, row.key_version)}; nothing was revoked or forgotten (fix the key and run \`qbsync disconnect ${tenantId}\` again)`,
+        );
+      throw error;
+    }
+    try {
+      await oauth.revoke(refreshToken);
       revoked = true;
     } catch (error) {
       logger?.warn(
