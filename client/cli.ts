@@ -16,6 +16,7 @@ import { registerSync } from './commands/sync';
 import { registerStatus } from './commands/status';
 import { registerSchedule } from './commands/schedule';
 import { registerCodecServer } from './commands/codecServer';
+import { installOutputSanitizer } from './output';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installOutputSanitizer();
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

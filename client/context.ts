@@ -17,7 +17,7 @@ function reason(error: unknown): string {
   return e?.code && !message.includes(e.code) ? `${e.code}: ${message}` : message;
 }
 
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -37,10 +37,13 @@ export function commandContext(): CommandContext {
   return { config, logger: createLogger(config.LOG_LEVEL) };
 }
 
-/** Opens the configured database, creating it when missing; any failure becomes one line naming DATABASE_URL. */
+/**
+ * Opens the configured database; any failure becomes one line naming DATABASE_URL. Only `migrate` and `dev` pass
+ * `create: true`: a mistyped DATABASE_URL on any other command must not create (and fill) a new database.
+ */
 export async function openDatabase(databaseUrl: string, options: { create?: boolean; max?: number } = {}): Promise<Db> {
   try {
-    if (options.create !== false) await ensureDatabase(databaseUrl);
+    if (options.create === true) await ensureDatabase(databaseUrl);
     const db = createDb(databaseUrl, { max: options.max });
     await checkDatabase(db);
     return db;

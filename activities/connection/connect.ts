@@ -194,6 +194,15 @@ export async function runCallbackServer(
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
+    // Anyone who can reach the port can call it: a callback without the pending flow's state is answered and
+    // ignored, so it cannot abort the connect; the real callback (or the timeout) still settles it.
+    if (options.expectedState !== undefined && !sameState(url.searchParams.get('state') ?? '', options.expectedState)) {
+      deps.logger?.warn({ path }, 'ignored an OAuth callback whose state is not the pending one');
+      res
+        .writeHead(400, { 'content-type': 'text/html; charset=utf-8' })
+        .end(page('Not connected', 'This link does not belong to the pending qbsync connect; it was ignored.'));
+      return;
+    }
     completeConnect(deps, url.toString(), options.expectedState).then(
       (result) => {
         res

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../workers/config';
+import { preparePrivateDir } from '../../workers/dataDir';
 
 /** Raised when the encryption key is missing or malformed; the message never contains the key. A ConfigError, so the CLI prints one line. */
 export class EncryptionKeyError extends ConfigError {
@@ -100,7 +101,7 @@ export function ensureDevelopmentKey(dataDir: string): string {
     parseKey(key, file);
     return key;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  preparePrivateDir(dataDir);
   const key = randomBytes(32).toString('base64');
   // 'wx': two processes starting at once must not each write a different key; the loser reads the winner's.
   try {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Runs a day a tenant may schedule: every 30 minutes at most (1,440 would start a run each minute). */
+export const MAX_SCHEDULE_TIMES = 48;
+
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
 
 /** A tenant's settings, validated; every field has the documented default. */
@@ -10,7 +13,11 @@ export const tenantSettingsSchema = z
     schedule: z
       .object({
         enabled: z.boolean().default(true),
-        times: z.array(time).min(1).default(['22:30', '01:30']),
+        times: z
+          .array(time)
+          .min(1, 'at least one time, such as ["22:30"] (or schedule.enabled=false)')
+          .max(MAX_SCHEDULE_TIMES, `at most ${MAX_SCHEDULE_TIMES} times a day (one every 30 minutes)`)
+          .default(['22:30', '01:30']),
         timeZone: z
           .string()
           .refine((tz) => {

@@ -229,16 +229,23 @@ export class TokenStore {
         status: 'not-connected',
         warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``],
       };
-    return { ...describeConnection(row, this.clock.now()), tenantId };
+    return { ...describeConnection(row, this.clock.now(), this.cipher.keyVersion), tenantId };
   }
 }
 
 type ConnectionRow = Awaited<ReturnType<TokenStore['connection']>>;
 
-/** Health of a connection row at `now` (exported so the CLI can report without an OAuth client). */
-export function describeConnection(row: ConnectionRow, now: Date): ConnectionHealth {
+/**
+ * Health of a connection row at `now` (exported so the CLI can report without an OAuth client). With the id of the
+ * current encryption key, tokens still stored under a former key are reported too (that key must stay configured).
+ */
+export function describeConnection(row: ConnectionRow, now: Date, currentKeyVersion?: string): ConnectionHealth {
   const warnings: string[] = [];
   const reconnect = `run \`qbsync connect ${row.tenant_id}\``;
+  if (currentKeyVersion && row.key_version && row.key_version !== currentKeyVersion && row.status === 'connected')
+    warnings.push(
+      `the tokens are stored under a former encryption key (${row.key_version}): keep that key in QBSYNC_ENCRYPTION_KEYS_OLD until the next sync refreshes them under the current key (${currentKeyVersion})`,
+    );
   if (row.status === 'needs-reconnect')
     warnings.push(
       `QuickBooks no longer accepts this connection${row.last_error ? ` (${row.last_error})` : ''}: ${reconnect}`,

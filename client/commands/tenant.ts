@@ -12,15 +12,28 @@ import { checkWebhookUrl, parseAllowHosts } from '../../activities/notifications
 import { legacySecretRefMessage, SettingsError } from '../../activities/connection/tenantSettings';
 import { readSecret } from '../secretInput';
 import type { Db } from '../../schema/db';
+import type { Config } from '../../workers/config';
 import { migrateToLatest } from '../../schema/migrate';
-import { commandContext, openDatabase } from '../context';
+import { sql } from 'kysely';
+import { commandContext, openDatabase, redactUrl, StartupError } from '../context';
 import { ensureScheduleFromCli } from '../ensureSchedule';
 
-/** Opens the configured database at the latest schema, runs `work`, and closes it. */
+/**
+ * Opens the configured database, brings a qbsync schema up to date, runs `work`, and closes it. A database without
+ * qbsync's schema (a mistyped DATABASE_URL naming some other database) is refused, never initialised: that is
+ * `qbsync migrate`'s job.
+ */
 export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> {
   const { config } = commandContext();
   const db = await openDatabase(config.DATABASE_URL);
   try {
+    const { rows } = await sql<{
+      found: string | null;
+    }>`select to_regclass('public.kysely_migration')::text as found`.execute(db);
+    if (!rows[0]?.found)
+      throw new StartupError(
+        `the database at DATABASE_URL=${redactUrl(config.DATABASE_URL)} has no qbsync schema: check DATABASE_URL, or run \`qbsync migrate\` to set this database up`,
+      );
     await migrateToLatest(db);
     return await work(db);
   } finally {
@@ -28,7 +41,16 @@ export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> 
   }
 }
 
-async function health(db: Db, tenantId: string): Promise<ConnectionHealth> {
+/** The id of the configured encryption key, when one is configured (it is not needed to list tenants). */
+export function currentKeyVersion(config: Config): string | undefined {
+  try {
+    return cipherFromConfig(config).keyVersion;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function health(db: Db, tenantId: string, keyVersion?: string): Promise<ConnectionHealth> {
   const row = await db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!row)
     return {
@@ -36,7 +58,7 @@ async function health(db: Db, tenantId: string): Promise<ConnectionHealth> {
       status: 'not-connected',
       warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``],
     };
-  return describeConnection(row, new Date());
+  return describeConnection(row, new Date(), keyVersion);
 }
 
 const date = (d: Date | null | undefined) => (d ? d.toISOString() : '-');
@@ -90,8 +112,9 @@ export function registerTenant(program: Command): void {
     .description('list tenants with their QuickBooks connection status')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
+      const key = currentKeyVersion(commandContext().config);
       const rows = await withDatabase(async (db) =>
-        Promise.all((await listTenants(db)).map(async (t) => ({ ...t, connection: await health(db, t.id) }))),
+        Promise.all((await listTenants(db)).map(async (t) => ({ ...t, connection: await health(db, t.id, key) }))),
       );
       if (options.json) {
         console.log(
@@ -107,10 +130,12 @@ export function registerTenant(program: Command): void {
         console.log('no tenants yet: add one with `qbsync tenant add <id>`');
         return;
       }
-      for (const t of rows)
+      for (const t of rows) {
         console.log(
           `${t.id}\t${t.name}\t${t.mode}\t${t.connection.status}${t.connection.realmId ? `\trealm ${t.connection.realmId}` : ''}${t.connection.warnings.length ? '\t(!)' : ''}`,
         );
+        for (const warning of t.connection.warnings) console.log(`  warning: ${warning}`);
+      }
     });
 
   tenant
@@ -120,7 +145,7 @@ export function registerTenant(program: Command): void {
     .action(async (id: string, options: { json?: boolean }) => {
       const shown = await withDatabase(async (db) => ({
         ...(await getTenant(db, id)),
-        connection: await health(db, id),
+        connection: await health(db, id, currentKeyVersion(commandContext().config)),
         webhookSecret: await hasWebhookSecret(db, id),
       }));
       if (options.json) {
