@@ -1,10 +1,13 @@
 # The qbsync worker image used by docker-compose.yml.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# Installed the way CI installs (scripts/ensure.mjs: `npm install --no-save` following package-lock.json; a clean install
+# refuses a lock made on a registry that serves only one platform's optional native packages). No Temporal CLI.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY scripts/ensure.mjs scripts/temporal-cli.js ./scripts/
+RUN QBSYNC_NO_TEMPORAL_CLI=1 node scripts/ensure.mjs
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

@@ -16,6 +16,8 @@ import { registerReplay } from './commands/replay';
 import { registerSync } from './commands/sync';
 import { registerStatus } from './commands/status';
 import { registerSchedule } from './commands/schedule';
+import { registerCodecServer } from './commands/codecServer';
+import { installOutputSanitizer } from './output';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -37,10 +39,12 @@ export function buildProgram(): Command {
   registerSync(program);
   registerStatus(program);
   registerSchedule(program);
+  registerCodecServer(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installOutputSanitizer();
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

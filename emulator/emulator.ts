@@ -140,7 +140,9 @@ export class Emulator {
       const finalReply =
         injected?.kind === 'malformed-json' && reply.status === 200
           ? { status: 200, body: MALFORMED_JSON, headers: { 'content-type': 'application/json;charset=UTF-8' } }
-          : reply;
+          : injected?.kind === 'body' && reply.status === 200
+            ? { status: 200, body: injected.body }
+            : reply;
       entry(finalReply.status, {
         faultCode: faultCodeOf(reply.body),
         replayed: replayed || undefined,

@@ -12,7 +12,11 @@ export type FaultKind =
       kind: 'drop';
       /** Execute the request first, then drop: the change happens but the answer is lost. */ afterExecute?: boolean;
     }
-  | { kind: 'malformed-json' };
+  | { kind: 'malformed-json' }
+  | {
+      kind: 'body';
+      /** Execute the request, then answer 200 with this JSON body instead (e.g. `{}`): a 200 that is not what QuickBooks sends. */ body: unknown;
+    };
 
 export interface FaultMatch {
   method?: string;

@@ -26,8 +26,9 @@ if (!dependenciesCurrent()) {
   }
 }
 
-// A server named by TEMPORAL_ADDRESS needs no local CLI.
-if (!process.env.TEMPORAL_ADDRESS || process.env.npm_lifecycle_event === 'pretest') {
+// A server named by TEMPORAL_ADDRESS needs no local CLI; nor does an image build (QBSYNC_NO_TEMPORAL_CLI=1).
+const wantsCli = process.env.QBSYNC_NO_TEMPORAL_CLI !== '1';
+if (wantsCli && (!process.env.TEMPORAL_ADDRESS || process.env.npm_lifecycle_event === 'pretest')) {
   const { ensureTemporalCli } = createRequire(import.meta.url)('./temporal-cli.js');
   try {
     await ensureTemporalCli(log);

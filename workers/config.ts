@@ -34,9 +34,26 @@ const port = z.coerce
   .min(0, 'a port number from 0 to 65535')
   .max(65535, 'a port number from 0 to 65535');
 
+/** Secrets that may also come from a file named by `<NAME>_FILE` (Docker secrets), so they stay out of compose files. */
+export const SECRET_FILE_VARIABLES = [
+  'DATABASE_PASSWORD',
+  'QBSYNC_ENCRYPTION_KEY',
+  'QBSYNC_PAYLOAD_KEY',
+  'QBO_CLIENT_SECRET',
+  'SMTP_URL',
+] as const;
+
 export const configSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
+  /** The password of DATABASE_URL's user, kept out of the URL (e.g. DATABASE_PASSWORD_FILE=/run/secrets/…). */
+  DATABASE_PASSWORD: optionalNonEmpty,
   TEMPORAL_ADDRESS: hostPort.optional(),
+  /** mTLS to the Temporal frontend: PEM files of the client certificate and key, the CA that signed the server's. */
+  TEMPORAL_TLS_CERT: optionalNonEmpty,
+  TEMPORAL_TLS_KEY: optionalNonEmpty,
+  TEMPORAL_TLS_CA: optionalNonEmpty,
+  /** The name in the server's certificate when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalNonEmpty,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('qbsync'),
   TEMPORAL_CLI: optionalNonEmpty,
@@ -45,6 +62,8 @@ export const configSchema = z.object({
   QBSYNC_DATA_DIR: z.string().min(1).default('.data'),
   QBSYNC_ENCRYPTION_KEY: optionalNonEmpty,
   QBSYNC_ENCRYPTION_KEYS_OLD: optionalNonEmpty,
+  QBSYNC_PAYLOAD_KEY: optionalNonEmpty,
+  QBSYNC_PAYLOAD_KEYS_OLD: optionalNonEmpty,
   QBO_ENV: z.enum(['emulator', 'sandbox', 'production']).default('emulator'),
   QBO_CLIENT_ID: optionalNonEmpty,
   QBO_CLIENT_SECRET: optionalNonEmpty,
@@ -54,9 +73,12 @@ export const configSchema = z.object({
   EMULATOR_PORT: port.default(8910),
   SMTP_URL: optionalNonEmpty,
   SMTP_FROM: z.string().default('qbsync <qbsync@localhost>'),
+  /** Hosts (comma-separated) a tenant's webhook may reach over http or at a private address; everything else: https to public addresses. */
+  QBSYNC_WEBHOOK_ALLOW_HOSTS: optionalNonEmpty,
   QBSYNC_MANAGE_SCHEDULES: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
+  ...Object.fromEntries(SECRET_FILE_VARIABLES.map((name) => [`${name}_FILE`, optionalNonEmpty])),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -72,6 +94,17 @@ export interface Config extends Omit<RawConfig, 'DATABASE_URL'> {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const fromFile = readDotEnv(cwd);
   const merged: Record<string, string | undefined> = { ...fromFile, ...env };
+  for (const name of SECRET_FILE_VARIABLES) {
+    const file = merged[`${name}_FILE`];
+    if (!file || merged[name]) continue;
+    try {
+      merged[name] = fs.readFileSync(path.resolve(cwd, file), 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(
+        `${name}_FILE is invalid: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -80,9 +113,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`${variable} is ${shown}: expected ${describeExpectation(issue)}`);
   }
   const raw = result.data;
+  if (Boolean(raw.TEMPORAL_TLS_CERT) !== Boolean(raw.TEMPORAL_TLS_KEY))
+    throw new ConfigError(
+      `${raw.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'} is missing: expected the client certificate and its key together (scripts/certs.sh makes both)`,
+    );
+  let databaseUrl = raw.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  if (raw.DATABASE_PASSWORD) {
+    const url = new URL(databaseUrl);
+    url.password = encodeURIComponent(raw.DATABASE_PASSWORD);
+    databaseUrl = url.toString();
+  }
   return {
     ...raw,
-    DATABASE_URL: raw.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    DATABASE_URL: databaseUrl,
     databaseUrlExplicit: raw.DATABASE_URL !== undefined,
     dataDir: path.resolve(cwd, raw.QBSYNC_DATA_DIR),
   };
@@ -90,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
 function describeExpectation(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value' && 'values' in issue) return `one of ${issue.values.join(', ')}`;
+  if (issue.code === 'custom') return issue.message;
   return issue.message.replace(/^Invalid input: /, '');
 }
 

@@ -2,6 +2,7 @@ import type { ActivityDeps } from '../activities/activities';
 import { cipherFromConfig } from '../activities/connection/crypto';
 import { notificationConfig } from '../activities/notifications/config';
 import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
+import { loadWebhookSecret } from '../activities/connection/tenantSecrets';
 import { TokenStore } from '../activities/connection/tokenStore';
 import { RateLimiterRegistry } from '../activities/quickbooks';
 import { backendFactory } from '../activities/backends';
@@ -13,7 +14,8 @@ import type { Logger } from './logger';
 
 /** Assembles what activities receive in production; tests assemble their own. */
 export function buildActivityDeps(config: Config, db: Db, logger: Logger): ActivityDeps {
-  const tokens = new TokenStore(db, cipherFromConfig(config), new IntuitOAuth(oauthSettings(config)), systemClock);
+  const cipher = cipherFromConfig(config);
+  const tokens = new TokenStore(db, cipher, new IntuitOAuth(oauthSettings(config)), systemClock);
   const quickbooks = quickbooksFactory(db, tokens, new RateLimiterRegistry());
   return {
     db,
@@ -24,6 +26,6 @@ export function buildActivityDeps(config: Config, db: Db, logger: Logger): Activ
       clock: systemClock,
       quickbooksOnline: (tenantId) => quickbooks.api(tenantId),
     }),
-    notifications: notificationConfig(config, process.env),
+    notifications: notificationConfig(config, (tenantId) => loadWebhookSecret(db, cipher, tenantId)),
   };
 }

@@ -5,6 +5,7 @@ import { createActivities } from '../activities/activities';
 import { ensureAllSchedules } from '../activities/operations/schedule';
 import type { Db } from '../schema/db';
 import type { Config } from './config';
+import { dataConverterFromConfig } from './codec';
 import { buildActivityDeps } from './deps';
 import type { Logger } from './logger';
 import { createWorker } from './worker';
@@ -25,9 +26,10 @@ export async function startWorker(
   logger: Logger,
 ): Promise<RunningWorker> {
   const identity = `qbsync-${os.hostname()}-${process.pid}`;
+  const dataConverter = dataConverterFromConfig(config);
   // The scheduled trigger signals coordinators through the worker's own connection.
   const temporal = {
-    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, identity }),
+    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, identity, dataConverter }),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   };
   const worker = await createWorker({
@@ -35,6 +37,7 @@ export async function startWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     identity,
+    dataConverter,
     activities: createActivities({ ...buildActivityDeps(config, db, logger), temporal }),
     shutdownGraceTime: '20 seconds',
   });

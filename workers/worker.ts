@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities/activities';
 
@@ -13,6 +13,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** The encrypting payload codec (workers/codec.ts): every payload the worker writes to history goes through it. */
+  dataConverter: DataConverter;
   identity?: string;
   /** Let in-flight activities finish (and heartbeat their progress) before the worker stops. */
   shutdownGraceTime?: Duration;
@@ -32,6 +34,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.identity ? { identity: options.identity } : {}),
     activities: options.activities,
+    dataConverter: options.dataConverter,
     shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     ...workflowSource(),

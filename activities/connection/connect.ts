@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Db } from '../../schema/db';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
-import type { TokenCipher } from './crypto';
+import { DecryptionError, type TokenCipher } from './crypto';
+import { keyMismatchMessage } from './errors';
 import type { IntuitOAuth } from './oauth';
 import { getTenant } from './tenants';
 import { tokenColumns } from './tokenStore';
@@ -193,6 +194,15 @@ export async function runCallbackServer(
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
+    // Anyone who can reach the port can call it: a callback without the pending flow's state is answered and
+    // ignored, so it cannot abort the connect; the real callback (or the timeout) still settles it.
+    if (options.expectedState !== undefined && !sameState(url.searchParams.get('state') ?? '', options.expectedState)) {
+      deps.logger?.warn({ path }, 'ignored an OAuth callback whose state is not the pending one');
+      res
+        .writeHead(400, { 'content-type': 'text/html; charset=utf-8' })
+        .end(page('Not connected', 'This link does not belong to the pending qbsync connect; it was ignored.'));
+      return;
+    }
     completeConnect(deps, url.toString(), options.expectedState).then(
       (result) => {
         res
@@ -249,8 +259,19 @@ export async function disconnect(
   if (!row) throw new ConnectError(`tenant ${tenantId} has no QuickBooks connection`);
   let revoked = false;
   if (row.refresh_token_enc) {
+    let refreshToken: string;
     try {
-      await oauth.revoke(cipher.decrypt(row.refresh_token_enc, row.realm_id, 'refresh_token'));
+      refreshToken = cipher.decrypt(row.refresh_token_enc, row.realm_id, 'refresh_token');
+    } catch (error) {
+      // Forgetting tokens that were never revoked would leave the grant alive at Intuit: refuse, and say why.
+      if (error instanceof DecryptionError)
+        throw new ConnectError(
+          `${keyMismatchMessage(tenantId, row.key_version)}; nothing was revoked or forgotten (fix the key and run \`qbsync disconnect ${tenantId}\` again)`,
+        );
+      throw error;
+    }
+    try {
+      await oauth.revoke(refreshToken);
       revoked = true;
     } catch (error) {
       logger?.warn(

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../workers/config';
+import { preparePrivateDir } from '../../workers/dataDir';
 
 /** Raised when the encryption key is missing or malformed; the message never contains the key. A ConfigError, so the CLI prints one line. */
 export class EncryptionKeyError extends ConfigError {
@@ -12,7 +13,8 @@ export class DecryptionError extends Error {
   override name = 'DecryptionError';
 }
 
-function parseKey(value: string, variable: string): Buffer {
+/** A 32-byte base64 key from `variable`, or an error naming the variable (never the value). */
+export function parseKey(value: string, variable: string): Buffer {
   const key = Buffer.from(value.trim(), 'base64');
   if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== value.trim().replace(/=+$/, '')) {
     // Says what is wrong and how to fix it, never the value itself.
@@ -99,7 +101,7 @@ export function ensureDevelopmentKey(dataDir: string): string {
     parseKey(key, file);
     return key;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  preparePrivateDir(dataDir);
   const key = randomBytes(32).toString('base64');
   // 'wx': two processes starting at once must not each write a different key; the loser reads the winner's.
   try {
@@ -111,12 +113,15 @@ export function ensureDevelopmentKey(dataDir: string): string {
   return key;
 }
 
-export function cipherFromConfig(config: {
+export interface EncryptionKeyConfig {
   QBSYNC_ENCRYPTION_KEY?: string;
   QBSYNC_ENCRYPTION_KEYS_OLD?: string;
   NODE_ENV: string;
   dataDir: string;
-}): TokenCipher {
+}
+
+/** The configured token keys (the current one generated under .data/ on a developer's machine), as text. */
+export function encryptionKeyTexts(config: EncryptionKeyConfig): { current: string; old: string[] } {
   let key = config.QBSYNC_ENCRYPTION_KEY;
   if (!key) {
     // Only a developer's machine may invent a key: anywhere else a lost key means every stored token is lost.
@@ -126,5 +131,19 @@ export function cipherFromConfig(config: {
       );
     key = ensureDevelopmentKey(config.dataDir);
   }
-  return new TokenCipher(key, (config.QBSYNC_ENCRYPTION_KEYS_OLD ?? '').split(',').filter(Boolean));
+  return { current: key, old: (config.QBSYNC_ENCRYPTION_KEYS_OLD ?? '').split(',').filter(Boolean) };
+}
+
+/** The token keys as bytes (validated), for keys derived from them (the payload codec's). */
+export function encryptionKeys(config: EncryptionKeyConfig): { current: Buffer; old: Buffer[] } {
+  const { current, old } = encryptionKeyTexts(config);
+  return {
+    current: parseKey(current, 'QBSYNC_ENCRYPTION_KEY'),
+    old: old.map((k) => parseKey(k, 'QBSYNC_ENCRYPTION_KEYS_OLD')),
+  };
+}
+
+export function cipherFromConfig(config: EncryptionKeyConfig): TokenCipher {
+  const { current, old } = encryptionKeyTexts(config);
+  return new TokenCipher(current, old);
 }

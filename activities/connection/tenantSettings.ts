@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Runs a day a tenant may schedule: every 30 minutes at most (1,440 would start a run each minute). */
+export const MAX_SCHEDULE_TIMES = 48;
+
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
 
 /** A tenant's settings, validated; every field has the documented default. */
@@ -12,7 +15,11 @@ export const tenantSettingsSchema = z
     schedule: z
       .object({
         enabled: z.boolean().default(true),
-        times: z.array(time).min(1).default(['22:30', '01:30']),
+        times: z
+          .array(time)
+          .min(1, 'at least one time, such as ["22:30"] (or schedule.enabled=false)')
+          .max(MAX_SCHEDULE_TIMES, `at most ${MAX_SCHEDULE_TIMES} times a day (one every 30 minutes)`)
+          .default(['22:30', '01:30']),
         timeZone: z
           .string()
           .refine((tz) => {
@@ -31,9 +38,17 @@ export const tenantSettingsSchema = z
       .object({
         on: z.enum(['all', 'failures', 'none']).default('failures'),
         email: z.array(z.string().email()).default([]),
-        webhookUrl: z.string().url().optional(),
-        /** The name of the secret that signs webhook posts (resolved from the environment), never the secret itself. */
-        webhookSecretRef: z.string().min(1).optional(),
+        webhookUrl: z
+          .string()
+          .url()
+          .refine((u) => /^https?:\/\//i.test(u), 'an https:// URL')
+          .refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), 'a URL without credentials (the posts are signed)')
+          .optional(),
+        /**
+         * Legacy: named an environment variable of the worker holding the signing secret. Still read, so a tenant that
+         * has it keeps syncing, but refused on every write and at delivery (legacySecretRefMessage).
+         */
+        webhookSecretRef: z.string().optional(),
       })
       .strict()
       .prefault({}),
@@ -73,6 +88,11 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
+/** What a tenant with the legacy `notifications.webhookSecretRef` must do instead. */
+export function legacySecretRefMessage(tenantId = '<tenant>'): string {
+  return `notifications.webhookSecretRef (the name of an environment variable of the worker) is no longer accepted: store the webhook secret itself with \`qbsync tenant set ${tenantId} --webhook-secret\` (read from stdin without echo, stored encrypted; this also removes webhookSecretRef)`;
+}
+
 export function parseSettings(value: unknown): TenantSettings {
   const result = tenantSettingsSchema.safeParse(value ?? {});
   if (!result.success) {
@@ -93,9 +113,18 @@ export function parseSettings(value: unknown): TenantSettings {
   return result.data;
 }
 
-/** Applies `key=value` pairs (dotted keys, JSON values where they parse) to settings and validates the result. */
-export function applySettingPairs(current: unknown, pairs: string[]): TenantSettings {
+/**
+ * Applies `key=value` pairs (dotted keys, JSON values where they parse) to settings and validates the result. With
+ * `dropLegacySecretRef`, the legacy webhookSecretRef is removed first; otherwise its presence refuses the write.
+ */
+export function applySettingPairs(
+  current: unknown,
+  pairs: string[],
+  options: { tenantId?: string; dropLegacySecretRef?: boolean } = {},
+): TenantSettings {
   const next = structuredClone((current ?? {}) as Record<string, unknown>);
+  const notifications = next.notifications as Record<string, unknown> | undefined;
+  if (options.dropLegacySecretRef && notifications) delete notifications.webhookSecretRef;
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new SettingsError(`"${pair}" is not key=value`);
@@ -116,5 +145,8 @@ export function applySettingPairs(current: unknown, pairs: string[]): TenantSett
     }
     target[keys.at(-1)!] = value;
   }
-  return parseSettings(next);
+  const parsed = parseSettings(next);
+  if (parsed.notifications.webhookSecretRef !== undefined)
+    throw new SettingsError(legacySecretRefMessage(options.tenantId));
+  return parsed;
 }

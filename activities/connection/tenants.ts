@@ -1,5 +1,11 @@
 import type { Db } from '../../schema/db';
-import { applySettingPairs, parseSettings, SettingsError, type TenantSettings } from './tenantSettings';
+import {
+  applySettingPairs,
+  legacySecretRefMessage,
+  parseSettings,
+  SettingsError,
+  type TenantSettings,
+} from './tenantSettings';
 
 export interface Tenant {
   id: string;
@@ -23,6 +29,7 @@ export async function addTenant(
   if (input.mode && input.mode !== 'billing' && input.mode !== 'order-taking')
     throw new TenantError(`mode "${String(input.mode)}" is invalid: billing or order-taking`);
   const settings = parseSettings(input.settings ?? {});
+  if (settings.notifications.webhookSecretRef !== undefined) throw new SettingsError(legacySecretRefMessage(input.id));
   const inserted = await db
     .insertInto('tenants')
     .values({
@@ -50,7 +57,12 @@ export async function listTenants(db: Db): Promise<Tenant[]> {
 }
 
 /** `key=value` pairs: `name`, `mode`, or settings by dotted path (e.g. `schedule.times=["23:00"]`). */
-export async function setTenant(db: Db, id: string, pairs: string[]): Promise<Tenant> {
+export async function setTenant(
+  db: Db,
+  id: string,
+  pairs: string[],
+  options: { dropLegacySecretRef?: boolean } = {},
+): Promise<Tenant> {
   const tenant = await getTenant(db, id);
   const own = pairs.filter((p) => /^(name|mode)=/.test(p));
   const rest = pairs.filter((p) => !/^(name|mode)=/.test(p));
@@ -62,7 +74,7 @@ export async function setTenant(db: Db, id: string, pairs: string[]): Promise<Te
     else if (value === 'billing' || value === 'order-taking') mode = value;
     else throw new SettingsError(`mode "${value}" is invalid: billing or order-taking`);
   }
-  const settings = applySettingPairs(tenant.settings, rest);
+  const settings = applySettingPairs(tenant.settings, rest, { tenantId: id, ...options });
   await db
     .updateTable('tenants')
     .set({ name, mode, settings: JSON.stringify(settings), updated_at: new Date() })

@@ -2,8 +2,8 @@ import type { Db } from '../../schema/db';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
 import type { TokenSource } from '../quickbooks/tokenSource';
-import type { TokenCipher } from './crypto';
-import { ReconnectRequiredError, UnknownConnectionError } from './errors';
+import { DecryptionError, type TokenCipher } from './crypto';
+import { ReconnectRequiredError, tokenKeyFailure, UnknownConnectionError } from './errors';
 import { OAuthGrantError, type IntuitOAuth, type TokenJson } from './oauth';
 
 export { UnknownConnectionError } from './errors';
@@ -64,6 +64,36 @@ export class TokenStore {
     private readonly logger?: Logger,
   ) {}
 
+  /** Where this process sends a tenant's tokens: configuration (QBO_ENV, QBO_API_BASE_URL), never a database row. */
+  get apiBaseUrl(): string {
+    return this.oauth.settings.apiBaseUrl;
+  }
+
+  get environment(): string {
+    return this.oauth.settings.environment;
+  }
+
+  private decrypt(
+    tenantId: string,
+    row: {
+      realm_id: string;
+      key_version: string | null;
+      access_token_enc: string | null;
+      refresh_token_enc: string | null;
+    },
+    column: 'access_token' | 'refresh_token',
+  ): string {
+    try {
+      return this.cipher.decrypt(row[`${column}_enc`]!, row.realm_id, column);
+    } catch (error) {
+      if (error instanceof DecryptionError) {
+        this.logger?.error({ tenantId, realmId: row.realm_id, keyVersion: row.key_version }, error.message);
+        throw tokenKeyFailure(tenantId, row.key_version);
+      }
+      throw error;
+    }
+  }
+
   forTenant(tenantId: string): TokenSource {
     return {
       accessToken: () => this.accessToken(tenantId),
@@ -92,7 +122,7 @@ export class TokenStore {
       row.access_token_expires_at &&
       row.access_token_expires_at.getTime() - this.clock.now().getTime() > REFRESH_MARGIN_MS
     ) {
-      return this.cipher.decrypt(row.access_token_enc, row.realm_id, 'access_token');
+      return this.decrypt(tenantId, row, 'access_token');
     }
     return this.refresh(tenantId);
   }
@@ -129,12 +159,12 @@ export class TokenStore {
       }
       const now = this.clock.now();
       if (row.access_token_enc && row.access_token_expires_at) {
-        const current = this.cipher.decrypt(row.access_token_enc, row.realm_id, 'access_token');
+        const current = this.decrypt(tenantId, row, 'access_token');
         const fresh = row.access_token_expires_at.getTime() - now.getTime() > REFRESH_MARGIN_MS;
         // Re-checked under the lock: another worker refreshed while this one waited for it.
         if (fresh && (rejected === undefined || current !== rejected)) return current;
       }
-      const refreshToken = this.cipher.decrypt(row.refresh_token_enc, row.realm_id, 'refresh_token');
+      const refreshToken = this.decrypt(tenantId, row, 'refresh_token');
       let tokens: TokenJson;
       try {
         tokens = await this.oauth.refresh(refreshToken);
@@ -199,16 +229,23 @@ export class TokenStore {
         status: 'not-connected',
         warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``],
       };
-    return { ...describeConnection(row, this.clock.now()), tenantId };
+    return { ...describeConnection(row, this.clock.now(), this.cipher.keyVersion), tenantId };
   }
 }
 
 type ConnectionRow = Awaited<ReturnType<TokenStore['connection']>>;
 
-/** Health of a connection row at `now` (exported so the CLI can report without an OAuth client). */
-export function describeConnection(row: ConnectionRow, now: Date): ConnectionHealth {
+/**
+ * Health of a connection row at `now` (exported so the CLI can report without an OAuth client). With the id of the
+ * current encryption key, tokens still stored under a former key are reported too (that key must stay configured).
+ */
+export function describeConnection(row: ConnectionRow, now: Date, currentKeyVersion?: string): ConnectionHealth {
   const warnings: string[] = [];
   const reconnect = `run \`qbsync connect ${row.tenant_id}\``;
+  if (currentKeyVersion && row.key_version && row.key_version !== currentKeyVersion && row.status === 'connected')
+    warnings.push(
+      `the tokens are stored under a former encryption key (${row.key_version}): keep that key in QBSYNC_ENCRYPTION_KEYS_OLD until the next sync refreshes them under the current key (${currentKeyVersion})`,
+    );
   if (row.status === 'needs-reconnect')
     warnings.push(
       `QuickBooks no longer accepts this connection${row.last_error ? ` (${row.last_error})` : ''}: ${reconnect}`,

@@ -8,6 +8,7 @@ import type { Mailer } from './mailer';
 import { renderRunNotice, type Rendered } from './render';
 import { buildRunReport, type RunReport } from './report';
 import { postWebhook } from './webhook';
+import { legacySecretRefMessage } from '../connection/tenantSettings';
 
 export interface NotifySyncOutcomeInput {
   tenantId: string;
@@ -136,9 +137,10 @@ async function deliver(
       await deps.mailer.send({ to: notice.recipient, messageId, ...rendered });
     } else if (notice.channel === 'webhook') {
       await postWebhook(notice.recipient, JSON.stringify(report), {
-        secret: webhookSecret(deps.config, tenant),
+        secret: await webhookSecret(deps.config, tenant),
         deliveryId: `notice-${notice.id}`,
         event: report.event,
+        allowHosts: deps.config.webhookAllowHosts,
       });
     }
     await deps.db
@@ -166,17 +168,13 @@ async function deliver(
   }
 }
 
-/** The signing secret, from the environment variable the tenant names; never stored, never in a message. */
-function webhookSecret(config: NotificationConfig, tenant: Tenant): string {
-  const ref = tenant.settings.notifications.webhookSecretRef;
-  if (!ref)
-    throw new Error(
-      `webhooks are always signed: set notifications.webhookSecretRef to the name of an environment variable of the worker that holds the secret (\`qbsync tenant set ${tenant.id} notifications.webhookSecretRef=NAME\`)`,
-    );
-  const secret = config.secret(ref);
+/** The signing secret from the tenant's encrypted store; never from the environment, never in a message. */
+async function webhookSecret(config: NotificationConfig, tenant: Tenant): Promise<string> {
+  if (tenant.settings.notifications.webhookSecretRef !== undefined) throw new Error(legacySecretRefMessage(tenant.id));
+  const secret = await config.webhookSecret?.(tenant.id);
   if (!secret)
     throw new Error(
-      `the webhook signing secret ${ref} (notifications.webhookSecretRef) is not set in the worker's environment`,
+      `webhooks are always signed and tenant ${tenant.id} has no webhook secret: store one with \`qbsync tenant set ${tenant.id} --webhook-secret\` (read from stdin, stored encrypted)`,
     );
   return secret;
 }

@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { checkWebhookUrl, guardedLookup, hostAllowed, WebhookPolicyError } from './webhookPolicy';
 
 export const SIGNATURE_HEADER = 'X-Qbsync-Signature';
 export const DELIVERY_HEADER = 'X-Qbsync-Delivery';
@@ -16,44 +19,61 @@ export class WebhookError extends Error {
 }
 
 /**
- * POSTs `body` (JSON text, sent byte for byte as signed). The delivery id is the same on every retry of one notice,
- * so a receiver can drop a repeat. Any non-2xx answer, a redirect or no answer within the timeout is a WebhookError;
- * its message never contains the secret.
+ * POSTs `body` (JSON text, sent byte for byte as signed) under the operator's webhook policy (webhookPolicy.ts): https
+ * to public addresses, http or private addresses only to allowed hosts. The delivery id is the same on every retry of
+ * one notice, so a receiver can drop a repeat. Any non-2xx answer, a redirect, a refused target or no answer within
+ * the timeout is a WebhookError; its message never contains the secret.
  */
 export async function postWebhook(
-  url: string,
+  target: string,
   body: string,
-  options: { secret: string; deliveryId: string; event: string },
+  options: { secret: string; deliveryId: string; event: string; allowHosts?: string[] },
 ): Promise<{ status: number }> {
-  let response: Response;
+  const allowHosts = options.allowHosts ?? [];
+  let url: URL;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'user-agent': 'qbsync-webhook',
-        [SIGNATURE_HEADER]: signature(body, options.secret),
-        [DELIVERY_HEADER]: options.deliveryId,
-        [EVENT_HEADER]: options.event,
-      },
-      body,
-    });
+    url = checkWebhookUrl(target, allowHosts);
   } catch (error) {
-    const e = error as Error & { cause?: { code?: string; message?: string } };
-    const reason =
-      e.name === 'TimeoutError'
-        ? `no answer within ${TIMEOUT_MS / 1000} s`
-        : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw new WebhookError(`webhook POST to ${redact(url)} failed: ${reason}`);
+    throw new WebhookError(`webhook POST to ${redact(target)} refused: ${(error as Error).message}`);
   }
-  await response.body?.cancel().catch(() => undefined);
-  if (response.status < 200 || response.status >= 300)
-    throw new WebhookError(
-      `webhook POST to ${redact(url)} was answered ${response.status} ${response.statusText}`.trim(),
+  const payload = Buffer.from(body, 'utf8');
+  const status = await new Promise<{ code: number; text: string }>((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        timeout: TIMEOUT_MS,
+        // Resolved names are checked where the socket connects, unless the operator allows the host.
+        ...(hostAllowed(url, allowHosts) ? {} : { lookup: guardedLookup(url.hostname) as never }),
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': String(payload.length),
+          'user-agent': 'qbsync-webhook',
+          [SIGNATURE_HEADER]: signature(body, options.secret),
+          [DELIVERY_HEADER]: options.deliveryId,
+          [EVENT_HEADER]: options.event,
+        },
+      },
+      (response) => {
+        response.resume();
+        resolve({ code: response.statusCode ?? 0, text: response.statusMessage ?? '' });
+      },
     );
-  return { status: response.status };
+    request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+    request.on('error', reject);
+    request.end(payload);
+  }).catch((error: Error & { code?: string }) => {
+    const reason =
+      error.name === 'TimeoutError'
+        ? `no answer within ${TIMEOUT_MS / 1000} s`
+        : error instanceof WebhookPolicyError
+          ? `refused: ${error.message}`
+          : (error.code ?? error.message);
+    throw new WebhookError(`webhook POST to ${redact(target)} failed: ${reason}`);
+  });
+  if (status.code < 200 || status.code >= 300)
+    throw new WebhookError(`webhook POST to ${redact(target)} was answered ${status.code} ${status.text}`.trim());
+  return { status: status.code };
 }
 
 /** The URL without credentials or query (either may carry a token). */

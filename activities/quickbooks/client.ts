@@ -1,12 +1,25 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../workers/logger';
-import { QboError, QboReconnectRequiredError, QboTransientError, QboValidationError, reconnectAction } from './errors';
+import type { z } from 'zod';
+import {
+  QboError,
+  QboMalformedAnswerError,
+  QboReconnectRequiredError,
+  QboTransientError,
+  QboValidationError,
+  reconnectAction,
+} from './errors';
 import { errorFromFault, parseFaultJson, parseFaultXml } from './faults';
 import { entityName, QueryBuilder, select } from './query';
 import { RealmRateLimiter } from './rateLimiter';
 import { batchChunkRequestId, MAX_BATCH_REQUEST_ID, MAX_REQUEST_ID } from './requestId';
 import {
+  BatchEnvelopeSchema,
+  CdcEnvelopeSchema,
+  CountEnvelopeSchema,
   DeletedSchema,
+  entityEnvelopeSchema,
+  QueryEnvelopeSchema,
   schemaFor,
   type EntityOf,
   type QboCompanyInfo,
@@ -54,6 +67,11 @@ export interface RawCall {
   entity?: string;
   recordId?: string;
   batch?: boolean;
+  /**
+   * What a 2xx answer must look like, and how to name what is missing ("a QueryResponse"). An answer that does not
+   * match is a QboMalformedAnswerError (retried), never read as empty.
+   */
+  expect?: { schema: z.ZodType; what: string };
 }
 
 export type BatchRequestItem =
@@ -224,7 +242,7 @@ export class QboClient {
       readable = false;
     }
     if (answer.status >= 200 && answer.status < 300) {
-      if (!readable || json === undefined || typeof json !== 'object') {
+      if (!readable || json === undefined || typeof json !== 'object' || json === null) {
         throw new QboTransientError(
           'QuickBooks answered with unreadable JSON',
           this.fields(c, answer, { userAction: 'nothing: the request is retried (writes replay by requestid)' }),
@@ -232,8 +250,23 @@ export class QboClient {
       }
       // QuickBooks can answer 200 with a Fault (batch-level, some validation answers).
       const fault = parseFaultJson(json);
-      if (!fault) return json as T;
-      throw errorFromFault(fault, this.faultContext(c, answer, false));
+      if (fault) throw errorFromFault(fault, this.faultContext(c, answer, false));
+      if (c.expect) {
+        const parsed = c.expect.schema.safeParse(json);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new QboMalformedAnswerError(
+            `QuickBooks answered ${answer.status} without ${c.expect.what}`,
+            this.fields(c, answer, {
+              code: 'qbsync-malformed-answer',
+              detail: `${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+              userAction:
+                'nothing: the request is retried (writes replay by requestid); if it keeps happening, report it to Intuit with the intuit_tid',
+            }),
+          );
+        }
+      }
+      return json as T;
     }
     const fault = (readable ? parseFaultJson(json) : undefined) ?? parseFaultXml(answer.text);
     let repeated500 = false;
@@ -260,6 +293,10 @@ export class QboClient {
       retryAfter: answer.retryAfter,
       repeated500,
     };
+  }
+
+  private entityAnswer(entity: string): RawCall['expect'] {
+    return { schema: entityEnvelopeSchema(entity), what: `a ${entity}` };
   }
 
   private checkRequestId(requestId: string | undefined, max: number, entity?: string): string {
@@ -295,14 +332,18 @@ export class QboClient {
   /** One query exactly as written (the caller adds STARTPOSITION/MAXRESULTS), as QuickBooks answers it. */
   async rawQuery(query: string, entity?: string): Promise<{ QueryResponse: Record<string, unknown>; time?: string }> {
     this.requests.query++;
-    const answer = await this.call<{ QueryResponse?: Record<string, unknown>; time?: string }>({
+    const counting = /^\s*select\s+count\s*\(\s*\*\s*\)/i.test(query);
+    const answer = await this.call<{ QueryResponse: Record<string, unknown>; time?: string }>({
       method: 'POST',
       path: 'query',
       body: query,
       contentType: 'application/text',
       entity: entity ?? /\bfrom\s+(\w+)/i.exec(query)?.[1],
+      expect: counting
+        ? { schema: CountEnvelopeSchema, what: 'a QueryResponse with a totalCount' }
+        : { schema: QueryEnvelopeSchema, what: 'a QueryResponse' },
     });
-    return { QueryResponse: answer.QueryResponse ?? {}, time: answer.time };
+    return { QueryResponse: answer.QueryResponse, time: answer.time };
   }
 
   /** `SELECT … FROM entity [WHERE …] [ORDERBY …]` from a builder or trusted condition text. */
@@ -362,8 +403,9 @@ export class QboClient {
     }
     const text = `${this.queryText(entity, where, '*', QboClient.order(where, options.orderBy))} STARTPOSITION ${startPosition} MAXRESULTS ${maxResults}`;
     const { QueryResponse, time } = await this.rawQuery(text, entity);
-    const raw = QueryResponse[entity];
-    const items = (Array.isArray(raw) ? raw : []).map((o) => this.parseEntity(entity, o));
+    // Validated by rawQuery: a list when present; absent means zero rows (QuickBooks' `"QueryResponse":{}`).
+    const raw = (QueryResponse[entity] as unknown[] | undefined) ?? [];
+    const items = raw.map((o) => this.parseEntity(entity, o));
     return { items, startPosition, time };
   }
 
@@ -398,7 +440,7 @@ export class QboClient {
 
   async count(entity: string, where?: Where): Promise<number> {
     const { QueryResponse } = await this.rawQuery(this.queryText(entity, where, 'COUNT(*)'), entity);
-    return Number(QueryResponse.totalCount ?? 0);
+    return QueryResponse.totalCount as number;
   }
 
   // ——— single records ———
@@ -410,6 +452,7 @@ export class QboClient {
       path: `${entityName(entity).toLowerCase()}/${encodeURIComponent(id)}`,
       entity,
       recordId: id,
+      expect: this.entityAnswer(entity),
     });
     return this.parseEntity(entity, body[entity], id);
   }
@@ -428,6 +471,7 @@ export class QboClient {
       requestId,
       entity,
       recordId: options.recordId,
+      expect: this.entityAnswer(entity),
     });
     return this.parseEntity(entity, answer[entity]);
   }
@@ -447,6 +491,7 @@ export class QboClient {
       requestId,
       entity,
       recordId: body.Id,
+      expect: this.entityAnswer(entity),
     });
     return this.parseEntity(entity, answer[entity], body.Id);
   }
@@ -463,9 +508,10 @@ export class QboClient {
       requestId,
       entity,
       recordId: ref.Id,
+      expect: this.entityAnswer(entity),
     });
     const parsed = DeletedSchema.safeParse(answer[entity]);
-    return parsed.success ? parsed.data : { Id: ref.Id, status: 'Deleted' };
+    return parsed.success ? parsed.data : { Id: ref.Id, status: 'Deleted' }; // an entity came back: it was deleted
   }
 
   /** Voids a transaction: it stays, with zero amounts (`?operation=void`, as for invoices). */
@@ -484,6 +530,7 @@ export class QboClient {
       requestId,
       entity,
       recordId: ref.Id,
+      expect: this.entityAnswer(entity),
     });
     return this.parseEntity(entity, answer[entity], ref.Id);
   }
@@ -503,6 +550,7 @@ export class QboClient {
       method: 'GET',
       path: `companyinfo/${encodeURIComponent(this.realmId)}`,
       entity: 'CompanyInfo',
+      expect: this.entityAnswer('CompanyInfo'),
     });
     return this.parseEntity('CompanyInfo', body.CompanyInfo);
   }
@@ -513,6 +561,7 @@ export class QboClient {
       method: 'GET',
       path: 'preferences',
       entity: 'Preferences',
+      expect: this.entityAnswer('Preferences'),
     });
     return this.parseEntity('Preferences', body.Preferences);
   }
@@ -544,6 +593,7 @@ export class QboClient {
       path: 'cdc',
       params: { entities: entities.join(','), changedSince: changedSince.toISOString().replace(/\.\d{3}Z$/, '+00:00') },
       entity: entities.join(','),
+      expect: { schema: CdcEnvelopeSchema, what: 'a CDCResponse' },
     });
   }
 
@@ -581,15 +631,16 @@ export class QboClient {
       });
       const requestId = this.checkRequestId(batchChunkRequestId(options.requestId, chunk), MAX_BATCH_REQUEST_ID);
       this.requests.batch++;
-      const answer = await this.call<{ BatchItemResponse?: Array<Record<string, unknown>> }>({
+      const answer = await this.call<{ BatchItemResponse: Array<Record<string, unknown>> }>({
         method: 'POST',
         path: 'batch',
         body: { BatchItemRequest: request },
         requestId,
         batch: true,
         entity: 'batch',
+        expect: { schema: BatchEnvelopeSchema, what: 'a BatchItemResponse' },
       });
-      const byId = new Map((answer.BatchItemResponse ?? []).map((r) => [String(r.bId), r]));
+      const byId = new Map(answer.BatchItemResponse.map((r) => [String(r.bId), r]));
       part.forEach((item, i) => results.push(this.batchItemResult(item, byId.get(`b${i}`))));
     }
     return results;

@@ -111,6 +111,14 @@ export class QboTransientError extends QboError {
   retryAfterMs?: number;
 }
 
+/**
+ * QuickBooks answered 2xx with a body that is not what it sends (`{}`, `[]`, no QueryResponse, CDCResponse, entity or
+ * BatchItemResponse): never read as "nothing changed". Retried like any transient fault (writes replay by requestid).
+ */
+export class QboMalformedAnswerError extends QboTransientError {
+  override name = 'QboMalformedAnswerError';
+}
+
 /** 429 / code 3001: QuickBooks' per-realm limits were hit. Retried after `retryAfterMs` (60 s unless Retry-After says otherwise). */
 export class QboThrottledError extends QboTransientError {
   override name = 'QboThrottledError';

@@ -296,12 +296,35 @@ export const LowercaseFaultEnvelopeSchema = z.looseObject({
   time: z.union([num, text]).optional(),
 });
 
-export const QueryResponseSchema = z.looseObject({
-  startPosition: num.optional(),
-  maxResults: num.optional(),
-  totalCount: num.optional(),
-});
+const QUERY_RESPONSE_META = new Set(['startPosition', 'maxResults', 'totalCount']);
+/**
+ * A QueryResponse: paging numbers, and per entity a list of records. `{}` is a valid answer: zero rows (QuickBooks
+ * leaves the entity out when nothing matched). An entity that is not a list is not what QuickBooks sends.
+ */
+export const QueryResponseSchema = z
+  .looseObject({
+    startPosition: num.optional(),
+    maxResults: num.optional(),
+    totalCount: num.optional(),
+  })
+  .superRefine((response, ctx) => {
+    for (const [key, value] of Object.entries(response)) {
+      if (QUERY_RESPONSE_META.has(key)) continue;
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v)))
+        ctx.addIssue({ code: 'custom', path: [key], message: 'expected a list of records' });
+    }
+  });
+/** A query's answer: the QueryResponse is required (a 200 without one is a fault, never an empty page). */
 export const QueryEnvelopeSchema = z.looseObject({ QueryResponse: QueryResponseSchema, time: text.optional() });
+/** A `SELECT COUNT(*)` answer: the count is required. */
+export const CountEnvelopeSchema = z.looseObject({
+  QueryResponse: z.looseObject({ totalCount: num.int().nonnegative() }),
+  time: text.optional(),
+});
+/** An answer that carries one entity under its name (read, create, update, void, delete, CompanyInfo, Preferences). */
+export function entityEnvelopeSchema(entity: string) {
+  return z.looseObject({ [entity]: z.looseObject({}), time: text.optional() });
+}
 
 export const CdcEnvelopeSchema = z.looseObject({
   CDCResponse: z.array(z.looseObject({ QueryResponse: z.array(QueryResponseSchema).optional() })),

@@ -54,9 +54,10 @@ export function registerConnect(program: Command): void {
         const port = Number(options.port ?? (redirect.port || 80));
         if (!Number.isInteger(port) || port < 1 || port > 65535)
           throw new ConnectError(`--port must be a port number, not ${options.port}`);
-        const server = await runCallbackServer(deps, { port, path: redirect.pathname });
+        const { url, state } = await startConnect(deps, tenantId);
+        // Only the callback carrying this state settles the wait; any other request to the port is ignored.
+        const server = await runCallbackServer(deps, { port, path: redirect.pathname, expectedState: state });
         try {
-          const { url, state } = await startConnect(deps, tenantId);
           const authorize = new URL(url);
           if (options.realm && environment === 'emulator') authorize.searchParams.set('realmId', options.realm);
           console.log(

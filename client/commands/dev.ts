@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +5,7 @@ import { requestSync } from '../../activities/operations/requestSync';
 import { checkWorker } from '../../workflows';
 import { migrateToLatest } from '../../schema/migrate';
 import { startDevServer, type DevServer } from '../../workers/devServer';
+import { preparePrivateDir, restrictFiles } from '../../workers/dataDir';
 import { installRuntime } from '../../workers/runtime';
 import { startWorker, type RunningWorker } from '../../workers/run';
 import { ensureTemporalCli } from '../../workers/temporalCli';
@@ -42,7 +42,7 @@ export function registerDev(program: Command): void {
       const say = (line: string) => console.log(`[qbsync] ${line}`);
       const stack = new Stack();
       installRuntime(logger);
-      fs.mkdirSync(config.dataDir, { recursive: true });
+      preparePrivateDir(config.dataDir);
       const stopRequested = untilSignal();
       try {
         let temporalAddress = config.TEMPORAL_ADDRESS;
@@ -63,6 +63,7 @@ export function registerDev(program: Command): void {
             dynamicConfig: { 'system.enableActivityEagerExecution': true },
           });
           stack.push('Temporal dev server', () => server.stop());
+          restrictFiles(config.dataDir); // temporal.db and its log, created under the process umask
           temporalAddress = server.address;
           webUrl = server.uiUrl;
           logger.debug({ pid: server.pid }, 'temporal dev server started');

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Worker } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH, payloadCipherFromConfig } from '../../workers/codec';
+import { loadConfig } from '../../workers/config';
 import { workflowSource } from '../../workers/worker';
 import { createLogger } from '../../workers/logger';
 import { installRuntime } from '../../workers/runtime';
@@ -20,7 +22,12 @@ export function registerReplay(program: Command): void {
         history: JSON.parse(fs.readFileSync(file, 'utf8')) as unknown,
       }));
       let failed = 0;
-      for await (const result of Worker.runReplayHistories(workflowSource(), histories)) {
+      // Recorded histories may be encrypted (decoded with the configured keys) or plain (passed through unchanged).
+      const dataConverter = {
+        payloadCodecs: [payloadCipherFromConfig(loadConfig())],
+        failureConverterPath: FAILURE_CONVERTER_PATH,
+      };
+      for await (const result of Worker.runReplayHistories({ ...workflowSource(), dataConverter }, histories)) {
         if (result.error) {
           failed++;
           console.log(`FAIL ${result.workflowId}: ${result.error.message.split('\n')[0]}`);

@@ -8,6 +8,7 @@ import type { Db } from '../../schema/db';
 import { commandContext, openDatabase } from '../context';
 import { coordinatorStatus, withTemporal } from '../temporalAccess';
 import { describeSchedule, formatSchedule, type ScheduleView } from './schedule';
+import { currentKeyVersion, health } from './tenant';
 
 type Counts = StepProgress['pulled'];
 
@@ -110,6 +111,7 @@ export function registerStatus(program: Command): void {
       const db = await openDatabase(config.DATABASE_URL, { create: false });
       try {
         await getTenant(db, tenantId);
+        const { warnings } = await health(db, tenantId, currentKeyVersion(config));
         const { status, schedule } = await withTemporal(config, async (temporal) => ({
           status: await coordinatorStatus(temporal, tenantId),
           schedule: await describeSchedule(temporal, tenantId),
@@ -118,11 +120,11 @@ export function registerStatus(program: Command): void {
         console.log(
           options.json
             ? JSON.stringify(
-                { tenantId, coordinator: status ?? null, schedule: schedule ?? null, notices: notices ?? [] },
+                { tenantId, warnings, coordinator: status ?? null, schedule: schedule ?? null, notices: notices ?? [] },
                 null,
                 2,
               )
-            : formatStatus(tenantId, status, schedule, notices),
+            : [...warnings.map((w) => `warning: ${w}`), formatStatus(tenantId, status, schedule, notices)].join('\n'),
         );
       } finally {
         await db.destroy();

@@ -1,16 +1,39 @@
 import type { Command } from 'commander';
 import { addTenant, getTenant, listTenants, setTenant, TenantError } from '../../activities/connection/tenants';
+import { cipherFromConfig } from '../../activities/connection/crypto';
+import {
+  checkWebhookSecret,
+  clearWebhookSecret,
+  hasWebhookSecret,
+  storeWebhookSecret,
+} from '../../activities/connection/tenantSecrets';
 import { describeConnection, type ConnectionHealth } from '../../activities/connection/tokenStore';
+import { checkWebhookUrl, parseAllowHosts } from '../../activities/notifications/webhookPolicy';
+import { legacySecretRefMessage, SettingsError } from '../../activities/connection/tenantSettings';
+import { readSecret } from '../secretInput';
 import type { Db } from '../../schema/db';
+import type { Config } from '../../workers/config';
 import { migrateToLatest } from '../../schema/migrate';
-import { commandContext, openDatabase } from '../context';
+import { sql } from 'kysely';
+import { commandContext, openDatabase, redactUrl, StartupError } from '../context';
 import { ensureScheduleFromCli } from '../ensureSchedule';
 
-/** Opens the configured database at the latest schema, runs `work`, and closes it. */
+/**
+ * Opens the configured database, brings a qbsync schema up to date, runs `work`, and closes it. A database without
+ * qbsync's schema (a mistyped DATABASE_URL naming some other database) is refused, never initialised: that is
+ * `qbsync migrate`'s job.
+ */
 export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> {
   const { config } = commandContext();
   const db = await openDatabase(config.DATABASE_URL);
   try {
+    const { rows } = await sql<{
+      found: string | null;
+    }>`select to_regclass('public.kysely_migration')::text as found`.execute(db);
+    if (!rows[0]?.found)
+      throw new StartupError(
+        `the database at DATABASE_URL=${redactUrl(config.DATABASE_URL)} has no qbsync schema: check DATABASE_URL, or run \`qbsync migrate\` to set this database up`,
+      );
     await migrateToLatest(db);
     return await work(db);
   } finally {
@@ -18,7 +41,16 @@ export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> 
   }
 }
 
-async function health(db: Db, tenantId: string): Promise<ConnectionHealth> {
+/** The id of the configured encryption key, when one is configured (it is not needed to list tenants). */
+export function currentKeyVersion(config: Config): string | undefined {
+  try {
+    return cipherFromConfig(config).keyVersion;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function health(db: Db, tenantId: string, keyVersion?: string): Promise<ConnectionHealth> {
   const row = await db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!row)
     return {
@@ -26,10 +58,29 @@ async function health(db: Db, tenantId: string): Promise<ConnectionHealth> {
       status: 'not-connected',
       warnings: [`not connected to QuickBooks: run \`qbsync connect ${tenantId}\``],
     };
-  return describeConnection(row, new Date());
+  return describeConnection(row, new Date(), keyVersion);
 }
 
 const date = (d: Date | null | undefined) => (d ? d.toISOString() : '-');
+
+/** A webhook URL being set must pass the policy the worker applies (https, or http to an allowed host). */
+function checkWebhookTarget(pairs: string[], allowHosts: string | undefined): void {
+  for (const pair of pairs) {
+    if (!pair.startsWith('notifications.webhookUrl=')) continue;
+    let value: unknown = pair.slice(pair.indexOf('=') + 1);
+    try {
+      value = JSON.parse(value as string);
+    } catch {
+      // a bare URL
+    }
+    if (typeof value !== 'string') continue; // the settings' own validation names it
+    try {
+      checkWebhookUrl(value, parseAllowHosts(allowHosts));
+    } catch (error) {
+      throw new SettingsError(`setting notifications.webhookUrl is invalid: ${(error as Error).message}`);
+    }
+  }
+}
 
 export function registerTenant(program: Command): void {
   const tenant = program
@@ -61,8 +112,9 @@ export function registerTenant(program: Command): void {
     .description('list tenants with their QuickBooks connection status')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
+      const key = currentKeyVersion(commandContext().config);
       const rows = await withDatabase(async (db) =>
-        Promise.all((await listTenants(db)).map(async (t) => ({ ...t, connection: await health(db, t.id) }))),
+        Promise.all((await listTenants(db)).map(async (t) => ({ ...t, connection: await health(db, t.id, key) }))),
       );
       if (options.json) {
         console.log(
@@ -78,10 +130,12 @@ export function registerTenant(program: Command): void {
         console.log('no tenants yet: add one with `qbsync tenant add <id>`');
         return;
       }
-      for (const t of rows)
+      for (const t of rows) {
         console.log(
           `${t.id}\t${t.name}\t${t.mode}\t${t.connection.status}${t.connection.realmId ? `\trealm ${t.connection.realmId}` : ''}${t.connection.warnings.length ? '\t(!)' : ''}`,
         );
+        for (const warning of t.connection.warnings) console.log(`  warning: ${warning}`);
+      }
     });
 
   tenant
@@ -91,7 +145,8 @@ export function registerTenant(program: Command): void {
     .action(async (id: string, options: { json?: boolean }) => {
       const shown = await withDatabase(async (db) => ({
         ...(await getTenant(db, id)),
-        connection: await health(db, id),
+        connection: await health(db, id, currentKeyVersion(commandContext().config)),
+        webhookSecret: await hasWebhookSecret(db, id),
       }));
       if (options.json) {
         console.log(JSON.stringify(shown, null, 2));
@@ -108,22 +163,44 @@ export function registerTenant(program: Command): void {
         console.log(`  authorisation ends (5 y)  ${date(c.refreshTokenHardExpiresAt)}`);
       }
       for (const warning of c.warnings) console.log(`warning: ${warning}`);
+      if (shown.settings.notifications.webhookUrl || shown.webhookSecret)
+        console.log(
+          `webhook secret: ${shown.webhookSecret ? 'stored (encrypted)' : 'none: webhook posts fail until one is stored'}`,
+        );
+      if (shown.settings.notifications.webhookSecretRef !== undefined)
+        console.log(`warning: ${legacySecretRefMessage(shown.id)}`);
       console.log('settings:');
       console.log(JSON.stringify(shown.settings, null, 2).replace(/^/gm, '  '));
     });
 
   tenant
-    .command('set <id> <pairs...>')
+    .command('set <id> [pairs...]')
     .description(
       'change name, mode or settings: key=value pairs, dotted keys, JSON values (e.g. schedule.times=\'["23:00"]\')',
     )
-    .action(async (id: string, pairs: string[]) => {
+    .option('--webhook-secret', 'store the webhook signing secret, read from stdin (typed without echo), encrypted')
+    .option('--clear-webhook-secret', 'forget the stored webhook signing secret (webhook posts then stop)')
+    .action(async (id: string, pairs: string[], options: { webhookSecret?: boolean; clearWebhookSecret?: boolean }) => {
       const { config } = commandContext();
+      if (options.webhookSecret && options.clearWebhookSecret)
+        throw new TenantError('--webhook-secret and --clear-webhook-secret exclude each other');
+      if (pairs.length === 0 && !options.webhookSecret && !options.clearWebhookSecret)
+        throw new TenantError('nothing to set: give key=value pairs, --webhook-secret or --clear-webhook-secret');
+      const secret = options.webhookSecret
+        ? checkWebhookSecret(await readSecret(`webhook secret for tenant ${id} (not echoed): `))
+        : undefined;
+      const cipher = secret !== undefined ? cipherFromConfig(config) : undefined;
+      checkWebhookTarget(pairs, config.QBSYNC_WEBHOOK_ALLOW_HOSTS);
       await withDatabase(async (db) => {
-        const updated = await setTenant(db, id, pairs);
-        console.log(
-          `updated tenant ${updated.id}: ${pairs.map((p) => p.slice(0, p.indexOf('=') > 0 ? p.indexOf('=') : undefined)).join(', ')}`,
-        );
+        // The secret replaces the legacy environment-variable reference, in one step.
+        const dropLegacySecretRef = Boolean(options.webhookSecret || options.clearWebhookSecret);
+        const updated = await setTenant(db, id, pairs, { dropLegacySecretRef });
+        if (secret !== undefined) await storeWebhookSecret(db, cipher!, id, secret);
+        if (options.clearWebhookSecret) await clearWebhookSecret(db, id);
+        const changed = pairs.map((p) => p.slice(0, p.indexOf('=') > 0 ? p.indexOf('=') : undefined));
+        if (secret !== undefined) changed.push('webhook secret (stored encrypted)');
+        if (options.clearWebhookSecret) changed.push('webhook secret (removed)');
+        console.log(`updated tenant ${updated.id}: ${changed.join(', ')}`);
         // Times, time zone and on/off live in the tenant's settings; its Temporal Schedule follows them.
         if (pairs.some((p) => p.startsWith('schedule'))) {
           const schedule = await ensureScheduleFromCli(config, db, updated.id);

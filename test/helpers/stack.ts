@@ -72,7 +72,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
   const cipher = new TokenCipher(KEY);
   const tokens = new TokenStore(database.db, cipher, oauth, systemClock);
   const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry(), options.qboTimeoutMs);
-  const temporal = await connectTestTemporal(area);
+  const temporal = await connectTestTemporal(area, { encryptionKey: KEY });
   const activities = createActivities({
     db: database.db,
     logger: createLogger('silent'),
@@ -91,6 +91,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
           namespace: 'default',
           taskQueue: temporal.taskQueue,
           activities,
+          dataConverter: temporal.dataConverter,
           shutdownGraceTime: '1 second',
         });
   const running = worker?.run();

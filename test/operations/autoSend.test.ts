@@ -53,7 +53,7 @@ function sender(clock: Clock = movableClock()) {
     logger: createLogger('silent'),
     clock,
     backendFor: () => Promise.reject(new Error('invoice emails never call QuickBooks')),
-    notifications: { smtpUrl: mailbox.url, from: 'Acme Billing <billing@acme.example>', secret: () => undefined },
+    notifications: { smtpUrl: mailbox.url, from: 'Acme Billing <billing@acme.example>' },
   });
 }
 

@@ -4,6 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNotificationActivities, lastNotices } from '../../activities/notifications/activities';
 import type { NotificationConfig } from '../../activities/notifications/config';
+import { TokenCipher } from '../../activities/connection/crypto';
+import { loadWebhookSecret, storeWebhookSecret } from '../../activities/connection/tenantSecrets';
 import type { Db } from '../../schema/db';
 import type { StepError } from '../../schema/tables/sync';
 import { systemClock } from '../../workers/clock';
@@ -19,12 +21,13 @@ let stack: Stack;
 let db: Db;
 let mailbox: Mailbox;
 
-const SECRET_NAME = 'QBSYNC_TEST_WEBHOOK_SECRET';
 const SECRET = 'whsec-7c1f0e-never-in-the-database';
+let cipher: TokenCipher;
 
 beforeAll(async () => {
   stack = await createStack('notify');
   db = stack.database.db;
+  cipher = new TokenCipher(stack.env.QBSYNC_ENCRYPTION_KEY);
   mailbox = await startMailbox({ rejectRecipients: /^nobody@/ });
 });
 afterAll(async () => {
@@ -41,7 +44,9 @@ function notifier(config: Partial<NotificationConfig> = {}, logger = createLogge
     notifications: {
       smtpUrl: mailbox.url,
       from: 'qbsync <qbsync@example.com>',
-      secret: (name) => (name === SECRET_NAME ? SECRET : undefined),
+      webhookSecret: (tenantId) => loadWebhookSecret(db, cipher, tenantId),
+      // The receiver of these tests listens on loopback: the operator allows it.
+      webhookAllowHosts: ['127.0.0.1'],
       ...config,
     },
   });
@@ -236,7 +241,7 @@ test('notifications.on=none sends nothing, even for a failure', async () => {
   expect(mailsTo('ops@none.example')).toEqual([]);
 }, 120_000);
 
-test('the webhook receives the run as JSON signed with HMAC-SHA256 of the exact body, under the secret the tenant names; no secret, no post', async () => {
+test("the webhook receives the run as JSON signed with HMAC-SHA256 of the exact body, under the tenant's stored secret; no secret, no post", async () => {
   const received: Array<{ headers: http.IncomingHttpHeaders; body: Buffer }> = [];
   let status = 204;
   const receiver = http.createServer((req, res) => {
@@ -250,7 +255,8 @@ test('the webhook receives the run as JSON signed with HMAC-SHA256 of the exact 
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/qbsync`;
   try {
-    const run = await failedRun({ notifications: { on: 'all', webhookUrl: url, webhookSecretRef: SECRET_NAME } });
+    const run = await failedRun({ notifications: { on: 'all', webhookUrl: url } });
+    await storeWebhookSecret(db, cipher, run.tenantId, SECRET);
     expect(await notifier().notifySyncOutcome({ ...run, outcome: 'failed' })).toEqual({ notices: 1 });
     expect(received).toHaveLength(1);
     const [hook] = received;
@@ -282,24 +288,25 @@ test('the webhook receives the run as JSON signed with HMAC-SHA256 of the exact 
 
     // The receiver answers 500: recorded as failed with the status; the activity still resolves.
     status = 500;
-    const second = await failedRun({ notifications: { on: 'all', webhookUrl: url, webhookSecretRef: SECRET_NAME } });
+    const second = await failedRun({ notifications: { on: 'all', webhookUrl: url } });
+    await storeWebhookSecret(db, cipher, second.tenantId, SECRET);
     expect(await notifier().notifySyncOutcome({ ...second, outcome: 'failed' })).toEqual({ notices: 1 });
     expect((await noticesOf(second.tenantId))[0]).toMatchObject({
       status: 'failed',
       error: expect.stringContaining('answered 500'),
     });
 
-    // The named secret is not in the worker's environment: nothing is posted unsigned; the notice says which name is missing.
+    // No secret stored for the tenant: nothing is posted unsigned; the notice says how to store one.
     status = 204;
     const posts = received.length;
     const third = await failedRun({
-      notifications: { on: 'all', webhookUrl: url, webhookSecretRef: 'QBSYNC_UNSET_SECRET' },
+      notifications: { on: 'all', webhookUrl: url },
     });
     expect(await notifier().notifySyncOutcome({ ...third, outcome: 'failed' })).toEqual({ notices: 1 });
     expect(received.length).toBe(posts);
     expect((await noticesOf(third.tenantId))[0]).toMatchObject({
       status: 'failed',
-      error: expect.stringContaining('QBSYNC_UNSET_SECRET'),
+      error: expect.stringContaining(`qbsync tenant set ${third.tenantId} --webhook-secret`),
     });
   } finally {
     await new Promise((resolve) => receiver.close(resolve));

@@ -21,7 +21,7 @@ beforeAll(async () => {
     answer: (mail) => (hangUpOn.has(/^<notice\.([^.]+)\./.exec(mail.messageId)?.[1] ?? '') ? 'drop' : 'accept'),
   });
   stack = await createStack('notifycoord', {
-    notifications: { smtpUrl: mailbox.url, from: 'qbsync <qbsync@example.com>', secret: () => undefined },
+    notifications: { smtpUrl: mailbox.url, from: 'qbsync <qbsync@example.com>' },
   });
   db = stack.database.db;
 });
