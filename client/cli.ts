@@ -15,6 +15,7 @@ import { registerReplay } from './commands/replay';
 import { registerSync } from './commands/sync';
 import { registerStatus } from './commands/status';
 import { registerSchedule } from './commands/schedule';
+import { registerEvents } from './commands/events';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerStatus(program);
   registerSchedule(program);
+  registerEvents(program);
   return program;
 }
 
