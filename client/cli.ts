@@ -16,6 +16,8 @@ import { registerSync } from './commands/sync';
 import { registerStatus } from './commands/status';
 import { registerSchedule } from './commands/schedule';
 import { registerEvents } from './commands/events';
+import { registerServe } from './commands/serve';
+import { registerApiKey } from './commands/apikey';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerSchedule(program);
   registerEvents(program);
+  registerServe(program);
+  registerApiKey(program);
   return program;
 }
 

@@ -105,7 +105,9 @@ export async function replayEvents(
   db: Db,
   options: { since: Date; tenantId?: string },
 ): Promise<{ deliveries: number }> {
-  return db.transaction().execute(async (trx) => {
+  const inTransaction = <T>(work: (trx: Db) => Promise<T>) =>
+    db.isTransaction ? work(db) : db.transaction().execute(work);
+  return inTransaction(async (trx) => {
     const tenant = options.tenantId ?? null;
     await sql`
       insert into event_deliveries (endpoint_id, event_id, subject)
