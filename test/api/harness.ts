@@ -74,13 +74,19 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(db: Db, deps: Partial<ApiDeps> = {}, maxBodyBytes?: number): Promise<ApiHarness> {
+export async function startApiHarness(
+  db: Db,
+  deps: Partial<ApiDeps> = {},
+  maxBodyBytes?: number,
+  port?: number,
+): Promise<ApiHarness> {
   const cipher = new TokenCipher(TEST_KEY);
   const full: ApiDeps = { db, cipher, ...deps };
   const api = await startApiServer({
     ...full,
     logger: createLogger(process.env.TEST_API_LOG ?? 'silent'),
     maxBodyBytes,
+    port,
   });
   const served = (await (await fetch(`${api.url}/openapi.json`)).json()) as Json;
   const checker = new ContractChecker(served);
