@@ -34,7 +34,14 @@ export async function startServing(
   config: Config,
   db: Db,
   logger: Logger,
-  options: { host?: string; port?: number; databaseUrl?: string; temporal?: () => Promise<Client> },
+  options: {
+    host?: string;
+    port?: number;
+    databaseUrl?: string;
+    temporal?: () => Promise<Client>;
+    /** Whether stop() closes the Temporal client (not when the caller lent its own). */
+    closeTemporal?: boolean;
+  },
 ): Promise<Serving> {
   const cipher = cipherFromConfig(config);
   let connect: { oauth: IntuitOAuth; cipher: typeof cipher; clock: typeof systemClock; logger: Logger } | undefined;
@@ -44,19 +51,26 @@ export async function startServing(
     logger.warn({ err: (error as Error).message }, 'API: "Connect to QuickBooks" is off');
   }
   let client: Promise<Client> | undefined;
-  const api = await startApiServer({
-    db,
-    logger,
-    cipher,
-    connect,
-    temporal: options.temporal
-      ? async () => {
-          client ??= options.temporal!();
-          return { client: await client, taskQueue: config.TEMPORAL_TASK_QUEUE };
-        }
-      : undefined,
-    host: options.host,
-    port: options.port,
+  const start = (port: number | undefined) =>
+    startApiServer({
+      db,
+      logger,
+      cipher,
+      connect,
+      temporal: options.temporal
+        ? async () => {
+            client ??= options.temporal!();
+            return { client: await client, taskQueue: config.TEMPORAL_TASK_QUEUE };
+          }
+        : undefined,
+      host: options.host,
+      port,
+    });
+  // A busy port (another qbsync, a second `npm start`) need not stop everything: any free port will do, and is said.
+  const api = await start(options.port).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE' || !options.port) throw error;
+    logger.warn({ port: options.port }, `API: port ${options.port} is in use; listening on a free port instead`);
+    return start(0);
   });
   const dispatcher = new EventDispatcher({
     db,
@@ -73,7 +87,7 @@ export async function startServing(
     async stop() {
       await api.close();
       await dispatcher.stop();
-      if (client) await (await client.catch(() => undefined))?.connection.close();
+      if (client && options.closeTemporal !== false) await (await client.catch(() => undefined))?.connection.close();
     },
   };
 }
