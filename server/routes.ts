@@ -282,35 +282,33 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       response: { status: 200, schema: s.status, description: 'the status' },
       async handler({ db, params }) {
         await getTenant(db, params.tenant);
-        const [current] = await db
-          .selectFrom('sync_runs')
-          .selectAll()
-          .where('tenant_id', '=', params.tenant)
-          .where('status', '=', 'running')
-          .orderBy('started_at', 'desc')
-          .limit(1)
-          .execute();
-        const [last] = await db
-          .selectFrom('sync_runs')
-          .selectAll()
-          .where('tenant_id', '=', params.tenant)
-          .where('status', '!=', 'running')
-          .orderBy('started_at', 'desc')
-          .limit(1)
-          .execute();
+        const runsOf = (running: boolean) =>
+          db
+            .selectFrom('sync_runs')
+            .selectAll()
+            .where('tenant_id', '=', params.tenant)
+            .where('status', running ? '=' : '!=', 'running')
+            .orderBy('started_at', 'desc')
+            .limit(1)
+            .execute();
+        const [[current], [last], ev, connection] = await Promise.all([
+          runsOf(true),
+          runsOf(false),
+          sql<{ pending: number; failed: number }>`
+            select count(*) filter (where d.status = 'pending')::int as pending,
+                   count(*) filter (where d.status = 'failed')::int as failed
+            from event_deliveries d join event_endpoints p on p.id = d.endpoint_id
+            where p.tenant_id = ${params.tenant} and d.status <> 'delivered'`.execute(db),
+          health(db, params.tenant),
+        ]);
         const runs = await runsWithSteps(db, [current, last].filter(Boolean) as RunRow[]);
-        const ev = await sql<{ pending: number; failed: number }>`
-          select count(*) filter (where d.status = 'pending')::int as pending, count(*) filter (where d.status = 'failed')::int as failed
-          from event_deliveries d join event_endpoints p on p.id = d.endpoint_id where p.tenant_id = ${params.tenant}`.execute(
-          db,
-        );
         return {
           body: {
             tenant: params.tenant,
             state: current ? 'running' : 'idle',
             current: current ? runs.find((r) => r.id === current.id)! : null,
             last_run: last ? runs.find((r) => r.id === last.id)! : null,
-            connection: await health(db, params.tenant),
+            connection,
             events: ev.rows[0],
           },
         };

@@ -12,6 +12,7 @@ import {
 import { EVENT_TYPES, type EventType } from '../../schema/tables/events';
 import { commandContext, openDatabase, StartupError, untilSignal } from '../context';
 import { withDatabase } from './tenant';
+import { ApiProblem, QbsyncApi } from '../api';
 
 function parseSince(value: string): Date {
   const relative = /^(\d+)([smhd])$/.exec(value);
@@ -71,6 +72,42 @@ export function registerEvents(program: Command): void {
       const since = parseSince(opts.since);
       const { deliveries } = await withDatabase((db) => replayEvents(db, { since, tenantId: opts.tenant }));
       console.log(`${deliveries} deliveries since ${since.toISOString()} queued again`);
+    });
+
+  events
+    .command('list <tenant>')
+    .description(
+      'recent events and their deliveries (attempts, last error), from a running qbsync serve (QBSYNC_API_URL, QBSYNC_API_KEY)',
+    )
+    .option('--limit <n>', 'how many', '20')
+    .option('--type <type>', 'only this event type')
+    .action(async (tenant: string, opts: { limit: string; type?: string }) => {
+      const baseUrl = process.env.QBSYNC_API_URL?.trim() || 'http://127.0.0.1:8920';
+      const apiKey = process.env.QBSYNC_API_KEY?.trim();
+      if (!apiKey)
+        throw new StartupError(
+          'QBSYNC_API_KEY is missing: create one with qbsync apikey create <name> --tenant <tenant>',
+        );
+      const api = new QbsyncApi({ baseUrl, apiKey });
+      try {
+        const page = await api.listEvents(tenant, { limit: Number(opts.limit), type: opts.type });
+        for (const e of page.data) {
+          const d = e.deliveries
+            .map(
+              (x) =>
+                `endpoint ${x.endpoint_id} ${x.status} after ${x.attempts} attempt(s)${x.last_error ? `: ${x.last_error}` : ''}`,
+            )
+            .join('; ');
+          console.log(`${e.created_at}  ${e.id}  ${e.type.padEnd(26)} ${e.subject}  ${d || 'no endpoint'}`);
+        }
+      } catch (error) {
+        if (error instanceof ApiProblem) throw new StartupError(`${baseUrl}: ${error.problem.detail}`);
+        if ((error as Error).name === 'TypeError')
+          throw new StartupError(
+            `no qbsync API answers at QBSYNC_API_URL=${baseUrl}: start it with qbsync serve (or npm start)`,
+          );
+        throw error;
+      }
     });
 
   events

@@ -58,6 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index event_deliveries_due on event_deliveries (next_attempt_at) where status = 'pending';
     create index event_deliveries_order on event_deliveries (endpoint_id, subject, event_id) where status = 'pending';
     create index event_deliveries_event on event_deliveries (event_id);
+    create index event_deliveries_undelivered on event_deliveries (endpoint_id) where status <> 'delivered';
 
     create function qbsync_emit_event(p_tenant text, p_type text, p_subject text, p_data jsonb) returns void
     language plpgsql as $$

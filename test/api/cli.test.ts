@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { BIN, runCli } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -50,6 +51,16 @@ test('qbsync apikey create|list|revoke, and qbsync serve answers with the key un
     expect((await fetch(`${url}/openapi.json`)).status).toBe(200);
     const get = () => fetch(`${url}/v1/tenants/acme`, { headers: { authorization: `Bearer ${key}` } });
     expect((await get()).status).toBe(200);
+    // The CLI talks to the running server through the typed client.
+    await database.db.transaction().execute(async (trx) => {
+      await sql`set local qbsync.origin = 'sync'`.execute(trx);
+      await sql`insert into sync_runs (id, tenant_id, workflow_id, trigger, status) values ('r1', 'acme', 'w', 'api', 'failed')`.execute(
+        trx,
+      );
+    });
+    const listed = await runCli(['events', 'list', 'acme'], { ...env, QBSYNC_API_URL: url, QBSYNC_API_KEY: key });
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toMatch(/msg_\w+\s+sync\.failed\s+sync:acme\s+no endpoint/);
     expect((await runCli(['apikey', 'revoke', id], env)).code).toBe(0);
     const refused = await get();
     expect(refused.status).toBe(401);
