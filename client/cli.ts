@@ -18,6 +18,9 @@ import { registerStatus } from './commands/status';
 import { registerSchedule } from './commands/schedule';
 import { registerCodecServer } from './commands/codecServer';
 import { installOutputSanitizer } from './output';
+import { registerEvents } from './commands/events';
+import { registerServe } from './commands/serve';
+import { registerApiKey } from './commands/apikey';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -40,6 +43,9 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerSchedule(program);
   registerCodecServer(program);
+  registerEvents(program);
+  registerServe(program);
+  registerApiKey(program);
   return program;
 }
 

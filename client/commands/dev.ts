@@ -14,6 +14,7 @@ import { commandContext, connectTemporalClient, connectTemporalWorker, openDatab
 import { ensureDemoTenant, startDemoEmulator, summarize, wantsEmbeddedEmulator } from '../demo';
 import { follow } from '../followSync';
 import { answers } from '../net';
+import { apiListen, startServing } from '../../server/serve';
 
 /** Stops what `dev` started, newest first, whatever happens to any one of them. */
 class Stack {
@@ -116,6 +117,16 @@ export function registerDev(program: Command): void {
           `worker ${worker.identity} is running on task queue "${config.TEMPORAL_TASK_QUEUE}" (schema ${probe.latestMigration})`,
         );
         say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
+        const serving = await startServing(config, db, logger, {
+          ...apiListen(),
+          databaseUrl,
+          temporal: async () => client,
+          closeTemporal: false,
+        });
+        stack.push('API and event dispatcher', () => serving.stop());
+        say(
+          `API: ${serving.api.url} (OpenAPI ${serving.api.url}/openapi.json; keys: \`qbsync apikey create <name> --tenant <id>\`)`,
+        );
         if (demoTenant) {
           // "Synchronize All" through the tenant's coordinator, as the CLI and the schedule ask for it.
           say(`synchronizing tenant "${demoTenant}" (customers, items, taxes, invoices, payments)…`);

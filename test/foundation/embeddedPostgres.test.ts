@@ -42,7 +42,7 @@ test('the schema migrates up and down on the embedded PostgreSQL, and its data s
     await migrateDownAll(db);
     const { rows } = await sql<{
       n: number;
-    }>`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%'`.execute(
+    }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name not like 'kysely_%'`.execute(
       db,
     );
     expect(rows[0].n).toBe(0);

@@ -15,7 +15,7 @@ afterAll(async () => {
 async function userTables(): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`
     select table_name from information_schema.tables
-    where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(database.db);
+    where table_schema = current_schema() and table_name not like 'kysely_%' order by table_name`.execute(database.db);
   return rows.map((r) => r.table_name);
 }
 

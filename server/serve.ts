@@ -1,0 +1,95 @@
+import { parseAllowHosts } from '../activities/notifications/webhookPolicy';
+import type { Client } from '@temporalio/client';
+import { cipherFromConfig } from '../activities/connection/crypto';
+import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
+import { EventDispatcher, retryDelaysFromEnv, timeoutFromEnv } from '../activities/events';
+import type { Db } from '../schema/db';
+import { systemClock } from '../workers/clock';
+import type { Config } from '../workers/config';
+import type { Logger } from '../workers/logger';
+import { startApiServer, type RunningApi } from './index';
+
+export const DEFAULT_API_PORT = 8920;
+
+/** `QBSYNC_API_HOST` (default 127.0.0.1: localhost only) and `QBSYNC_API_PORT` (default 8920). */
+export function apiListen(env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
+  const host = env.QBSYNC_API_HOST?.trim() || '127.0.0.1';
+  const rawPort = env.QBSYNC_API_PORT?.trim();
+  const port = rawPort ? Number(rawPort) : DEFAULT_API_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`QBSYNC_API_PORT is invalid: expected a port number from 0 to 65535, got ${rawPort}`);
+  return { host, port };
+}
+
+export interface Serving {
+  api: RunningApi;
+  dispatcher: EventDispatcher;
+  stop(): Promise<void>;
+}
+
+/**
+ * The REST API and the event dispatcher, as `qbsync serve` and `npm start` run them. Temporal is connected on the
+ * first Synchronize All (the API answers everything else without it).
+ */
+export async function startServing(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  options: {
+    host?: string;
+    port?: number;
+    databaseUrl?: string;
+    temporal?: () => Promise<Client>;
+    /** Whether stop() closes the Temporal client (not when the caller lent its own). */
+    closeTemporal?: boolean;
+  },
+): Promise<Serving> {
+  const cipher = cipherFromConfig(config);
+  let connect: { oauth: IntuitOAuth; cipher: typeof cipher; clock: typeof systemClock; logger: Logger } | undefined;
+  try {
+    connect = { oauth: new IntuitOAuth(oauthSettings(config)), cipher, clock: systemClock, logger };
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'API: "Connect to QuickBooks" is off');
+  }
+  let client: Promise<Client> | undefined;
+  const start = (port: number | undefined) =>
+    startApiServer({
+      db,
+      logger,
+      cipher,
+      connect,
+      temporal: options.temporal
+        ? async () => {
+            client ??= options.temporal!();
+            return { client: await client, taskQueue: config.TEMPORAL_TASK_QUEUE };
+          }
+        : undefined,
+      host: options.host,
+      port,
+    });
+  // A busy port (another qbsync, a second `npm start`) need not stop everything: any free port will do, and is said.
+  const api = await start(options.port).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE' || !options.port) throw error;
+    logger.warn({ port: options.port }, `API: port ${options.port} is in use; listening on a free port instead`);
+    return start(0);
+  });
+  const dispatcher = new EventDispatcher({
+    db,
+    databaseUrl: options.databaseUrl ?? config.DATABASE_URL,
+    cipher,
+    logger,
+    retryDelaysMs: retryDelaysFromEnv(),
+    timeoutMs: timeoutFromEnv(),
+    allowHosts: parseAllowHosts(config.QBSYNC_WEBHOOK_ALLOW_HOSTS),
+  });
+  await dispatcher.start();
+  return {
+    api,
+    dispatcher,
+    async stop() {
+      await api.close();
+      await dispatcher.stop();
+      if (client && options.closeTemporal !== false) await (await client.catch(() => undefined))?.connection.close();
+    },
+  };
+}
