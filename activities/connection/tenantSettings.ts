@@ -12,6 +12,11 @@ export const tenantSettingsSchema = z
     onRecordError: z.enum(['stop', 'skip']).default('stop'),
     /** Runs a record may wait for a dependency not in QuickBooks yet (deferred) before it fails the run. */
     deferRuns: z.number().int().min(0).max(100).default(3),
+    /**
+     * A linked record QuickBooks no longer has (deleted there, or a backup restored): `stop` reports it and waits for
+     * the user's decision; `recreate` creates it in QuickBooks again and links the new one.
+     */
+    onVanished: z.enum(['stop', 'recreate']).default('stop'),
     schedule: z
       .object({
         enabled: z.boolean().default(true),

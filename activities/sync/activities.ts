@@ -109,6 +109,7 @@ export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps
             policy: settings.conflictPolicy,
             onRecordError: settings.onRecordError,
             deferRuns: settings.deferRuns,
+            onVanished: settings.onVanished,
             countPage: (trx, direction, counts) => addPageCounts(trx, runId, step, direction, counts),
           };
           const outcome =

@@ -100,6 +100,8 @@ export function decide({ source, link, target, matched, policy, sourceSide }: De
     return { action: 'skip', why: 'removed-unlinked' };
   const sourceFp = stateFingerprint(source)!;
   if (link) {
+    // Linked, and the backend no longer has it: whether to create it again is the caller's policy (onVanished).
+    if (!target && sourceSide === 'app') return { action: 'create' };
     if (sourceFp === link.fingerprint) return { action: 'skip', why: 'unchanged' };
     if (!target) return { action: 'create' };
     const targetFp = stateFingerprint(target);

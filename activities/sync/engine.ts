@@ -17,6 +17,7 @@ import {
   IGNORED,
   recordConflict,
   recordProblem,
+  VANISHED,
   runsDeferred,
   type ProblemRecord,
 } from './records';
@@ -35,6 +36,8 @@ export interface EngineContext {
   onRecordError: OnRecordError;
   /** Runs a record may wait for a dependency not on the other side yet before it fails the run. */
   deferRuns: number;
+  /** A linked record the backend no longer has: reported (`stop`) or created again (`recreate`). */
+  onVanished: 'stop' | 'recreate';
   /** Called inside each page's transaction, so counts are committed exactly when the page is. */
   countPage?: (trx: Trx, direction: 'pull' | 'push', counts: PageCounts) => Promise<void>;
 }
@@ -328,6 +331,19 @@ export const twoWayPlanner: PushPlanner = {
         sourceSide: 'app',
       });
       const entry: PlanEntry = { sourceId: source.id, label: source.label, sourceFp: fp(source), decision };
+      if (link && !target && decision.action === 'create') {
+        // Linked, but the backend no longer has it (deleted there, a backup restored): never silently.
+        const gone = vanishedProblem(ctx, source.label, `${mapping.entity} ${link.remoteId}`);
+        if (ctx.onVanished === 'stop') {
+          addEntry(plan, { ...entry, decision: { action: 'fail', reason: 'problem' }, problem: gone }, undefined);
+          continue;
+        }
+        entry.notice = {
+          ...gone,
+          message: `${gone.message}; created again (onVanished: recreate)`,
+          action: 'nothing to do',
+        };
+      }
       if (decision.action === 'keep-target' && target?.canonical !== undefined)
         entry.keep = { canonical: target.canonical, fp: fingerprint(target.canonical) };
       if (decision.action === 'fail') entry.problem = source.problem;
@@ -335,6 +351,34 @@ export const twoWayPlanner: PushPlanner = {
     }
   },
 };
+
+/** A linked record the backend no longer has: what happened and the ways out. */
+function vanishedProblem(ctx: EngineContext, label: string, what: string): RecordProblem {
+  return {
+    code: VANISHED,
+    message: `${label}: the accounting side no longer has ${what}, which it was linked to (deleted there, or a backup was restored)`,
+    action: `if it was deleted on purpose, remove or change it in the app; to create it there again, run \`qbsync tenant set ${ctx.tenantId} onVanished=recreate\` and sync`,
+  };
+}
+
+/** After a write failed: the references of the record the backend no longer has (their links point at nothing). */
+async function vanishedReferences(ctx: EngineContext, mapping: AppEntity<unknown>, sourceId: string) {
+  const source = (await ctx.app.load(mapping.entity, [sourceId])).get(sourceId);
+  if (source?.canonical === undefined) return [];
+  const gone: Array<{ entity: string; appId: number; remoteId: string }> = [];
+  const refs = mapping.appRefs(source.canonical).filter((r) => typeof r.id === 'number');
+  for (const entity of new Set(refs.map((r) => r.entity))) {
+    const appIds = refs.filter((r) => r.entity === entity).map((r) => Number(r.id));
+    const links = await ctx.links.byAppIds(ctx.db, entity, appIds);
+    const found = await ctx.remote.load(
+      entity,
+      [...links.values()].map((l) => l.remoteId),
+    );
+    for (const l of links.values())
+      if (!found.has(l.remoteId)) gone.push({ entity, appId: l.appId, remoteId: l.remoteId });
+  }
+  return gone;
+}
 
 /**
  * One page of app → backend, in three phases: *plan* (decide each changed record and save the plan before anything is
@@ -360,6 +404,12 @@ export async function pushPage(
 
   let results: SideWriteResult[] = plan.writes.length ? await ctx.remote.send(entity, plan.writes) : [];
   results = await retryStale(ctx, mapping, plan, results);
+  // A write refused for a reference the backend no longer has (QuickBooks: 610 Object Not Found) says which.
+  for (const entry of plan.entries) {
+    const result = entry.write === undefined ? undefined : results[entry.write];
+    if (result && !result.ok && !result.retryable && !result.stale)
+      entry.vanished = await vanishedReferences(ctx, mapping, entry.sourceId);
+  }
   return settle(ctx, mapping, plan, results);
 }
 
@@ -400,6 +450,25 @@ async function settle(
         transient = `${entry.label}: ${result.problem.message}`;
         continue;
       }
+      if (entry.vanished?.length) {
+        const what = entry.vanished.map((v) => `${v.entity} ${v.remoteId} (app ${v.entity} ${v.appId})`).join(', ');
+        const gone = vanishedProblem(ctx, entry.label, `${what}, which it refers to`);
+        if (ctx.onVanished === 'recreate') {
+          // The references are queued to be created again (their steps come first next run); this record waits.
+          for (const v of entry.vanished) await ctx.app.requeue(trx, v.entity as typeof entity, String(v.appId));
+          await problem(
+            entry,
+            { ...gone, code: DEFERRED, detail: VANISHED, action: 'nothing to do: created again next run' },
+            undefined,
+            true,
+          );
+          counts.deferred = (counts.deferred ?? 0) + 1;
+          continue;
+        }
+        problems.push(await problem(entry, gone, undefined, ctx.onRecordError === 'skip'));
+        counts.failed++;
+        continue;
+      }
       if (decision.action === 'fail' || (result && !result.ok)) {
         const p = decision.action === 'fail' || !result || result.ok ? entry.problem! : result.problem;
         const targetId = 'targetId' in decision ? decision.targetId : undefined;
@@ -424,6 +493,7 @@ async function settle(
         continue;
       }
       done.push(entry.sourceId);
+      if (entry.notice) await problem(entry, entry.notice, undefined, true);
       switch (decision.action) {
         case 'skip':
           counts.unchanged++;

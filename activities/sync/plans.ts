@@ -14,6 +14,10 @@ export interface PlanEntry {
   keep?: { canonical: unknown; fp: string };
   /** Why the record is not sent (decided before sending), or why it is ignored. */
   problem?: RecordProblem;
+  /** Recorded with the record's outcome when it succeeds (e.g. created again because the backend lost it). */
+  notice?: RecordProblem;
+  /** References the backend no longer has, found when the write failed: why, and what the policy does about it. */
+  vanished?: Array<{ entity: string; appId: number; remoteId: string }>;
 }
 
 /**

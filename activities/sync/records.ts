@@ -28,6 +28,9 @@ export const DEPENDENCY_CODES = new Set([
   'qbsync-missing-rate',
 ]);
 
+/** The problem code of a linked record the backend no longer has (or of a record referring to one). */
+export const VANISHED = 'qbsync-vanished';
+
 /** The problem code of a record deferred to the next run ("deferred" in `qbsync history`); detail names the cause. */
 export const DEFERRED = 'qbsync-deferred';
 

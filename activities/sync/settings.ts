@@ -8,6 +8,8 @@ export interface SyncSettings {
   onRecordError: OnRecordError;
   /** Runs a record may wait for a dependency (deferred) before it fails the run. */
   deferRuns: number;
+  /** A linked record the backend no longer has: reported (`stop`) or created again (`recreate`). */
+  onVanished: 'stop' | 'recreate';
   mode: SyncMode;
   backend: BackendId;
   orderTaking: OrderTakingSettings;
@@ -37,6 +39,7 @@ export async function readSyncSettings(db: Db, tenantId: string, runId?: string)
           ? policy
           : 'quickbooks-wins',
     onRecordError: onError === 'skip' ? 'skip' : 'stop',
+    onVanished: s.onVanished === 'recreate' ? 'recreate' : 'stop',
     deferRuns: Number.isInteger(s.deferRuns) && (s.deferRuns as number) >= 0 ? (s.deferRuns as number) : 3,
     mode,
     backend,

@@ -122,7 +122,7 @@ export class ModelRun {
     this.company = this.companies.company(tenantId);
     this.ctx = {
       ...{ db: this.db, clock: systemClock, tenantId, runId, step: 'customers', links, policy: this.policy },
-      ...{ onRecordError: 'stop', deferRuns: 3 },
+      ...{ onRecordError: 'stop', deferRuns: 3, onVanished: 'stop' },
       app: new AppSide(this.db, tenantId, MAPPINGS as Record<string, NonNullable<(typeof MAPPINGS)['customer']>>),
       remote: new MemoryBackend(this.company, links, this.db, MAPPINGS),
     };

@@ -51,6 +51,7 @@ async function tenant(policy: ConflictPolicy = 'quickbooks-wins'): Promise<Tenan
       policy,
       onRecordError: 'stop',
       deferRuns: 3,
+      onVanished: 'stop',
     },
     app: new AppSide(db, tenantId, MAPPINGS as Record<string, typeof customers>),
     remote: new MemoryBackend(company, links, db, MAPPINGS),
