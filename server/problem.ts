@@ -43,11 +43,13 @@ export class ProblemError extends Error {
 
 export const problem = {
   invalid: (where: FieldLocation, error: z.ZodError) => {
-    const errors = error.issues.map((i) => ({
-      in: where,
-      field: i.path.length ? i.path.map(String).join('.') : where,
-      message: i.message,
-    }));
+    const name = (path: PropertyKey[]) => (path.length ? path.map(String).join('.') : where);
+    // An unknown field is named itself, not its parent object.
+    const errors = error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({ in: where, field: name([...i.path, k]), message: 'unknown field' }))
+        : [{ in: where, field: name(i.path), message: i.message }],
+    );
     return new ProblemError(
       400,
       'invalid-request',

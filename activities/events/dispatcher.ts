@@ -36,6 +36,17 @@ export interface EventBody {
   data: Record<string, unknown>;
 }
 
+interface DeliveryRow {
+  event_id: string;
+  type: string;
+  tenant_id: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+  url: string;
+  secret_enc: string;
+  endpoint_tenant: string;
+}
+
 interface Claimed {
   endpoint_id: number;
   event_id: number;
@@ -129,17 +140,14 @@ export class EventDispatcher {
       from due where d.endpoint_id = due.endpoint_id and d.event_id = due.event_id
       returning d.endpoint_id, d.event_id, d.attempts`.execute(this.options.db);
     if (rows.length === 0) return 0;
-    // Distinct subjects only (see the claim), so these run side by side without reordering a record's events.
-    await Promise.all(rows.map((row) => this.deliverOne(row)));
-    return rows.length;
-  }
-
-  private async deliverOne(claim: Claimed): Promise<void> {
-    const { db, cipher, logger } = this.options;
-    const row = await db
-      .selectFrom('events as e')
-      .innerJoin('event_endpoints as p', (j) => j.on('p.id', '=', claim.endpoint_id))
+    // One read for the whole batch: each claimed delivery's event and endpoint.
+    const details = await this.options.db
+      .selectFrom('event_deliveries as d')
+      .innerJoin('events as e', 'e.id', 'd.event_id')
+      .innerJoin('event_endpoints as p', 'p.id', 'd.endpoint_id')
       .select([
+        'd.endpoint_id',
+        'd.event_id as event_pk',
         'e.event_id',
         'e.type',
         'e.tenant_id',
@@ -149,8 +157,18 @@ export class EventDispatcher {
         'p.secret_enc',
         'p.tenant_id as endpoint_tenant',
       ])
-      .where('e.id', '=', claim.event_id)
-      .executeTakeFirst();
+      .where((eb) =>
+        eb.or(rows.map((r) => eb.and([eb('d.endpoint_id', '=', r.endpoint_id), eb('d.event_id', '=', r.event_id)]))),
+      )
+      .execute();
+    const byKey = new Map(details.map((d) => [`${d.endpoint_id}:${d.event_pk}`, d]));
+    // Distinct subjects only (see the claim), so these run side by side without reordering a record's events.
+    await Promise.all(rows.map((row) => this.deliverOne(row, byKey.get(`${row.endpoint_id}:${row.event_id}`))));
+    return rows.length;
+  }
+
+  private async deliverOne(claim: Claimed, row: DeliveryRow | undefined): Promise<void> {
+    const { db, cipher, logger } = this.options;
     if (!row) return; // endpoint or event deleted meanwhile (cascade removed the delivery too)
     const body: EventBody = {
       id: row.event_id,

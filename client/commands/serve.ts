@@ -18,7 +18,8 @@ export function registerServe(program: Command): void {
         ...(opts.host ? { QBSYNC_API_HOST: opts.host } : {}),
         ...(opts.port ? { QBSYNC_API_PORT: opts.port } : {}),
       });
-      const db = await openDatabase(config.DATABASE_URL);
+      // Room for concurrent API requests beside the event dispatcher.
+      const db = await openDatabase(config.DATABASE_URL, { max: 20 });
       await migrateToLatest(db);
       const serving = await startServing(config, db, logger, {
         ...listen,

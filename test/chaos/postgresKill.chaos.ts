@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { connectClient } from '../../schema/db';
 import { createStack, type Stack } from '../helpers/stack';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
@@ -19,8 +20,7 @@ beforeAll(async () => {
   url.pathname = '/postgres';
   monitor = new pg.Client({ connectionString: url.toString() });
   await monitor.connect();
-  progress = new pg.Client({ connectionString: stack.database.url });
-  await progress.connect();
+  progress = await connectClient(stack.database.url);
 });
 afterAll(async () => {
   await monitor?.end();

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { Client as PgClient } from 'pg';
 import type { TemporalAccess } from '../../activities/operations/requestSync';
+import { connectClient } from '../../schema/db';
 import { statusQuery, type CoordinatorStatus } from '../../workflows/coordinator';
 import { coordinatorId } from '../../common/ids';
 import type { Stack } from '../helpers/stack';
@@ -34,8 +34,8 @@ export async function holdCursor(
   tenantId: string,
   entity: string,
 ): Promise<{ waiting(): Promise<number>; release(): Promise<void> }> {
-  const pg = new PgClient({ connectionString: databaseUrl });
-  await pg.connect();
+  // qbsync's tables are in its own schema: the connection's search_path names it, as every qbsync connection's does.
+  const pg = await connectClient(databaseUrl);
   await pg.query('begin');
   await pg.query(
     `insert into sync_cursors (tenant_id, entity, state) values ($1, $2, 'null'::jsonb)
