@@ -333,7 +333,7 @@ export const twoWayPlanner: PushPlanner = {
       const entry: PlanEntry = { sourceId: source.id, label: source.label, sourceFp: fp(source), decision };
       if (link && !target && decision.action === 'create') {
         // Linked, but the backend no longer has it (deleted there, a backup restored): never silently.
-        const gone = vanishedProblem(ctx, source.label, `${mapping.entity} ${link.remoteId}`);
+        const gone = vanishedProblem(ctx, source.label, `${mapping.entity} ${link.remoteId}`, 'was linked to');
         if (ctx.onVanished === 'stop') {
           addEntry(plan, { ...entry, decision: { action: 'fail', reason: 'problem' }, problem: gone }, undefined);
           continue;
@@ -353,10 +353,10 @@ export const twoWayPlanner: PushPlanner = {
 };
 
 /** A linked record the backend no longer has: what happened and the ways out. */
-function vanishedProblem(ctx: EngineContext, label: string, what: string): RecordProblem {
+function vanishedProblem(ctx: EngineContext, label: string, what: string, relation: string): RecordProblem {
   return {
     code: VANISHED,
-    message: `${label}: the accounting side no longer has ${what}, which it was linked to (deleted there, or a backup was restored)`,
+    message: `${label}: the accounting side no longer has ${what}, which it ${relation} (deleted there, or a backup was restored)`,
     action: `if it was deleted on purpose, remove or change it in the app; to create it there again, run \`qbsync tenant set ${ctx.tenantId} onVanished=recreate\` and sync`,
   };
 }
@@ -452,7 +452,7 @@ async function settle(
       }
       if (entry.vanished?.length) {
         const what = entry.vanished.map((v) => `${v.entity} ${v.remoteId} (app ${v.entity} ${v.appId})`).join(', ');
-        const gone = vanishedProblem(ctx, entry.label, `${what}, which it refers to`);
+        const gone = vanishedProblem(ctx, entry.label, what, 'refers to');
         if (ctx.onVanished === 'recreate') {
           // The references are queued to be created again (their steps come first next run); this record waits.
           for (const v of entry.vanished) await ctx.app.requeue(trx, v.entity as typeof entity, String(v.appId));

@@ -319,3 +319,55 @@ test('7. an invoice whose customer is not in QuickBooks yet waits for the next r
   expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
   expect(await stack.admin.entities(t.realmId, 'Invoice')).toHaveLength(1);
 });
+
+test('8. a linked record QuickBooks no longer has is reported with the way out, then created again by policy', async () => {
+  const t = await fresh();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  // As after a backup was restored in QuickBooks: the customer the app is linked to is not there any more (its name
+  // is free again, as the restored company never had it).
+  const original = await qboOne<QboCustomer>(t.realmId, 'Customer');
+  await stack.qboFetch(t.realmId, 'POST', 'customer', {
+    Id: original.Id,
+    SyncToken: original.SyncToken,
+    sparse: true,
+    DisplayName: 'Someone Else',
+  });
+  await db
+    .updateTable('sync_links')
+    .set({ remote_id: '999999' })
+    .where('tenant_id', '=', t.tenantId)
+    .where('entity', '=', 'customer')
+    .execute();
+  // An invoice for it: QuickBooks refuses the reference; the run says which record vanished and what to do.
+  const invoice = await appInvoice(t.tenantId, t.customer, t.item);
+  await expect(stack.sync(t.tenantId)).rejects.toThrow();
+  const failed = await db
+    .selectFrom('sync_problems')
+    .selectAll()
+    .where('tenant_id', '=', t.tenantId)
+    .where('app_id', '=', invoice)
+    .executeTakeFirstOrThrow();
+  expect(failed.code).toBe('qbsync-vanished');
+  expect(failed.message).toMatch(/customer 999999/);
+  expect(failed.user_action).toMatch(/onVanished=recreate/);
+  // The user chooses to create it again: the customer first (its step), then the invoice, on the next runs.
+  await db
+    .updateTable('tenants')
+    .set({ settings: JSON.stringify({ onVanished: 'recreate' }) })
+    .where('id', '=', t.tenantId)
+    .execute();
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  expect((await stack.sync(t.tenantId)).status).toBe('succeeded');
+  const customers = await stack.admin.entities<{ Id: string; DisplayName: string }>(t.realmId, 'Customer');
+  expect(customers.map((c) => c.DisplayName).sort()).toEqual(['Converge Co', 'Someone Else']);
+  const invoices = await stack.admin.entities<{ CustomerRef: { value: string } }>(t.realmId, 'Invoice');
+  expect(invoices).toHaveLength(1);
+  const link = await db
+    .selectFrom('sync_links')
+    .select('remote_id')
+    .where('tenant_id', '=', t.tenantId)
+    .where('entity', '=', 'customer')
+    .where('app_id', '=', t.customer)
+    .executeTakeFirstOrThrow();
+  expect(invoices[0].CustomerRef.value).toBe(link.remote_id);
+});
