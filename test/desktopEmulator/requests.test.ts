@@ -409,6 +409,15 @@ describe('message sets', () => {
     ]);
   });
 
+  test('responseData="includeNone" keeps the statuses and drops the data', () => {
+    const c = createDesktopCompany({ seed: 'salesin' });
+    const [rs] = run(c, '<CustomerQueryRq requestID="n"><MaxReturned>3</MaxReturned></CustomerQueryRq>', {
+      attrs: 'onError="stopOnError" responseData="includeNone"',
+    });
+    expect(rs.attrs).toMatchObject({ requestID: 'n', statusCode: '0' });
+    expect(rs.children).toHaveLength(0);
+  });
+
   test('a query without matches is status 1 (Info), not an error', () => {
     const c = createDesktopCompany({ seed: 'empty' });
     const [rs] = run(c, '<CustomerQueryRq/>');
