@@ -179,7 +179,7 @@ export interface CompanyState {
   otherNames: OtherName[];
   txns: Txn[];
   deleted: DeletedRecord[];
-  messageSets: Array<[string, string]>;
+  messageSets: Array<[string, { checksum: string; response: string }]>;
 }
 
 export const US_INFO: CompanyInfo = {
@@ -210,8 +210,8 @@ export class CompanyData {
   otherNames: OtherName[] = [];
   txns = new Map<string, Txn>();
   deleted: DeletedRecord[] = [];
-  /** newMessageSetID → the full response document QuickBooks kept for error recovery. */
-  messageSets = new Map<string, string>();
+  /** newMessageSetID → the checksum of its requests and the full response QuickBooks kept for error recovery. */
+  messageSets = new Map<string, { checksum: string; response: string }>();
 
   constructor(info: CompanyInfo, clock = new EmulatorClock()) {
     this.info = { ...info };

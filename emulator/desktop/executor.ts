@@ -3,7 +3,7 @@
  * hresult 0x80040400, nothing runs), then each request runs in order under onError, each answer carrying its
  * requestID, statusCode, statusSeverity and statusMessage.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ADDRESS_FIELDS,
   ITEM_TYPES,
@@ -157,6 +157,15 @@ export class QbxmlExecutor {
     const onError = attrs.onError;
     const newSet = attrs.newMessageSetID;
     const oldSet = attrs.oldMessageSetID;
+    const answer = (status: string) =>
+      `<?xml version="1.0" ?>\n${writeXml(el('QBXML', [el('QBXMLMsgsRs', { newMessageSetID: newSet, messageSetStatusCode: status }, [])]))}\n`;
+    // Error recovery, with the message-set status codes of Intuit's SDK samples: QuickBooks keeps one message set
+    // per application (the last with a newMessageSetID), with a checksum of its requests.
+    if ([newSet, oldSet].some((id) => id !== undefined && id !== 'ClearAllMessageSets' && id.length > 24))
+      return answer('9004');
+    const checksum = createHash('sha1')
+      .update(msgs.children.map((c) => writeXml(c)).join(''))
+      .digest('hex');
     let setStatus: string | undefined;
     if (oldSet !== undefined) {
       if (oldSet === 'ClearAllMessageSets') {
@@ -164,10 +173,17 @@ export class QbxmlExecutor {
         setStatus = '0';
       } else {
         const stored = this.data.messageSets.get(oldSet);
-        // QuickBooks kept the old set's outcome: answer it again and run nothing new (the caller re-sends what is still needed).
-        if (stored !== undefined) return stored.replace(/messageSetStatusCode="[^"]*"/, 'messageSetStatusCode="0"');
-        setStatus = '9001';
+        // QuickBooks kept the old set's outcome: answer it again and run nothing (the caller re-sends what is still needed).
+        if (stored !== undefined) return stored.response;
+        // 600: no such set and no new one; 9002: no stored response (the new requests run).
+        setStatus = newSet === undefined ? '600' : '9002';
+        if (newSet === undefined) return answer(setStatus);
       }
+    }
+    if (newSet !== undefined) {
+      const stored = this.data.messageSets.get(newSet);
+      // The same set sent again is answered from the store; the same ID over other requests is 9001 (checksum).
+      if (stored !== undefined) return stored.checksum === checksum ? stored.response : answer('9001');
     }
     const out: XmlElement[] = [];
     for (const rq of msgs.children) {
@@ -187,7 +203,10 @@ export class QbxmlExecutor {
     if (newSet !== undefined) setStatus ??= '0';
     const msgsRs = el('QBXMLMsgsRs', { newMessageSetID: newSet, messageSetStatusCode: setStatus }, out);
     const response = `<?xml version="1.0" ?>\n${writeXml(el('QBXML', [msgsRs]))}\n`;
-    if (newSet !== undefined) this.data.messageSets.set(newSet, response);
+    if (newSet !== undefined) {
+      this.data.messageSets.clear();
+      this.data.messageSets.set(newSet, { checksum, response });
+    }
     return response;
   }
 
@@ -220,7 +239,7 @@ export class QbxmlExecutor {
         if (value === 'rollbackOnError') reject('onError="rollbackOnError" is not supported by QuickBooks');
         if (value !== 'stopOnError' && value !== 'continueOnError') reject(`onError="${value}" is not valid`);
       } else if (name === 'newMessageSetID' || name === 'oldMessageSetID') {
-        if (value.length > 23) reject(`${name} is longer than 23 characters`);
+        continue;
       } else if (name === 'responseData') {
         if (value !== 'includeAll' && value !== 'includeNone') reject(`responseData="${value}" is not valid`);
       } else reject(`<QBXMLMsgsRq> has no attribute ${name}`);

@@ -262,10 +262,10 @@ const TXN_FILTER = (extra = '') =>
 const ADDRESS =
   'Addr1?:S41 Addr2?:S41 Addr3?:S41 Addr4?:S41@2 Addr5?:S41@6 City?:S31 State?:S21 PostalCode?:S13 Country?:S31 Note?:S41@6';
 const CUSTOMER_BODY = (mod: boolean) =>
-  `IsActive?:B ClassRef?:ClassRef ParentRef?:CustomerRef CompanyName?:S41 Salutation?:S15 FirstName?:S25 MiddleName?:S5 ` +
-  `LastName?:S25 Suffix?:S10@12 JobTitle?:S41@12 BillAddress?:Address ShipAddress?:Address ShipToAddress{0,50}:ANY@12 PrintAs?:S41@12 ` +
+  `IsActive?:B ClassRef?:ClassRef ParentRef?:AnyRef CompanyName?:S41 Salutation?:S15 FirstName?:S25 MiddleName?:S5 ` +
+  `LastName?:S25 Suffix?:S@12 JobTitle?:S41@12 BillAddress?:Address ShipAddress?:Address ShipToAddress{0,50}:ANY@12 PrintAs?:S41@12 ` +
   `Phone?:S21 Mobile?:S21@12 Pager?:S21@12 AltPhone?:S21 Fax?:S21 Email?:S1023 Cc?:S1023@6 Contact?:S41 AltContact?:S41 ` +
-  `AdditionalContactRef{0,8}:ANY@12 ${mod ? 'ContactsMod' : 'Contacts'}*:ANY@12 CustomerTypeRef?:SimpleRef TermsRef?:SimpleRef ` +
+  `AdditionalContactRef{0,8}:ANY@12 ${mod ? 'ContactsMod' : 'Contacts'}*:ANY@12 CustomerTypeRef?:AnyRef TermsRef?:SimpleRef ` +
   `SalesRepRef?:SalesRepRef ${mod ? '' : 'OpenBalance?:AMT OpenBalanceDate?:DATE '}SalesTaxCodeRef?:SalesTaxCodeRef ` +
   `ItemSalesTaxRef?:SimpleRef SalesTaxCountry?:E[Australia,Canada,UK,US]@6 ResaleNumber?:S15 AccountNumber?:S99 CreditLimit?:AMT ` +
   `PreferredPaymentMethodRef?:SimpleRef CreditCardInfo?:ANY JobStatus?:E[Awarded,Closed,InProgress,None,NotAwarded,Pending] ` +
@@ -302,13 +302,13 @@ const TXN_HEAD = (kind: 'SalesOrder' | 'Invoice' | 'Estimate', mod: boolean) => 
         ? ` IsActive?:B@3${mod ? ' CreateChangeOrder?:B@13' : ''}`
         : '';
   const terms = 'PONumber?:S25 TermsRef?:SimpleRef DueDate?:DATE SalesRepRef?:SalesRepRef FOB?:S13';
-  const ship = kind === 'Estimate' ? '' : ' ShipDate?:DATE ShipMethodRef?:SimpleRef';
+  const ship = kind === 'Estimate' ? '' : ' ShipDate?:DATE ShipMethodRef?:ShipMethodRef';
   const flags =
     kind === 'SalesOrder'
-      ? 'IsManuallyClosed?:B Memo?:S4095 CustomerMsgRef?:SimpleRef IsToBePrinted?:B IsToBeEmailed?:B@6'
+      ? 'IsManuallyClosed?:B Memo?:S4095 CustomerMsgRef?:CustomerMsgRef IsToBePrinted?:B IsToBeEmailed?:B@6'
       : kind === 'Invoice'
-        ? 'Memo?:S4095 CustomerMsgRef?:SimpleRef IsToBePrinted?:B IsToBeEmailed?:B@6'
-        : 'Memo?:S4095 CustomerMsgRef?:SimpleRef IsToBeEmailed?:B@6';
+        ? 'Memo?:S4095 CustomerMsgRef?:CustomerMsgRef IsToBePrinted?:B IsToBeEmailed?:B@6'
+        : 'Memo?:S4095 CustomerMsgRef?:CustomerMsgRef IsToBeEmailed?:B@6';
   const guid = mod ? '' : ' ExternalGUID?:GUID@8';
   const links = kind === 'Invoice' ? (mod ? ' SetCredit*:ANY@10' : ' LinkToTxnID*:ID@6 SetCredit*:ANY@10') : '';
   return (
@@ -327,7 +327,11 @@ const TXN_QUERY = (extra = '', linked = true) =>
 export const TABLES: Record<string, string> = {
   Address: ADDRESS,
   CustomerRef: 'ListID?:ID FullName?:S209',
-  ItemRef: 'ListID?:ID FullName?:S159',
+  ItemRef: 'ListID?:ID FullName?:S',
+  AnyRef: 'ListID?:ID FullName?:S',
+  ShipMethodRef: 'ListID?:ID FullName?:S15',
+  CustomerMsgRef: 'ListID?:ID FullName?:S101',
+  VendorRef: 'ListID?:ID FullName?:S41',
   ClassRef: 'ListID?:ID FullName?:S159',
   SimpleRef: 'ListID?:ID FullName?:S31',
   SalesRepRef: 'ListID?:ID FullName?:S5',
@@ -346,7 +350,7 @@ export const TABLES: Record<string, string> = {
   HostQueryRq: 'IncludeListMetaData?:ANY@7 IncludeRetElement*:S50@4',
   CompanyQueryRq: 'IncludeRetElement*:S50@4 OwnerID*:GUID@2',
   PreferencesQueryRq: 'IncludeRetElement*:S50@4',
-  CustomerQueryRq: `(ListID+:ID | FullName+:S209 | ${LIST_FILTER} TotalBalanceFilter?:ANY CurrencyFilter?:ANY@8 ClassFilter?:ANY@12)? IncludeRetElement*:S50@4 OwnerID*:GUID@2`,
+  CustomerQueryRq: `(ListID+:ID | FullName+:S | ${LIST_FILTER} TotalBalanceFilter?:ANY CurrencyFilter?:ANY@8 ClassFilter?:ANY@12)? IncludeRetElement*:S50@4 OwnerID*:GUID@2`,
   CustomerAddRq: 'CustomerAdd:CustomerAdd IncludeRetElement*:S50@4',
   CustomerAdd: `Name:S41 ${CUSTOMER_BODY(false)}`,
   CustomerModRq: 'CustomerMod:CustomerMod IncludeRetElement*:S50@4',
@@ -389,7 +393,7 @@ export const TABLES: Record<string, string> = {
   EstimateLineMod: LINE_CORE('Estimate', true),
   ItemInventoryAddRq: 'ItemInventoryAdd:ItemInventoryAdd IncludeRetElement*:S50@4',
   ItemInventoryAdd:
-    'Name:S31 BarCode?:ANY@12 IsActive?:B ClassRef?:ClassRef@12 ParentRef?:ItemRef ManufacturerPartNumber?:S31@7 UnitOfMeasureSetRef?:ANY@7 IsTaxIncluded?:B@6 SalesTaxCodeRef?:SalesTaxCodeRef SalesDesc?:S4095 SalesPrice?:PRICE IncomeAccountRef?:ClassRef PurchaseDesc?:S4095 PurchaseCost?:PRICE PurchaseTaxCodeRef?:SalesTaxCodeRef@6 COGSAccountRef?:ClassRef PrefVendorRef?:ClassRef AssetAccountRef?:ClassRef ReorderPoint?:QUAN Max?:QUAN@13 QuantityOnHand?:QUAN TotalValue?:AMT InventoryDate?:DATE ExternalGUID?:GUID@8',
+    'Name:S31 BarCode?:ANY@12 IsActive?:B ClassRef?:ClassRef@12 ParentRef?:ItemRef ManufacturerPartNumber?:S31@7 UnitOfMeasureSetRef?:ANY@7 IsTaxIncluded?:B@6 SalesTaxCodeRef?:SalesTaxCodeRef SalesDesc?:S4095 SalesPrice?:PRICE IncomeAccountRef?:ClassRef PurchaseDesc?:S4095 PurchaseCost?:PRICE PurchaseTaxCodeRef?:SalesTaxCodeRef@6 COGSAccountRef?:ClassRef PrefVendorRef?:VendorRef AssetAccountRef?:ClassRef ReorderPoint?:QUAN Max?:QUAN@13 QuantityOnHand?:QUAN TotalValue?:AMT InventoryDate?:DATE ExternalGUID?:GUID@8',
   ItemServiceAddRq: 'ItemServiceAdd:ItemServiceAdd IncludeRetElement*:S50@4',
   ItemServiceAdd:
     'Name:S31 BarCode?:ANY@12 IsActive?:B ClassRef?:ClassRef@12 ParentRef?:ItemRef UnitOfMeasureSetRef?:ANY@7 IsTaxIncluded?:B@6 SalesTaxCodeRef?:SalesTaxCodeRef (SalesOrPurchase:SalesOrPurchase | SalesAndPurchase:SalesAndPurchase) ExternalGUID?:GUID@8',
@@ -399,7 +403,7 @@ export const TABLES: Record<string, string> = {
     'Name:S31 BarCode?:ANY@12 IsActive?:B ParentRef?:ItemRef ClassRef?:ClassRef@12 ManufacturerPartNumber?:S31@7 UnitOfMeasureSetRef?:ANY@7 IsTaxIncluded?:B@6 SalesTaxCodeRef?:SalesTaxCodeRef (SalesOrPurchase:SalesOrPurchase | SalesAndPurchase:SalesAndPurchase) ExternalGUID?:GUID@8',
   SalesOrPurchase: 'Desc?:S4095 (Price:PRICE | PricePercent:PCT)? AccountRef?:ClassRef',
   SalesAndPurchase:
-    'SalesDesc?:S4095 SalesPrice?:PRICE IncomeAccountRef?:ClassRef PurchaseDesc?:S4095 PurchaseCost?:PRICE PurchaseTaxCodeRef?:SalesTaxCodeRef@6 ExpenseAccountRef?:ClassRef PrefVendorRef?:ClassRef',
+    'SalesDesc?:S4095 SalesPrice?:PRICE IncomeAccountRef?:ClassRef PurchaseDesc?:S4095 PurchaseCost?:PRICE PurchaseTaxCodeRef?:SalesTaxCodeRef@6 ExpenseAccountRef?:ClassRef PrefVendorRef?:VendorRef',
   ReceivePaymentAddRq: 'ReceivePaymentAdd:ReceivePaymentAdd IncludeRetElement*:S50@4',
   ReceivePaymentAdd:
     'CustomerRef:CustomerRef ARAccountRef?:ClassRef TxnDate?:DATE RefNumber?:S20 TotalAmount?:AMT ExchangeRate?:PRICE@8 PaymentMethodRef?:SimpleRef Memo?:S4095 DepositToAccountRef?:ClassRef CreditCardTxnInfo?:ANY@7 ExternalGUID?:GUID@8 (IsAutoApply:B | AppliedToTxnAdd+:AppliedToTxnAdd)',

@@ -409,6 +409,15 @@ describe('message sets', () => {
     ]);
   });
 
+  test('responseData="includeNone" keeps the statuses and drops the data', () => {
+    const c = createDesktopCompany({ seed: 'salesin' });
+    const [rs] = run(c, '<CustomerQueryRq requestID="n"><MaxReturned>3</MaxReturned></CustomerQueryRq>', {
+      attrs: 'onError="stopOnError" responseData="includeNone"',
+    });
+    expect(rs.attrs).toMatchObject({ requestID: 'n', statusCode: '0' });
+    expect(rs.children).toHaveLength(0);
+  });
+
   test('a query without matches is status 1 (Info), not an error', () => {
     const c = createDesktopCompany({ seed: 'empty' });
     const [rs] = run(c, '<CustomerQueryRq/>');
@@ -551,12 +560,34 @@ describe('error recovery', () => {
     );
     expect(recovered).toBe(first);
     expect(c.salesOrders()).toHaveLength(1);
-    // an unknown old set: QuickBooks runs the new requests and says it had nothing (9001)
+    // the same set sent again (same ID, same requests) is answered from the store, not run twice
+    expect(c.execute(qbxml(add, { attrs: 'onError="stopOnError" newMessageSetID="set-1"' }), c.newSession())).toBe(
+      first,
+    );
+    expect(c.salesOrders()).toHaveLength(1);
+    // the same ID over other requests: 9001 (checksum), nothing runs
+    const clash = c.execute(
+      qbxml('<HostQueryRq/>', { attrs: 'onError="stopOnError" newMessageSetID="set-1"' }),
+      c.newSession(),
+    );
+    expect(msgsAttrs(clash).messageSetStatusCode).toBe('9001');
+    expect(responses(clash)).toHaveLength(0);
+    // an unknown old set with a new one: 9002 (no stored response) and the new requests run
     const unknown = c.execute(
       qbxml(add, { attrs: 'onError="stopOnError" oldMessageSetID="never" newMessageSetID="set-3"' }),
       c.newSession(),
     );
-    expect(msgsAttrs(unknown).messageSetStatusCode).toBe('9001');
+    expect(msgsAttrs(unknown).messageSetStatusCode).toBe('9002');
+    expect(c.salesOrders()).toHaveLength(2);
+    // QuickBooks keeps one set per application: set-1 is gone now that set-3 is stored; no new set: 600
+    const gone = c.execute(qbxml('', { attrs: 'onError="stopOnError" oldMessageSetID="set-1"' }), c.newSession());
+    expect(msgsAttrs(gone).messageSetStatusCode).toBe('600');
+    // an ID over 24 characters: 9004, nothing runs
+    const long = c.execute(
+      qbxml(add, { attrs: `onError="stopOnError" newMessageSetID="${'x'.repeat(25)}"` }),
+      c.newSession(),
+    );
+    expect(msgsAttrs(long).messageSetStatusCode).toBe('9004');
     expect(c.salesOrders()).toHaveLength(2);
     c.execute(
       qbxml('<HostQueryRq/>', { attrs: 'onError="stopOnError" oldMessageSetID="ClearAllMessageSets"' }),

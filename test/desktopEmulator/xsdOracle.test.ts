@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDesktopCompany, parseXml, TABLES, writeXml, type XmlElement } from '../../emulator/desktop';
-import { table, type Particle } from '../../emulator/desktop/schema';
+import { table, type ElementParticle, type Particle } from '../../emulator/desktop/schema';
 import { CORPUS } from './corpus';
 import { qbxml } from './qbxml';
 
@@ -94,19 +94,25 @@ maybe('against Intuit’s qbXML schema (QBXML_XSD)', () => {
     guid: '{3F2504E0-4F89-11D3-9A0C-0305E82C3301}',
   };
   /** Every element of a table once, in our order, the `branch`-th alternative of each choice (ANY content left out). */
-  const instance = (particles: Particle[], branch: number): string =>
+  const instance = (particles: Particle[], branch: number, override?: { particle: Particle; value: string }): string =>
     particles
       .map((p) => {
         if ('choice' in p) {
           const usable = p.choice.filter(
             (b) => !b.some((x) => 'el' in x && typeof x.type === 'object' && x.type.kind === 'any' && x.min > 0),
           );
-          return instance(usable[Math.min(branch, usable.length - 1)], branch);
+          return instance(usable[Math.min(branch, usable.length - 1)], branch, override);
         }
         if (typeof p.type === 'object' && p.type.kind === 'any') return '';
         const t = p.type;
         const value =
-          typeof t === 'string' ? instance(table(t), branch) : t.kind === 'enum' ? t.values[0] : SAMPLE[t.kind];
+          p === override?.particle
+            ? override.value
+            : typeof t === 'string'
+              ? instance(table(t), branch, override)
+              : t.kind === 'enum'
+                ? t.values[0]
+                : SAMPLE[t.kind];
         return `<${p.el}>${value}</${p.el}>`;
       })
       .join('');
@@ -120,6 +126,37 @@ maybe('against Intuit’s qbXML schema (QBXML_XSD)', () => {
       }
     }
     expect(invalid).toEqual([]);
+  });
+
+  test('every maximum length in the tables is the schema’s: at the limit valid, one over invalid', () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const name of Object.keys(TABLES).filter((n) => n.endsWith('Rq'))) {
+      // Each string leaf with a maximum, reached through the first branch that contains it.
+      const leaves = new Map<string, { particle: ElementParticle; branch: number }>();
+      const collect = (particles: Particle[], branch: number, where: string) => {
+        for (const p of particles) {
+          if ('choice' in p) {
+            const usable = p.choice.filter(
+              (b) => !b.some((x) => 'el' in x && typeof x.type === 'object' && x.type.kind === 'any' && x.min > 0),
+            );
+            collect(usable[Math.min(branch, usable.length - 1)], branch, where);
+          } else if (typeof p.type === 'string') collect(table(p.type), branch, `${where}/${p.el}`);
+          else if (p.type.kind === 'str' && p.type.max !== undefined && !leaves.has(`${where}/${p.el}`))
+            leaves.set(`${where}/${p.el}`, { particle: p, branch });
+        }
+      };
+      for (let branch = 0; branch < 4; branch++) collect(table(name), branch, name);
+      for (const [where, { particle, branch }] of leaves) {
+        const max = (particle.type as { max: number }).max;
+        const doc = (length: number) =>
+          qbxml(`<${name}>${instance(table(name), branch, { particle, value: 'x'.repeat(length) })}</${name}>`);
+        checked++;
+        if (!schemaValid(doc(max)) || schemaValid(doc(max + 1))) wrong.push(`${where} (${max})`);
+      }
+    }
+    expect(checked).toBeGreaterThan(400);
+    expect(wrong).toEqual([]);
   });
 
   test('every response the emulator writes validates (Ret element order)', () => {
