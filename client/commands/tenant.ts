@@ -11,7 +11,7 @@ import { describeConnection, type ConnectionHealth } from '../../activities/conn
 import { checkWebhookUrl, parseAllowHosts } from '../../activities/notifications/webhookPolicy';
 import { legacySecretRefMessage, SettingsError } from '../../activities/connection/tenantSettings';
 import { readSecret } from '../secretInput';
-import type { Db } from '../../schema/db';
+import { quoteIdentifier, schemaOf, type Db } from '../../schema/db';
 import type { Config } from '../../workers/config';
 import { migrateToLatest } from '../../schema/migrate';
 import { sql } from 'kysely';
@@ -29,7 +29,9 @@ export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> 
   try {
     const { rows } = await sql<{
       found: string | null;
-    }>`select to_regclass('public.kysely_migration')::text as found`.execute(db);
+    }>`select coalesce(to_regclass(${`${quoteIdentifier(schemaOf(db))}.kysely_migration`}), to_regclass('public.kysely_migration'))::text as found`.execute(
+      db,
+    );
     if (!rows[0]?.found)
       throw new StartupError(
         `the database at DATABASE_URL=${redactUrl(config.DATABASE_URL)} has no qbsync schema: check DATABASE_URL, or run \`qbsync migrate\` to set this database up`,

@@ -16,6 +16,8 @@ test('settings default to the documented values', () => {
   expect(parseSettings({})).toEqual({
     conflictPolicy: 'quickbooks-wins',
     onRecordError: 'stop',
+    deferRuns: 3,
+    onVanished: 'stop',
     schedule: { enabled: true, times: ['22:30', '01:30'], timeZone: 'America/Chicago' },
     notifications: { on: 'failures', email: [] },
     sendInvoicesAutomatically: true,

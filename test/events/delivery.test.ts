@@ -208,6 +208,8 @@ test('a dispatcher killed between commit and delivery loses nothing', async () =
       DATABASE_URL: database.url,
       QBSYNC_ENCRYPTION_KEY: KEY,
       QBSYNC_EVENT_TIMEOUT_MS: '1000',
+      // The receiver listens on loopback: allowed as an operator would.
+      QBSYNC_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
       QBSYNC_EVENT_RETRY_DELAYS_MS: '20,40,80,160,320,640,1280',
       LOG_LEVEL: 'info',
     },
