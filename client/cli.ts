@@ -15,6 +15,8 @@ import { registerReplay } from './commands/replay';
 import { registerSync } from './commands/sync';
 import { registerStatus } from './commands/status';
 import { registerSchedule } from './commands/schedule';
+import { registerQwc } from './commands/qwc';
+import { registerWebConnector } from './commands/webconnector';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerSync(program);
   registerStatus(program);
   registerSchedule(program);
+  registerQwc(program);
+  registerWebConnector(program);
   return program;
 }
 

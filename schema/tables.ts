@@ -4,9 +4,16 @@
  */
 import type { AppTables } from './tables/app';
 import type { CoreTables } from './tables/core';
+import type { DesktopTables } from './tables/desktop';
 import type { NotificationTables } from './tables/notifications';
 import type { OrderTakingTables } from './tables/orderTaking';
 import type { SyncTables } from './tables/sync';
 import type { TenantTables } from './tables/tenants';
 
-export type Database = CoreTables & TenantTables & AppTables & SyncTables & NotificationTables & OrderTakingTables;
+export type Database = CoreTables &
+  TenantTables &
+  AppTables &
+  SyncTables &
+  NotificationTables &
+  OrderTakingTables &
+  DesktopTables;

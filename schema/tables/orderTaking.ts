@@ -6,7 +6,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type NullableDate = ColumnType<string | null, string | null | undefined, string | null>;
 
 /** The QuickBooks transaction a sale became. */
-export type SaleQboEntity = 'Invoice' | 'Estimate';
+export type SaleQboEntity = 'Invoice' | 'Estimate' | 'SalesOrder';
 
 /** A sale of an order-taking app (0006). `type` and `status` come from the tenant's own lists (settings.orderTaking). */
 export interface SalesTable {
