@@ -65,11 +65,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     alter table sales drop constraint if exists sales_qbo_entity_check;
     alter table sales add constraint sales_qbo_entity_check check (qbo_entity in ('Invoice', 'Estimate', 'SalesOrder'));
+
+    -- A per-item price level line is a custom price or a percentage of the item's price.
+    alter table price_level_items alter column unit_price drop not null;
+    alter table price_level_items add column percent numeric(9, 5);
+    alter table price_level_items add constraint price_level_items_price_or_percent
+      check ((unit_price is null) <> (percent is null));
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    delete from price_level_items where unit_price is null;
+    alter table price_level_items drop constraint if exists price_level_items_price_or_percent;
+    alter table price_level_items drop column if exists percent;
+    alter table price_level_items alter column unit_price set not null;
+    delete from sales where qbo_entity = 'SalesOrder';
     alter table sales drop constraint if exists sales_qbo_entity_check;
     alter table sales add constraint sales_qbo_entity_check check (qbo_entity in ('Invoice', 'Estimate'));
     alter table customers drop column if exists tax_code_id;
