@@ -79,8 +79,9 @@ export interface DesktopTarget {
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 32);
 
-/** A message set id derived from the exchange key (so a resent plan carries the same one). */
-const messageSetId = (key: string) => externalGuid(`set|${key}`);
+/** A message set id derived from the exchange key (so a resent plan carries the same one); QuickBooks keeps 23 characters. */
+const messageSetId = (key: string) =>
+  createHash('sha256').update(`set|${key}`).digest('hex').slice(0, 23).toUpperCase();
 
 const LOCKED = new Set([3170, 3175, 3176, 3180]);
 
