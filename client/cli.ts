@@ -9,6 +9,7 @@ import { registerBundle } from './commands/bundle';
 import { registerHistory } from './commands/history';
 import { registerEmbeddedPostgres } from './commands/embeddedPostgres';
 import { registerEmulator } from './commands/emulator';
+import { registerDesktopEmulator } from './commands/desktopEmulator';
 import { registerTenant } from './commands/tenant';
 import { registerConnect } from './commands/connect';
 import { registerReplay } from './commands/replay';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerHistory(program);
   registerEmbeddedPostgres(program);
   registerEmulator(program);
+  registerDesktopEmulator(program);
   registerTenant(program);
   registerConnect(program);
   registerReplay(program);

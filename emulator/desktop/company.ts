@@ -244,7 +244,23 @@ export class CompanyData {
     return String(Math.max(seconds, prev + 1));
   }
 
+  /** Bumped by every change that may move a customer under another parent (for the jobs index). */
+  private changes = 0;
+  private jobIndex?: { at: number; size: number; map: Map<string, string[]> };
+
+  /** The jobs directly under a customer, from an index rebuilt only after changes. */
+  jobsOf(listID: string): string[] {
+    if (!this.jobIndex || this.jobIndex.at !== this.changes || this.jobIndex.size !== this.customers.size) {
+      const map = new Map<string, string[]>();
+      for (const c of this.customers.values())
+        if (c.ParentListID) map.set(c.ParentListID, [...(map.get(c.ParentListID) ?? []), c.ListID]);
+      this.jobIndex = { at: this.changes, size: this.customers.size, map };
+    }
+    return this.jobIndex.map.get(listID) ?? [];
+  }
+
   touch(record: { TimeModified: number; EditSequence: string }): void {
+    this.changes++;
     record.TimeModified = Math.max(this.now(), record.TimeModified);
     record.EditSequence = this.nextEditSequence(record.EditSequence);
   }
@@ -358,6 +374,7 @@ export class CompanyData {
   }
 
   restore(state: CompanyState): void {
+    this.changes++;
     this.info = state.info;
     this.clock.offsetMs = state.clockOffsetMs;
     this.counters = { ...state.counters };

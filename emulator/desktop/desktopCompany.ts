@@ -2,6 +2,7 @@ import { EmulatorClock } from '../clock';
 import { CompanyData, RECKON_INFO, US_INFO, type Flavour, type TxnKind } from './company';
 import { newSession, QbxmlDocumentError, QbxmlExecutor, type Session } from './executor';
 import { FaultBox } from './faults';
+import { addQuantity, formatCents, parseScaled } from './dec';
 import { customerRet, itemRet, priceLevelRet, salesTaxCodeRet, txnRet } from './ret';
 import { seedCompany, type SeedName } from './seed';
 import { el, writeXml } from './xml';
@@ -153,6 +154,51 @@ export class DesktopCompany {
       return;
     }
     throw new Error(`no record ${id}`);
+  }
+
+  /**
+   * A user turns a sales order into an invoice in QuickBooks (Create Invoice from the order): the invoice copies the
+   * open quantities, the order's lines count them as invoiced, QuantityOnSalesOrder falls and QuantityOnHand falls.
+   */
+  invoiceSalesOrder(txnID: string): Record<string, unknown> {
+    const order = this.data.txns.get(txnID);
+    if (!order || order.kind !== 'SalesOrder') throw new Error(`no sales order ${txnID}`);
+    const customer = this.data.customers.get(order.CustomerListID);
+    if (!customer) throw new Error(`the sales order's customer is gone`);
+    const lines = order.lines
+      .filter((l) => l.ItemListID && !l.IsManuallyClosed)
+      .map((l) => {
+        const open = l.Quantity === undefined ? undefined : addQuantity(l.Quantity, l.Invoiced ?? '0', -1);
+        return { line: l, open };
+      })
+      .filter(({ open }) => open === undefined || parseScaled(open) > 0n);
+    if (lines.length === 0) throw new Error(`sales order ${order.RefNumber ?? txnID} has nothing left to invoice`);
+    const body = lines
+      .map(({ line, open }) => {
+        const item = this.data.items.get(line.ItemListID!)!;
+        const qty = open === undefined ? '' : `<Quantity>${open}</Quantity>`;
+        const rate =
+          line.Rate !== undefined ? `<Rate>${line.Rate}</Rate>` : `<Amount>${formatCents(line.Amount)}</Amount>`;
+        return `<InvoiceLineAdd><ItemRef><ListID>${item.ListID}</ListID></ItemRef>${qty}${rate}</InvoiceLineAdd>`;
+      })
+      .join('');
+    const head = order.IsTaxIncluded !== undefined ? `<IsTaxIncluded>${order.IsTaxIncluded}</IsTaxIncluded>` : '';
+    const version = this.data.info.maxVersion;
+    const response = this.execute(
+      `<?xml version="1.0"?><?qbxml version="${version}"?><QBXML><QBXMLMsgsRq onError="stopOnError"><InvoiceAddRq><InvoiceAdd><CustomerRef><ListID>${customer.ListID}</ListID></CustomerRef>${head}${body}</InvoiceAdd></InvoiceAddRq></QBXMLMsgsRq></QBXML>`,
+    );
+    const txnId = /<TxnID>([^<]+)<\/TxnID>/.exec(response)?.[1];
+    if (!txnId)
+      throw new Error(`QuickBooks refused the invoice: ${/statusMessage="([^"]*)"/.exec(response)?.[1] ?? response}`);
+    for (const { line, open } of lines) {
+      if (open === undefined) continue;
+      line.Invoiced = addQuantity(line.Invoiced ?? '0', open);
+      const item = this.data.items.get(line.ItemListID!);
+      if (item?.type === 'Inventory')
+        item.QuantityOnSalesOrder = addQuantity(item.QuantityOnSalesOrder ?? '0', open, -1);
+    }
+    this.data.touch(order);
+    return flat(txnRet(this.data, this.data.txns.get(txnId)!, true));
   }
 
   /** A user edits a record in QuickBooks (bumps TimeModified and EditSequence); fields are applied as given. */

@@ -339,6 +339,10 @@ export class QbxmlExecutor {
       case 'ListDeletedQueryRq':
       case 'TxnDeletedQueryRq':
         return this.deletedQuery(rq);
+      case 'ItemInventoryAddRq':
+      case 'ItemServiceAddRq':
+      case 'ItemNonInventoryAddRq':
+        return this.itemAdd(rq, includeRet(rq));
       case 'ReceivePaymentAddRq':
         return this.paymentAdd(child(rq, 'ReceivePaymentAdd')!, includeRet(rq));
     }
@@ -384,12 +388,13 @@ export class QbxmlExecutor {
     options: { fullName?: (r: T) => string; extra?: (r: T) => boolean } = {},
   ): Outcome {
     const fullName = options.fullName ?? ((r: T) => r.Name);
-    const byId = (id: string) => all().find((r) => r.ListID === id);
-    const page = (ids: string[]) =>
-      ids
-        .map(byId)
+    const page = (ids: string[]) => {
+      const index = new Map(all().map((r) => [r.ListID, r]));
+      return ids
+        .map((id) => index.get(id))
         .filter((r): r is T => r !== undefined)
         .map((r) => onlyElements(toRet(r), includeRet(rq)));
+    };
     return this.paged(rq, session, page, () => {
       const ids = children(rq, 'ListID').map((e) => e.text);
       const names = children(rq, 'FullName').map((e) => e.text);
@@ -777,6 +782,50 @@ export class QbxmlExecutor {
         `There is an invalid reference to QuickBooks ${what} "${ref.FullName ?? ref.ListID}" in the ${object}. QuickBooks error message: Invalid argument. The specified record does not exist in the list.`,
       );
     return found;
+  }
+
+  // ---- items ---------------------------------------------------------------------------------------------------
+
+  /** Item names are unique in the item list by full name (a sub-item's name may repeat under another parent). */
+  private itemAdd(rq: XmlElement, only: string[]): Outcome {
+    const type = /^Item(Inventory|Service|NonInventory)AddRq$/.exec(rq.name)![1] as ItemType;
+    const add = rq.children[0];
+    const name = childText(add, 'Name')!;
+    const parent = this.optionalRef(add, 'ParentRef', (r) => this.data.findItem(r), 'Item', `Item${type}`);
+    const fullName = parent ? `${this.data.itemFullName(parent)}:${name}` : name;
+    if (this.data.findItem({ FullName: fullName }))
+      fail(3100, `The name "${fullName}" of the list element is already in use.`);
+    const code = this.optionalRef(
+      add,
+      'SalesTaxCodeRef',
+      (r) => this.data.findNamed(this.data.salesTaxCodes, r),
+      'SalesTaxCode',
+      `Item${type}`,
+    );
+    const prices = child(add, 'SalesOrPurchase') ?? child(add, 'SalesAndPurchase') ?? add;
+    const price = childText(prices, 'Price') ?? childText(prices, 'SalesPrice');
+    const item: Item = {
+      ...this.data.newList(name),
+      type,
+      ParentListID: parent?.ListID,
+      Desc: childText(prices, 'Desc') ?? childText(prices, 'SalesDesc'),
+      Price: price === undefined ? undefined : normalizeDecimal(price),
+      PricePercent: childText(prices, 'PricePercent'),
+      SalesTaxCodeListID: code?.ListID,
+      ExternalGUID: childText(add, 'ExternalGUID')?.toUpperCase(),
+    };
+    const active = childText(add, 'IsActive');
+    if (active !== undefined) item.IsActive = active === 'true';
+    const included = childText(add, 'IsTaxIncluded');
+    if (included !== undefined) item.IsTaxIncluded = included === 'true';
+    if (type === 'Inventory') {
+      item.QuantityOnHand = normalizeDecimal(childText(add, 'QuantityOnHand') ?? '0');
+      item.QuantityOnSalesOrder = '0';
+      const cost = childText(add, 'PurchaseCost');
+      if (cost !== undefined) item.AverageCost = normalizeDecimal(cost);
+    }
+    this.data.items.set(item.ListID, item);
+    return { status: OK, rets: [onlyElements(itemRet(this.data, item), only)] };
   }
 
   // ---- transactions ---------------------------------------------------------------------------------------------

@@ -68,7 +68,10 @@ export function customerRet(c: CompanyData, r: Customer): XmlElement {
 
 function totalBalance(c: CompanyData, r: Customer): number {
   let total = r.Balance;
-  for (const child of c.customers.values()) if (child.ParentListID === r.ListID) total += totalBalance(c, child);
+  for (const id of c.jobsOf(r.ListID)) {
+    const job = c.customers.get(id);
+    if (job) total += totalBalance(c, job);
+  }
   return total;
 }
 

@@ -385,6 +385,19 @@ export const TABLES: Record<string, string> = {
   EstimateModRq: 'EstimateMod:EstimateMod IncludeRetElement*:S50@4',
   EstimateMod: TXN_MOD('Estimate'),
   EstimateLineMod: LINE_CORE('Estimate', true),
+  ItemInventoryAddRq: 'ItemInventoryAdd:ItemInventoryAdd IncludeRetElement*:S50@4',
+  ItemInventoryAdd:
+    'Name:S31 BarCode?:ANY@12 IsActive?:B ClassRef?:ClassRef@12 ParentRef?:ItemRef ManufacturerPartNumber?:S31@7 UnitOfMeasureSetRef?:ANY@7 IsTaxIncluded?:B@6 SalesTaxCodeRef?:SalesTaxCodeRef SalesDesc?:S4095 SalesPrice?:PRICE IncomeAccountRef?:ClassRef PurchaseDesc?:S4095 PurchaseCost?:PRICE PurchaseTaxCodeRef?:SalesTaxCodeRef@6 COGSAccountRef?:ClassRef PrefVendorRef?:ClassRef AssetAccountRef?:ClassRef ReorderPoint?:QUAN Max?:QUAN@13 QuantityOnHand?:QUAN TotalValue?:AMT InventoryDate?:DATE ExternalGUID?:GUID@8',
+  ItemServiceAddRq: 'ItemServiceAdd:ItemServiceAdd IncludeRetElement*:S50@4',
+  ItemServiceAdd:
+    'Name:S31 BarCode?:ANY@12 IsActive?:B ClassRef?:ClassRef@12 ParentRef?:ItemRef UnitOfMeasureSetRef?:ANY@7 IsTaxIncluded?:B@6 SalesTaxCodeRef?:SalesTaxCodeRef (SalesOrPurchase:SalesOrPurchase | SalesAndPurchase:SalesAndPurchase) ExternalGUID?:GUID@8',
+  // Note: ParentRef comes before ClassRef here, unlike ItemServiceAdd and ItemInventoryAdd.
+  ItemNonInventoryAddRq: 'ItemNonInventoryAdd:ItemNonInventoryAdd IncludeRetElement*:S50@4',
+  ItemNonInventoryAdd:
+    'Name:S31 BarCode?:ANY@12 IsActive?:B ParentRef?:ItemRef ClassRef?:ClassRef@12 ManufacturerPartNumber?:S31@7 UnitOfMeasureSetRef?:ANY@7 IsTaxIncluded?:B@6 SalesTaxCodeRef?:SalesTaxCodeRef (SalesOrPurchase:SalesOrPurchase | SalesAndPurchase:SalesAndPurchase) ExternalGUID?:GUID@8',
+  SalesOrPurchase: 'Desc?:S4095 (Price:PRICE | PricePercent:PCT)? AccountRef?:ClassRef',
+  SalesAndPurchase:
+    'SalesDesc?:S4095 SalesPrice?:PRICE IncomeAccountRef?:ClassRef PurchaseDesc?:S4095 PurchaseCost?:PRICE PurchaseTaxCodeRef?:SalesTaxCodeRef@6 ExpenseAccountRef?:ClassRef PrefVendorRef?:ClassRef',
   ReceivePaymentAddRq: 'ReceivePaymentAdd:ReceivePaymentAdd IncludeRetElement*:S50@4',
   ReceivePaymentAdd:
     'CustomerRef:CustomerRef ARAccountRef?:ClassRef TxnDate?:DATE RefNumber?:S20 TotalAmount?:AMT ExchangeRate?:PRICE@8 PaymentMethodRef?:SimpleRef Memo?:S4095 DepositToAccountRef?:ClassRef CreditCardTxnInfo?:ANY@7 ExternalGUID?:GUID@8 (IsAutoApply:B | AppliedToTxnAdd+:AppliedToTxnAdd)',

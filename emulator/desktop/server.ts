@@ -111,6 +111,8 @@ export async function startDesktopEmulator(options: DesktopEmulatorOptions = {})
       company.deleteRecord(String(json(body).id));
       return { status: 200, body: {} };
     }
+    if (method === 'POST' && path === '/records/invoice-sales-order')
+      return { status: 200, body: company.invoiceSalesOrder(String(json(body).id)) };
     if (method === 'POST' && path === '/records/touch') {
       const input = json(body);
       company.touchRecord(String(input.id), (input.fields ?? {}) as Record<string, string>);

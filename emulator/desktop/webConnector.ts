@@ -76,6 +76,8 @@ export interface WebConnectorOptions {
   log?: RequestLog<DesktopLogEntry>;
   /** Minutes between runs; default the .qwc Scheduler's, else 1. */
   everyMinutes?: number;
+  /** The same as everyMinutes. */
+  every?: number;
   /** Divides every wait: 60 makes a minute last a second. Default 1. */
   timeScale?: number;
   latency?: LatencyModel;
@@ -152,6 +154,7 @@ export class WebConnector {
     if (!(this.timeScale > 0)) throw new Error('timeScale must be positive');
     this.everyMinutes =
       options.everyMinutes ??
+      options.every ??
       this.qwc?.RunEveryNMinutes ??
       (this.qwc?.RunEveryNSeconds ? this.qwc.RunEveryNSeconds / 60 : 1);
     const latency = options.latency ?? REALISTIC_LATENCY;
@@ -235,7 +238,13 @@ export class WebConnector {
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       t.outcome = 'transportError';
-      t.shown.push(`QBWC1012: Authentication failed due to following error message. ${error.message}`);
+      const failed = t.calls[t.calls.length - 1]?.operation;
+      // QBWC words a failure before or during authenticate as QBWC1012, later ones as a failed call of that method.
+      t.shown.push(
+        failed === 'serverVersion' || failed === 'clientVersion' || failed === 'authenticate'
+          ? `QBWC1012: Authentication failed due to following error message. ${error.message}`
+          : `QBWC1013: Error connecting to the web service (${failed}): ${error.message}`,
+      );
     }
     return t;
   }
@@ -297,12 +306,14 @@ export class WebConnector {
         ]),
       );
       t.shown.push(problem.message);
-      if (answer.toLowerCase() === 'done' || answer === '' || attempt >= 2) {
+      // "DONE" stops; "" tries again with the company file open in QuickBooks (Intuit's sample services answer ""
+      // once, then "DONE"); any other string is a company file path to try. We give up after three tries.
+      if (answer.toLowerCase() === 'done' || attempt >= 2) {
         t.outcome = 'connectionError';
         t.shown.push(String(await call('closeConnection', [['ticket', ticket]])));
         return;
       }
-      wanted = answer; // the service names another company file to try
+      wanted = answer;
     }
     const session = company.newSession();
     const [major, minor] = company.data.info.maxVersion.split('.');

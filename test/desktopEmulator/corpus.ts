@@ -151,6 +151,27 @@ export const CORPUS: CorpusCase[] = [
     schemaNeutral: true, // run against the Reckon company
   },
 
+  {
+    name: 'inventory item add under a category, with stock',
+    xml: qbxml(
+      '<ItemInventoryAddRq><ItemInventoryAdd><Name>Spirit Level 600mm</Name><ParentRef><FullName>Hardware</FullName></ParentRef><SalesTaxCodeRef><FullName>Tax</FullName></SalesTaxCodeRef><SalesDesc>Spirit level</SalesDesc><SalesPrice>29.90</SalesPrice><PurchaseCost>12.00</PurchaseCost><QuantityOnHand>12</QuantityOnHand></ItemInventoryAdd></ItemInventoryAddRq>',
+    ),
+    expect: 'accept',
+  },
+  {
+    name: 'service and non-inventory item adds',
+    xml: qbxml(
+      '<ItemServiceAddRq><ItemServiceAdd><Name>Assembly</Name><ParentRef><FullName>Services</FullName></ParentRef><SalesOrPurchase><Desc>Assembly per hour</Desc><Price>60.00</Price></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq><ItemNonInventoryAddRq><ItemNonInventoryAdd><Name>Gift Card</Name><IsActive>true</IsActive><ParentRef><FullName>Garden</FullName></ParentRef><SalesAndPurchase><SalesDesc>Gift card</SalesDesc><SalesPrice>50</SalesPrice></SalesAndPurchase></ItemNonInventoryAdd></ItemNonInventoryAddRq>',
+    ),
+    expect: 'accept',
+  },
+  {
+    name: 'ISO-8859-1 text and escaped ampersands are fine',
+    xml: qbxml(
+      '<CustomerAddRq><CustomerAdd><Name>Café Müller &amp; Söhne</Name><Notes>Prix: 5 EUR, «ok», ±1°, ½</Notes></CustomerAdd></CustomerAddRq>',
+    ),
+    expect: 'accept',
+  },
   // ---- what QuickBooks rejects ----
   {
     name: 'element out of order (ActiveStatus before MaxReturned)',
@@ -240,6 +261,31 @@ export const CORPUS: CorpusCase[] = [
       `<SalesOrderAddRq><SalesOrderAdd><CustomerRef><FullName>Abercrombie Hardware</FullName></CustomerRef><ExternalGUID>${GUID}</ExternalGUID><SalesOrderLineAdd>${line('Hardware:Claw Hammer', '1')}</SalesOrderLineAdd></SalesOrderAdd></SalesOrderAddRq>`,
       { version: '6.1' },
     ),
+    expect: 'document',
+    schemaNeutral: true,
+  },
+  {
+    name: 'non-inventory item with ClassRef before ParentRef (the service order)',
+    xml: qbxml(
+      '<ItemNonInventoryAddRq><ItemNonInventoryAdd><Name>Mulch</Name><ClassRef><FullName>Retail</FullName></ClassRef><ParentRef><FullName>Garden</FullName></ParentRef><SalesOrPurchase><Price>5</Price></SalesOrPurchase></ItemNonInventoryAdd></ItemNonInventoryAddRq>',
+    ),
+    expect: 'document',
+  },
+  {
+    name: 'service item without SalesOrPurchase or SalesAndPurchase',
+    xml: qbxml('<ItemServiceAddRq><ItemServiceAdd><Name>Bare</Name></ItemServiceAdd></ItemServiceAddRq>'),
+    expect: 'document',
+  },
+  {
+    name: 'item Name of 32 characters',
+    xml: qbxml(
+      `<ItemServiceAddRq><ItemServiceAdd><Name>${'I'.repeat(32)}</Name><SalesOrPurchase><Price>1</Price></SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq>`,
+    ),
+    expect: 3070,
+  },
+  {
+    name: 'a numeric reference outside ISO-8859-1',
+    xml: qbxml('<CustomerAddRq><CustomerAdd><Name>&#x141;ódź Imports</Name></CustomerAdd></CustomerAddRq>'),
     expect: 'document',
     schemaNeutral: true,
   },
