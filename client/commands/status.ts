@@ -8,6 +8,7 @@ import type { Db } from '../../schema/db';
 import { commandContext, openDatabase } from '../context';
 import { coordinatorStatus, withTemporal } from '../temporalAccess';
 import { describeSchedule, formatSchedule, type ScheduleView } from './schedule';
+import { formatWebConnectorState, webConnectorState } from '../../activities/backends/quickbooks-desktop/connection';
 
 type Counts = StepProgress['pulled'];
 
@@ -115,14 +116,24 @@ export function registerStatus(program: Command): void {
           schedule: await describeSchedule(temporal, tenantId),
         }));
         const notices = await noticesOf(db, tenantId);
+        // QuickBooks Desktop / Reckon: whether the run waits for the company's Web Connector.
+        const webConnector = await webConnectorState(db, tenantId);
         console.log(
           options.json
             ? JSON.stringify(
-                { tenantId, coordinator: status ?? null, schedule: schedule ?? null, notices: notices ?? [] },
+                {
+                  tenantId,
+                  coordinator: status ?? null,
+                  schedule: schedule ?? null,
+                  notices: notices ?? [],
+                  ...(webConnector ? { webConnector } : {}),
+                },
                 null,
                 2,
               )
-            : formatStatus(tenantId, status, schedule, notices),
+            : [formatStatus(tenantId, status, schedule, notices), webConnector && formatWebConnectorState(webConnector)]
+                .filter(Boolean)
+                .join('\n'),
         );
       } finally {
         await db.destroy();

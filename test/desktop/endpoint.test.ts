@@ -1,8 +1,10 @@
 import { createDesktopCompany, NO_LATENCY, parseQwc, WebConnector } from '../../emulator/desktop';
 import {
   addDesktopConnection,
+  formatWebConnectorState,
   renderQwc,
   setDesktopPassword,
+  webConnectorState,
 } from '../../activities/backends/quickbooks-desktop/connection';
 import { startEndpoint, type RunningEndpoint } from '../../activities/backends/quickbooks-desktop/endpoint';
 import { Exchanges, ExchangeWaker } from '../../activities/backends/quickbooks-desktop/exchange';
@@ -200,4 +202,25 @@ test('a client outside localhost must use https', async () => {
   await expect(startEndpoint({ db: database.db, logger: createLogger('silent'), host: '0.0.0.0' })).rejects.toThrow(
     /plain HTTP only on localhost/,
   );
+});
+
+test('a wrong password (nvu): requests wait, status says so, and the wait fails for good after the tenant’s limit', async () => {
+  await desktopTenant('nvu-shop');
+  const exchanges = new Exchanges(database.db, waker);
+  const pending = exchanges.exchange('nvu-shop', 'nvu-read', 'read', customerQuery(1), {
+    attemptMs: 60_000,
+    giveUpAfterMs: 1_500,
+    company: 'NVU Shop',
+    pollMs: 200,
+  });
+  const failed = pending.catch((e: Error) => e);
+  const t = await connector('nvu-shop', undefined, 'a wrong password').runOnce();
+  expect(t.outcome).toBe('nvu');
+  const state = await webConnectorState(database.db, 'nvu-shop');
+  expect(state).toMatchObject({ waiting: true, connected: false });
+  expect(formatWebConnectorState(state!)).toMatch(/^waiting for the Web Connector of nvu-shop since/);
+  const error = (await failed) as Error & { nonRetryable?: boolean; type?: string };
+  expect(error).toMatchObject({ type: 'WebConnectorAbsentError', nonRetryable: true });
+  expect(error.message).toMatch(/tenant nvu-shop: the Web Connector of NVU Shop did not connect/);
+  expect(error.message).not.toContain('a wrong password');
 });

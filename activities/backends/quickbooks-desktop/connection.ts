@@ -109,3 +109,58 @@ ${body}
 </QBWCXML>
 `;
 }
+
+export interface WebConnectorState {
+  company: string;
+  /** A request has been waiting with no Web Connector session open. */
+  waiting: boolean;
+  waitingSince: Date | null;
+  connected: boolean;
+  lastSeenAt: Date | null;
+  lastError: string | null;
+}
+
+/** What `qbsync status` says about a Desktop tenant's Web Connector, or undefined for other tenants. */
+export async function webConnectorState(db: Db, tenantId: string): Promise<WebConnectorState | undefined> {
+  const c = await db
+    .selectFrom('desktop_connections as d')
+    .innerJoin('tenants as t', 't.id', 'd.tenant_id')
+    .select(['d.company_name', 'd.company_file', 'd.last_seen_at', 't.name'])
+    .where('d.tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  if (!c) return undefined;
+  const open = await db
+    .selectFrom('qbwc_sessions')
+    .select('ticket')
+    .where('tenant_id', '=', tenantId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  const oldest = await db
+    .selectFrom('qbxml_exchanges')
+    .select('created_at')
+    .where('tenant_id', '=', tenantId)
+    .where('state', 'in', ['pending', 'lost'])
+    .orderBy('created_at')
+    .executeTakeFirst();
+  const last = await db
+    .selectFrom('qbwc_sessions')
+    .select(['end_reason', 'last_error'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('started_at', 'desc')
+    .executeTakeFirst();
+  return {
+    company: c.company_name ?? c.company_file ?? c.name,
+    waiting: !!oldest && !open,
+    waitingSince: oldest && !open ? oldest.created_at : null,
+    connected: !!open,
+    lastSeenAt: c.last_seen_at,
+    lastError: last?.last_error ?? (last?.end_reason?.startsWith('QuickBooks could not') ? last.end_reason : null),
+  };
+}
+
+export function formatWebConnectorState(s: WebConnectorState): string {
+  const seen = s.lastSeenAt ? `last connected ${s.lastSeenAt.toISOString()}` : 'never connected yet';
+  if (s.waiting)
+    return `waiting for the Web Connector of ${s.company} since ${s.waitingSince!.toISOString()} (${seen}): open QuickBooks with the company file and let the Web Connector run qbsync${s.lastError ? `; last problem: ${s.lastError}` : ''}`;
+  return `Web Connector of ${s.company}: ${s.connected ? 'connected now' : seen}${s.lastError ? `; last problem: ${s.lastError}` : ''}`;
+}
