@@ -88,7 +88,8 @@ const LOCKED = new Set([3170, 3175, 3176, 3180]);
 export function actionFor(code: number): string {
   if (code === 3100)
     return 'another QuickBooks name (customer, vendor, employee or other name) is already this one: rename one of them';
-  if (code === 3140) return 'the record refers to something QuickBooks does not have: correct the reference';
+  if (code === 3140)
+    return 'the record refers to something QuickBooks does not have or that is inactive: reactivate it in QuickBooks or change the reference in the app';
   if (LOCKED.has(code))
     return 'someone has the record open in QuickBooks: close it there; qbsync tries again at its next run';
   if (code === 3200) return 'the record changed in QuickBooks meanwhile: run the sync again';
@@ -603,7 +604,7 @@ export class QuickBooksDesktopBackend implements Backend {
           retryable: LOCKED.has(rs.statusCode),
           problem: {
             ...this.problem(rs),
-            message: `QuickBooks refused sale ${sale.number ? `"${sale.number}" ` : ''}(app ${sale.id}) as a ${desktopDocumentOf(sale)}: ${rs.statusMessage}`,
+            message: `QuickBooks refused it as a ${desktopDocumentOf(sale)}: ${rs.statusMessage}`,
           },
         };
         continue;
