@@ -25,12 +25,14 @@ export type ExchangeAnswer =
 export class ExchangeWaker {
   private client?: pg.Client;
   private starting?: Promise<void>;
+  /** After a failed LISTEN connection, polling alone until then. */
+  private retryAt = 0;
   private readonly waiters = new Set<{ tenantId: string; wake: () => void }>();
 
   constructor(private readonly databaseUrl?: string) {}
 
   private start(): Promise<void> {
-    if (!this.databaseUrl) return Promise.resolve();
+    if (!this.databaseUrl || Date.now() < this.retryAt) return Promise.resolve();
     this.starting ??= (async () => {
       const client = new pg.Client({ connectionString: this.databaseUrl });
       client.on('error', () => {
@@ -46,6 +48,7 @@ export class ExchangeWaker {
       this.client = client;
     })().catch(() => {
       this.starting = undefined;
+      this.retryAt = Date.now() + 30_000;
     });
     return this.starting;
   }
