@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --scale 0.1] [--time-scale 3] [--only pull,push,incremental,noop,noop-no-eager,limited]`
+ * `npm run bench [-- --scale 0.1] [--time-scale 3] [--only pull,push,incremental,noop,noop-no-eager,limited,desktop] [--sales N]`
  *
  * Measures qbsync on a real Temporal dev server and real PostgreSQL against the in-process QuickBooks emulator, and
  * writes bench/results/<date>.json and .md and regenerates docs/performance.md from them.
@@ -36,6 +36,7 @@ import {
 } from './measure';
 import { renderReports, type BenchResults } from './report';
 import { countsAgree } from './verify';
+import { runDesktopBench, writeDesktopResult } from './desktop';
 
 interface Args {
   scale: number;
@@ -67,6 +68,13 @@ async function main(): Promise<void> {
     maxLinesPerInvoice: 20,
   };
   const wanted = (name: string) => !args.only || args.only.has(name);
+  if (wanted('desktop')) {
+    // QuickBooks Desktop through the Web Connector: its own database, worker and endpoint.
+    const sales = Number(process.argv[process.argv.indexOf('--sales') + 1]) || 60;
+    const file = writeDesktopResult(await runDesktopBench(log, sales));
+    log(`wrote ${path.relative(process.cwd(), file)}`);
+    if (args.only?.size === 1) return;
+  }
   log(`company size ${JSON.stringify(size)}; production limits time-scaled ×${args.timeScale}`);
 
   // The dev server as `npm start` runs it (client/commands/dev.ts): activities dispatched eagerly to the scheduling worker.

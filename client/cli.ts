@@ -21,6 +21,8 @@ import { installOutputSanitizer } from './output';
 import { registerEvents } from './commands/events';
 import { registerServe } from './commands/serve';
 import { registerApiKey } from './commands/apikey';
+import { registerQwc } from './commands/qwc';
+import { registerWebConnector } from './commands/webconnector';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -46,6 +48,8 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerServe(program);
   registerApiKey(program);
+  registerQwc(program);
+  registerWebConnector(program);
   return program;
 }
 

@@ -7,7 +7,8 @@
 export const STEPS = ['customers', 'items', 'taxes', 'invoices', 'payments'] as const;
 export type StepName = (typeof STEPS)[number];
 
-export type EntityName = 'customer' | 'item' | 'tax_rate' | 'tax_code' | 'invoice' | 'payment' | 'estimate' | 'sale';
+export type EntityName =
+  'customer' | 'item' | 'tax_rate' | 'tax_code' | 'invoice' | 'payment' | 'estimate' | 'sale' | 'price_level';
 
 export type Direction = 'pull' | 'push';
 

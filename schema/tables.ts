@@ -5,6 +5,7 @@
 import type { AppTables } from './tables/app';
 import type { CoreTables } from './tables/core';
 import type { EventTables } from './tables/events';
+import type { DesktopTables } from './tables/desktop';
 import type { NotificationTables } from './tables/notifications';
 import type { OrderTakingTables } from './tables/orderTaking';
 import type { SyncTables } from './tables/sync';
@@ -16,4 +17,5 @@ export type Database = CoreTables &
   SyncTables &
   NotificationTables &
   OrderTakingTables &
-  EventTables;
+  EventTables &
+  DesktopTables;

@@ -71,6 +71,12 @@ export const configSchema = z.object({
   QBO_API_BASE_URL: z.string().url('an http(s) URL').optional(),
   QBO_OAUTH_BASE_URL: z.string().url('an http(s) URL').optional(),
   EMULATOR_PORT: port.default(8910),
+  /** The Web Connector endpoint (`qbsync webconnector`): where it listens, and the URL .qwc files name. */
+  QBWC_HOST: z.string().min(1).default('127.0.0.1'),
+  QBWC_PORT: port.default(8920),
+  QBWC_PUBLIC_URL: z.string().url('an http(s) URL').optional(),
+  QBWC_TLS_CERT: z.string().min(1).optional(),
+  QBWC_TLS_KEY: z.string().min(1).optional(),
   SMTP_URL: optionalNonEmpty,
   SMTP_FROM: z.string().default('qbsync <qbsync@localhost>'),
   /** Hosts (comma-separated) a tenant's webhook may reach over http or at a private address; everything else: https to public addresses. */

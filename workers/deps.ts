@@ -7,6 +7,7 @@ import { TokenStore } from '../activities/connection/tokenStore';
 import { RateLimiterRegistry } from '../activities/quickbooks';
 import { backendFactory } from '../activities/backends';
 import { quickbooksFactory } from '../activities/quickbooksFor';
+import { Exchanges, ExchangeWaker } from '../activities/backends/quickbooks-desktop/exchange';
 import type { Db } from '../schema/db';
 import { systemClock } from './clock';
 import type { Config } from './config';
@@ -25,6 +26,7 @@ export function buildActivityDeps(config: Config, db: Db, logger: Logger): Activ
       db: db,
       clock: systemClock,
       quickbooksOnline: (tenantId) => quickbooks.api(tenantId),
+      desktop: { exchanges: new Exchanges(db, new ExchangeWaker(config.DATABASE_URL)) },
     }),
     notifications: notificationConfig(config, (tenantId) => loadWebhookSecret(db, cipher, tenantId)),
   };

@@ -8,6 +8,10 @@ import { MemoryBackend, type MemoryCompanies } from './memory/backend';
 import type { QboApi } from './quickbooks-online/api';
 import { QuickBooksOnlineBackend } from './quickbooks-online/backend';
 import { qboEntitiesFor } from './quickbooks-online/entities';
+import { QuickBooksDesktopBackend } from './quickbooks-desktop/backend';
+import { readDesktopConnection } from './quickbooks-desktop/connection';
+import type { Exchanges } from './quickbooks-desktop/exchange';
+import { parseSettings } from '../connection/tenantSettings';
 
 /** What the core knows when it asks for a tenant's backend for one page of work. */
 export interface BackendRequest {
@@ -29,6 +33,12 @@ export interface BackendDeps {
   quickbooksOnline?(tenantId: string): Promise<QboApi>;
   /** Companies of the in-memory reference backend, by tenant (tests and the conformance suite). */
   memory?: MemoryCompanies;
+  /** QuickBooks Desktop / Reckon: the qbXML exchange table the Web Connector endpoint serves. */
+  desktop?: {
+    exchanges: Exchanges;
+    /** How long one activity attempt waits for the Web Connector (inside the page activity's 5 minutes). */
+    attemptMs?: number;
+  };
 }
 
 /** The one place that names every backend: the rest of qbsync asks for `Backend` by the tenant's backend id. */
@@ -51,6 +61,19 @@ export function backendFactory(deps: BackendDeps): BackendFactory {
           deps.clock,
           readNumbering,
         );
+      }
+      case 'quickbooks-desktop': {
+        if (!deps.desktop) throw new Error('this worker has no QuickBooks Desktop exchange');
+        const connection = await readDesktopConnection(deps.db, request.tenantId);
+        const settings = parseSettings(connection.settings);
+        return new QuickBooksDesktopBackend(deps.desktop.exchanges, deps.db, request.links, request.appEntities, {
+          tenantId: request.tenantId,
+          runId: request.runId,
+          company: connection.company_name ?? connection.company_file ?? connection.name,
+          flavour: connection.flavour,
+          attemptMs: deps.desktop.attemptMs ?? 4 * 60_000,
+          giveUpAfterMs: settings.desktop.waitMinutes * 60_000,
+        });
       }
       case 'memory': {
         if (!deps.memory) throw new Error('this worker has no in-memory companies');

@@ -77,6 +77,26 @@ export const tenantSettingsSchema = z
         path: ['doneStatus'],
       })
       .prefault({}),
+    /** QuickBooks Desktop / Reckon tenants (backend quickbooks-desktop): the Web Connector's rhythm and patience. */
+    desktop: z
+      .object({
+        /** How long a run waits for the company's Web Connector before it fails (and notifies). */
+        waitMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(120),
+        /** The .qwc file's RunEveryNMinutes; default from the schedule (its shortest gap, at most 60). */
+        runEveryMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

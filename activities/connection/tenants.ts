@@ -22,12 +22,22 @@ const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export async function addTenant(
   db: Db,
-  input: { id: string; name?: string; mode?: 'billing' | 'order-taking'; settings?: unknown },
+  input: {
+    id: string;
+    name?: string;
+    mode?: 'billing' | 'order-taking';
+    settings?: unknown;
+    backend?: 'quickbooks-online' | 'quickbooks-desktop';
+  },
 ): Promise<Tenant> {
   if (!ID.test(input.id))
     throw new TenantError(`tenant id "${input.id}" is invalid: use lowercase letters, digits and dashes (at most 63)`);
   if (input.mode && input.mode !== 'billing' && input.mode !== 'order-taking')
     throw new TenantError(`mode "${String(input.mode)}" is invalid: billing or order-taking`);
+  if (input.backend === 'quickbooks-desktop' && input.mode !== 'order-taking')
+    throw new TenantError(
+      `tenant ${input.id}: billing mode is not available on QuickBooks Desktop / Reckon yet; add the tenant with --mode order-taking`,
+    );
   const settings = parseSettings(input.settings ?? {});
   if (settings.notifications.webhookSecretRef !== undefined) throw new SettingsError(legacySecretRefMessage(input.id));
   const inserted = await db
@@ -36,6 +46,7 @@ export async function addTenant(
       id: input.id,
       name: input.name ?? input.id,
       mode: input.mode ?? 'billing',
+      backend: input.backend ?? 'quickbooks-online',
       settings: JSON.stringify(settings),
     })
     .onConflict((oc) => oc.column('id').doNothing())
@@ -75,6 +86,13 @@ export async function setTenant(
     else throw new SettingsError(`mode "${value}" is invalid: billing or order-taking`);
   }
   const settings = applySettingPairs(tenant.settings, rest, { tenantId: id, ...options });
+  if (mode === 'billing') {
+    const row = await db.selectFrom('tenants').select('backend').where('id', '=', id).executeTakeFirst();
+    if (row?.backend === 'quickbooks-desktop')
+      throw new TenantError(
+        `tenant ${id}: billing mode is not available on QuickBooks Desktop / Reckon yet; keep mode=order-taking`,
+      );
+  }
   await db
     .updateTable('tenants')
     .set({ name, mode, settings: JSON.stringify(settings), updated_at: new Date() })

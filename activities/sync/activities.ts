@@ -10,9 +10,10 @@ import { settleBalances } from './balances';
 import { pullPage, pushPage, type EngineContext } from './engine';
 import { RecordRejectedError } from './errors';
 import { LinkStore } from './links';
-import { type Direction, type EntityName, type PageCounts, type StepName } from './model';
+import { emptyCounts, type Direction, type EntityName, type PageCounts, type StepName } from './model';
 import { mappingsFor, stepParts, type StepPart } from './modes';
 import { handoffPlanner } from './orderTaking/handoff';
+import { OPTIONAL_ENTITIES } from './orderTaking/steps';
 import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, type RunStart } from './runs';
 import { readSyncSettings, UnknownTenantError } from './settings';
 
@@ -103,6 +104,9 @@ export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps
           const links = new LinkStore(tenantId, settings.backend);
           const { backend, mode } = settings;
           const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
+          // An entity only some backends hold (price levels: QuickBooks Desktop) is nothing to move elsewhere.
+          if (OPTIONAL_ENTITIES.has(entity) && !remote.capabilities.changeCapture[entity])
+            return { counts: emptyCounts(), nextCursor: null, done: true };
           const ctx: EngineContext = {
             ...{ db, clock, tenantId, runId, step, remote, links },
             app: new AppSide(db, tenantId, appEntities),

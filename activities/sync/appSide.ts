@@ -170,4 +170,5 @@ const TABLES: Record<EntityName, string> = {
   payment: 'payments',
   estimate: 'estimates',
   sale: 'sales',
+  price_level: 'price_levels',
 };

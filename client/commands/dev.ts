@@ -13,6 +13,8 @@ import { embeddedDataDir, startEmbeddedPostgres } from '../../workers/embeddedPo
 import { commandContext, connectTemporalClient, connectTemporalWorker, openDatabase, untilSignal } from '../context';
 import { ensureDemoTenant, startDemoEmulator, summarize, wantsEmbeddedEmulator } from '../demo';
 import { follow } from '../followSync';
+import { runDesktopDemo } from '../desktopDemo';
+import { startWebConnectorEndpoint } from './webconnector';
 import { answers } from '../net';
 import { apiListen, startServing } from '../../server/serve';
 
@@ -139,6 +141,15 @@ export function registerDev(program: Command): void {
           say(
             `next: \`qbsync status ${demoTenant}\`, \`qbsync sync ${demoTenant} --wait\`, \`qbsync history ${demoTenant}\``,
           );
+        }
+        // The QuickBooks Web Connector endpoint (QuickBooks Desktop / Reckon tenants), and its demo on the Desktop emulator.
+        const endpoint = await startWebConnectorEndpoint(config, db, logger, databaseUrl);
+        stack.push('Web Connector endpoint', () => endpoint.close());
+        say(`Web Connector endpoint: ${endpoint.url}`);
+        if (demoTenant) {
+          const temporal = { client, taskQueue: config.TEMPORAL_TASK_QUEUE };
+          const desktop = await runDesktopDemo(config, db, endpoint, temporal, say);
+          stack.push('Web Connector simulator', () => desktop.close());
         }
         say('press Ctrl-C to stop');
         await Promise.race([stopRequested, worker.done]);

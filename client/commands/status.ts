@@ -9,6 +9,7 @@ import { commandContext, openDatabase } from '../context';
 import { coordinatorStatus, withTemporal } from '../temporalAccess';
 import { describeSchedule, formatSchedule, type ScheduleView } from './schedule';
 import { currentKeyVersion, health } from './tenant';
+import { formatWebConnectorState, webConnectorState } from '../../activities/backends/quickbooks-desktop/connection';
 
 type Counts = StepProgress['pulled'];
 
@@ -117,14 +118,29 @@ export function registerStatus(program: Command): void {
           schedule: await describeSchedule(temporal, tenantId),
         }));
         const notices = await noticesOf(db, tenantId);
+        // QuickBooks Desktop / Reckon: whether the run waits for the company's Web Connector.
+        const webConnector = await webConnectorState(db, tenantId);
         console.log(
           options.json
             ? JSON.stringify(
-                { tenantId, warnings, coordinator: status ?? null, schedule: schedule ?? null, notices: notices ?? [] },
+                {
+                  tenantId,
+                  warnings,
+                  coordinator: status ?? null,
+                  schedule: schedule ?? null,
+                  notices: notices ?? [],
+                  ...(webConnector ? { webConnector } : {}),
+                },
                 null,
                 2,
               )
-            : [...warnings.map((w) => `warning: ${w}`), formatStatus(tenantId, status, schedule, notices)].join('\n'),
+            : [
+                ...warnings.map((w) => `warning: ${w}`),
+                formatStatus(tenantId, status, schedule, notices),
+                webConnector && formatWebConnectorState(webConnector),
+              ]
+                .filter(Boolean)
+                .join('\n'),
         );
       } finally {
         await db.destroy();

@@ -17,6 +17,8 @@ import { migrateToLatest } from '../../schema/migrate';
 import { sql } from 'kysely';
 import { commandContext, openDatabase, redactUrl, StartupError } from '../context';
 import { ensureScheduleFromCli } from '../ensureSchedule';
+import { addDesktopConnection, setDesktopPassword } from '../../activities/backends/quickbooks-desktop/connection';
+import { readPassword } from '../password';
 
 /**
  * Opens the configured database, brings a qbsync schema up to date, runs `work`, and closes it. A database without
@@ -94,19 +96,55 @@ export function registerTenant(program: Command): void {
     .description('add a tenant (id: lowercase letters, digits and dashes)')
     .option('--name <name>', 'display name (default: the id)')
     .option('--mode <mode>', 'billing or order-taking', 'billing')
-    .action(async (id: string, options: { name?: string; mode: string }) => {
-      if (options.mode !== 'billing' && options.mode !== 'order-taking')
-        throw new TenantError(`--mode must be billing or order-taking, not ${options.mode}`);
-      const mode = options.mode;
-      const { config } = commandContext();
-      await withDatabase(async (db) => {
-        const added = await addTenant(db, { id, name: options.name, mode });
-        console.log(
-          `added tenant ${added.id} (${added.name}, ${added.mode}); connect it to QuickBooks with: qbsync connect ${added.id}`,
-        );
-        const schedule = await ensureScheduleFromCli(config, db, added.id);
-        if (schedule) console.log(schedule);
-      });
+    .option(
+      '--backend <backend>',
+      'quickbooks-online or quickbooks-desktop (QuickBooks Desktop / Reckon)',
+      'quickbooks-online',
+    )
+    .option('--flavour <flavour>', 'Desktop only: quickbooks or reckon', 'quickbooks')
+    .option('--password-stdin', 'Desktop only: read the Web Connector password from stdin instead of asking')
+    .action(
+      async (
+        id: string,
+        options: { name?: string; mode: string; backend: string; flavour: string; passwordStdin?: boolean },
+      ) => {
+        if (options.mode !== 'billing' && options.mode !== 'order-taking')
+          throw new TenantError(`--mode must be billing or order-taking, not ${options.mode}`);
+        if (options.backend !== 'quickbooks-online' && options.backend !== 'quickbooks-desktop')
+          throw new TenantError(`--backend must be quickbooks-online or quickbooks-desktop, not ${options.backend}`);
+        if (options.flavour !== 'quickbooks' && options.flavour !== 'reckon')
+          throw new TenantError(`--flavour must be quickbooks or reckon, not ${options.flavour}`);
+        const { mode, backend, flavour } = options;
+        const desktop = backend === 'quickbooks-desktop';
+        // Asked before anything is written, so a cancelled prompt leaves no half-made tenant.
+        const password = desktop ? await readPassword(options.passwordStdin) : undefined;
+        const { config } = commandContext();
+        await withDatabase(async (db) => {
+          const added = await addTenant(db, { id, name: options.name, mode, backend });
+          if (desktop) {
+            await addDesktopConnection(db, added.id, flavour);
+            await setDesktopPassword(db, added.id, password!);
+            console.log(
+              `added tenant ${added.id} (${added.name}, ${added.mode}, ${flavour === 'reckon' ? 'Reckon Accounts' : 'QuickBooks Desktop'}); write its Web Connector file with: qbsync qwc ${added.id} > ${added.id}.qwc`,
+            );
+          } else
+            console.log(
+              `added tenant ${added.id} (${added.name}, ${added.mode}); connect it to QuickBooks with: qbsync connect ${added.id}`,
+            );
+          const schedule = await ensureScheduleFromCli(config, db, added.id);
+          if (schedule) console.log(schedule);
+        });
+      },
+    );
+
+  tenant
+    .command('password <id>')
+    .description('set the Web Connector password of a QuickBooks Desktop tenant (asked without echo; stored hashed)')
+    .option('--stdin', 'read the password from stdin')
+    .action(async (id: string, options: { stdin?: boolean }) => {
+      const password = await readPassword(options.stdin);
+      await withDatabase((db) => setDesktopPassword(db, id, password));
+      console.log(`the Web Connector password of ${id} is set; enter the same one in the Web Connector`);
     });
 
   tenant

@@ -6,7 +6,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type NullableDate = ColumnType<string | null, string | null | undefined, string | null>;
 
 /** The QuickBooks transaction a sale became. */
-export type SaleQboEntity = 'Invoice' | 'Estimate';
+export type SaleQboEntity = 'Invoice' | 'Estimate' | 'SalesOrder';
 
 /** A sale of an order-taking app (0006). `type` and `status` come from the tenant's own lists (settings.orderTaking). */
 export interface SalesTable {
@@ -60,7 +60,9 @@ export interface PriceLevelsTable {
 export interface PriceLevelItemsTable {
   price_level_id: number;
   item_id: number;
-  unit_price: Decimal;
+  /** A custom price, or (0020) null where the level gives a percentage of the item's price instead. */
+  unit_price: NullableDecimal;
+  percent: NullableDecimal;
 }
 
 export interface OrderTakingTables {

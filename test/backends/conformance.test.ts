@@ -10,6 +10,13 @@ import { LinkStore } from '../../activities/sync/links';
 import { systemClock } from '../../workers/clock';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startHarness, type Harness } from '../quickbooks/harness';
+import { QuickBooksDesktopBackend } from '../../activities/backends/quickbooks-desktop/backend';
+import { addDesktopConnection, setDesktopPassword } from '../../activities/backends/quickbooks-desktop/connection';
+import { startEndpoint, type RunningEndpoint } from '../../activities/backends/quickbooks-desktop/endpoint';
+import { Exchanges, ExchangeWaker } from '../../activities/backends/quickbooks-desktop/exchange';
+import { addTenant } from '../../activities/connection/tenants';
+import { createDesktopCompany, NO_LATENCY, WebConnector } from '../../emulator/desktop';
+import { createLogger } from '../../workers/logger';
 
 /**
  * One contract, every backend (as kysely's tests loop over dialects): what the sync core relies on when it reads,
@@ -25,6 +32,9 @@ interface Subject {
 let database: TestDatabase;
 let harness: Harness;
 const companies = new MemoryCompanies();
+let endpoint: RunningEndpoint;
+let waker: ExchangeWaker;
+const connectors: WebConnector[] = [];
 
 const BACKENDS: Array<{ name: string; open(tenantId: string): Promise<Subject> }> = [
   {
@@ -66,13 +76,55 @@ const BACKENDS: Array<{ name: string; open(tenantId: string): Promise<Subject> }
       };
     },
   },
+  {
+    // Every read and write goes through the exchange table, the Web Connector endpoint and the QBWC simulator.
+    name: 'quickbooks-desktop',
+    async open(tenantId) {
+      await addTenant(database.db, { id: tenantId, mode: 'order-taking', backend: 'quickbooks-desktop' });
+      await addDesktopConnection(database.db, tenantId, 'quickbooks');
+      await setDesktopPassword(database.db, tenantId, 'conformance password');
+      const company = createDesktopCompany({ seed: 'empty' });
+      const connector = new WebConnector({
+        url: endpoint.url,
+        user: tenantId,
+        password: 'conformance password',
+        company,
+        latency: NO_LATENCY,
+        timeScale: 600,
+        everyMinutes: 1,
+        maxNoOps: 1_000_000,
+      });
+      connectors.push(connector);
+      connector.start();
+      const links = new LinkStore(tenantId, 'quickbooks-desktop');
+      const backend = new QuickBooksDesktopBackend(new Exchanges(database.db, waker), database.db, links, MAPPINGS, {
+        tenantId,
+        runId: `run-${tenantId}`,
+        company: 'Conformance',
+        flavour: 'quickbooks',
+        attemptMs: 60_000,
+        giveUpAfterMs: 120_000,
+      });
+      return {
+        backend,
+        async renameDirectly(id, displayName) {
+          company.touchRecord(id, { Name: displayName });
+        },
+        count: async () => company.customers().length,
+      };
+    },
+  },
 ];
 
 beforeAll(async () => {
   database = await createTestDatabase('conformance');
   harness = await startHarness();
+  waker = new ExchangeWaker(database.url);
+  endpoint = await startEndpoint({ db: database.db, logger: createLogger('silent'), waker, longPollMs: 2_000 });
 });
 afterAll(async () => {
+  for (const c of connectors) await c.stop();
+  await endpoint?.close();
   await database?.drop();
   await harness?.close();
 });
