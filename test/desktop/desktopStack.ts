@@ -52,7 +52,9 @@ export async function createDesktopStack(
   options: { inProcessWorker?: boolean } = {},
 ): Promise<DesktopStack> {
   const database = await createTestDatabase(area);
-  const temporal = await connectTestTemporal(area);
+  // One key for the test's client, its in-process worker and worker processes: payloads are encrypted with it.
+  const encryptionKey = randomBytes(32).toString('base64');
+  const temporal = await connectTestTemporal(area, { encryptionKey });
   const waker = new ExchangeWaker(database.url);
   const exchanges = new Exchanges(database.db, waker);
   const logger = createLogger('silent');
@@ -93,7 +95,7 @@ export async function createDesktopStack(
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: temporal.taskQueue,
       QBSYNC_MANAGE_SCHEDULES: 'false',
-      QBSYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      QBSYNC_ENCRYPTION_KEY: encryptionKey,
     },
     async addTenant(o = {}) {
       const seed = o.seed ?? 'salesin';
