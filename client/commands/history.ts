@@ -1,3 +1,4 @@
+import { getTenant, TenantError } from '../../activities/connection/tenants';
 import type { Command } from 'commander';
 import { readHistory, type RunHistory } from '../../activities/sync/history';
 import { DEFERRED, IGNORED } from '../../activities/sync/records';
@@ -43,7 +44,11 @@ export function registerHistory(program: Command): void {
       const { config } = commandContext();
       const db = await openDatabase(config.DATABASE_URL, { create: false });
       try {
-        const runs = await readHistory(db, tenant, Number(options.limit) || 10);
+        await getTenant(db, tenant); // a mistyped tenant is named as such, not shown as "no sync runs yet"
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new TenantError(`--limit must be a whole number ≥ 1, not ${options.limit}`);
+        const runs = await readHistory(db, tenant, limit);
         console.log(options.json ? JSON.stringify(runs, null, 2) : formatHistory(runs));
       } finally {
         await db.destroy();

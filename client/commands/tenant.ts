@@ -68,7 +68,7 @@ export async function health(db: Db, tenantId: string, keyVersion?: string): Pro
 const date = (d: Date | null | undefined) => (d ? d.toISOString() : '-');
 
 /** A webhook URL being set must pass the policy the worker applies (https, or http to an allowed host). */
-function checkWebhookTarget(pairs: string[], allowHosts: string | undefined): void {
+export function checkWebhookTarget(pairs: string[], allowHosts: string | undefined): void {
   for (const pair of pairs) {
     if (!pair.startsWith('notifications.webhookUrl=')) continue;
     let value: unknown = pair.slice(pair.indexOf('=') + 1);

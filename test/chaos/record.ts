@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { BEGIN as CORPUS_BEGIN } from '../../scripts/bad-input-doc';
 import type { Comparison } from './compare';
 
 /**
@@ -53,7 +54,11 @@ export function recordScenario(
     : { scenarios: [] };
   const scenarios = [...existing.scenarios.filter((s) => s.scenario !== record.scenario), record];
   fs.writeFileSync(file, `${JSON.stringify({ date: path.basename(file).slice(6, 16), scenarios }, null, 2)}\n`);
-  fs.writeFileSync(path.join(ROOT, 'docs', 'reliability.md'), reliabilityDoc(path.relative(ROOT, file), scenarios));
+  const doc = path.join(ROOT, 'docs', 'reliability.md');
+  // The bad-input corpus section (scripts/bad-input-doc.ts) is not this harness's: it is kept as it is.
+  const previous = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '';
+  const corpus = previous.includes(CORPUS_BEGIN) ? `\n${previous.slice(previous.indexOf(CORPUS_BEGIN))}` : '';
+  fs.writeFileSync(doc, `${reliabilityDoc(path.relative(ROOT, file), scenarios).trimEnd()}\n${corpus}`);
   return record;
 }
 

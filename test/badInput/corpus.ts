@@ -1,0 +1,195 @@
+/**
+ * The bad-input corpus of the entrances the hardening work owns: environment, tenant settings, CLI arguments,
+ * QuickBooks answers and the OAuth callback. Each case feeds one input through the real entrance and states the
+ * outcome: `refused` (a clear error naming the thing and what to do, nothing changed), `retried` (a transient fault
+ * for Temporal to retry: never read as data), `ignored` (answered and dropped, the pending work goes on) or
+ * `accepted` (an odd but legal input that works). docs/reliability.md lists them (scripts/bad-input-doc.ts), and
+ * test/badInput/corpus.test.ts runs each one and checks the doc did not drift.
+ */
+export type Entrance = 'environment' | 'tenant settings' | 'CLI arguments' | 'QuickBooks answers' | 'OAuth callback';
+export type Outcome = 'refused' | 'retried' | 'ignored' | 'accepted';
+
+export interface BadInputCase {
+  entrance: Entrance;
+  /** The input, as shown in the docs. */
+  input: string;
+  outcome: Outcome;
+  /** What the message must say (a regular expression's source), shown in the docs. */
+  says: string;
+}
+
+const env = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
+  entrance: 'environment',
+  input,
+  outcome,
+  says,
+});
+const setting = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
+  entrance: 'tenant settings',
+  input,
+  outcome,
+  says,
+});
+const cli = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
+  entrance: 'CLI arguments',
+  input,
+  outcome,
+  says,
+});
+const qbo = (input: string, says: string, outcome: Outcome = 'retried'): BadInputCase => ({
+  entrance: 'QuickBooks answers',
+  input,
+  outcome,
+  says,
+});
+const callback = (input: string, says: string, outcome: Outcome = 'ignored'): BadInputCase => ({
+  entrance: 'OAuth callback',
+  input,
+  outcome,
+  says,
+});
+
+export const CASES: BadInputCase[] = [
+  // ——— environment (loadConfig, key and TLS loading) ———
+  env('DATABASE_URL=mysql://db/qbsync', 'DATABASE_URL is invalid: expected a PostgreSQL URL'),
+  env('DATABASE_URL=postgres://db', 'DATABASE_URL is invalid: expected a PostgreSQL URL'),
+  env('TEMPORAL_ADDRESS=temporal', 'TEMPORAL_ADDRESS is invalid: expected host:port'),
+  env('TEMPORAL_ADDRESS=http://temporal:7233', 'TEMPORAL_ADDRESS is invalid: expected host:port'),
+  env('TEMPORAL_DEV_PORT=70000', 'TEMPORAL_DEV_PORT is invalid: expected a port number'),
+  env('TEMPORAL_UI_PORT=abc', 'TEMPORAL_UI_PORT is invalid'),
+  env('QBO_ENV=prod', 'QBO_ENV is invalid: expected one of emulator, sandbox, production'),
+  env('LOG_LEVEL=verbose', 'LOG_LEVEL is invalid: expected one of'),
+  env('QBO_API_BASE_URL=quickbooks', 'QBO_API_BASE_URL is invalid: expected an http\\(s\\) URL'),
+  env('QBSYNC_MANAGE_SCHEDULES=yes', 'QBSYNC_MANAGE_SCHEDULES is invalid: expected one of true, false'),
+  env('TEMPORAL_TLS_CERT without TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_KEY is missing: .*scripts/certs.sh'),
+  env('TEMPORAL_TLS_KEY without TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_CERT is missing'),
+  env(
+    'TEMPORAL_TLS_CA=/nonexistent/ca.pem',
+    'TEMPORAL_TLS_CA is invalid: cannot read /nonexistent/ca.pem \\(ENOENT\\)',
+  ),
+  env(
+    'DATABASE_PASSWORD_FILE=/nonexistent',
+    'DATABASE_PASSWORD_FILE is invalid: cannot read /nonexistent \\(ENOENT\\)',
+  ),
+  env('QBSYNC_ENCRYPTION_KEY_FILE=/nonexistent', 'QBSYNC_ENCRYPTION_KEY_FILE is invalid: cannot read'),
+  env('QBSYNC_ENCRYPTION_KEY=short', 'QBSYNC_ENCRYPTION_KEY is invalid: expected 32 random bytes in base64'),
+  env(
+    'QBSYNC_ENCRYPTION_KEY unset, NODE_ENV=production',
+    'QBSYNC_ENCRYPTION_KEY is missing: .*openssl rand -base64 32',
+  ),
+  env('QBSYNC_ENCRYPTION_KEYS_OLD=a,b', 'QBSYNC_ENCRYPTION_KEYS_OLD is invalid: expected 32 random bytes'),
+  env('QBSYNC_PAYLOAD_KEY=short', 'QBSYNC_PAYLOAD_KEY is invalid: expected 32 random bytes'),
+  env('QBSYNC_PAYLOAD_KEYS_OLD=x', 'QBSYNC_PAYLOAD_KEYS_OLD is invalid'),
+  env('QBO_ENV=sandbox without QBO_CLIENT_ID', 'QBO_CLIENT_ID is missing: QBO_ENV=sandbox needs'),
+  env('DATABASE_PASSWORD=p@ss:w/rd (from a file)', 'postgres://qbsync:p%40ss%3Aw%2Frd@db', 'accepted'),
+
+  // ——— tenant settings (`qbsync tenant set`, stored settings, the webhook policy and secret) ———
+  setting('conflictPolicy=random', 'setting conflictPolicy is invalid: expected one of quickbooks-wins, app-wins'),
+  setting('onRecordError=ignore', 'setting onRecordError is invalid: expected one of stop, skip'),
+  setting('schedule.times=["25:00"]', 'setting schedule.times.0 is invalid: a time as HH:MM'),
+  setting('schedule.times="22:30"', 'setting schedule.times is invalid: expected array'),
+  setting('schedule.times=[]', 'setting schedule.times is invalid: at least one time'),
+  setting('schedule.times=[1,440 times]', 'setting schedule.times is invalid: at most 48 times a day'),
+  setting('schedule.timeZone=Mars/Olympus', 'setting schedule.timeZone is invalid: an IANA time zone'),
+  setting('schedule.enabled=maybe', 'setting schedule.enabled is invalid: expected boolean'),
+  setting('notifications.on=sometimes', 'setting notifications.on is invalid: expected one of all, failures, none'),
+  setting('notifications.email=["not-an-email"]', 'setting notifications.email.0 is invalid'),
+  setting('notifications.email="ops@acme.example"', 'setting notifications.email is invalid: expected array'),
+  setting(
+    'notifications.webhookUrl=file:///etc/passwd',
+    'setting notifications.webhookUrl is invalid: an https:// URL',
+  ),
+  setting('notifications.webhookUrl=javascript:alert(1)', 'setting notifications.webhookUrl is invalid'),
+  setting('notifications.webhookUrl=https://user:pw@hooks.example', 'a URL without credentials'),
+  setting(
+    'notifications.webhookUrl=http://hooks.example (not allowed)',
+    'http is allowed only to hosts the operator lists in QBSYNC_WEBHOOK_ALLOW_HOSTS',
+  ),
+  setting('notifications.webhookUrl=https://169.254.169.254/', 'loopback, private or link-local address'),
+  setting('notifications.webhookUrl=https://[::1]/', 'loopback, private or link-local address'),
+  setting('notifications.webhookUrl=http://receiver.internal (allowed)', 'receiver.internal', 'accepted'),
+  setting(
+    'notifications.webhookSecretRef=DATABASE_URL',
+    'webhookSecretRef .* is no longer accepted: .*--webhook-secret',
+  ),
+  setting('webhook secret of 5 characters', 'the webhook secret must be 16 to 512 characters'),
+  setting('webhook secret with a control character', 'must not contain control characters'),
+  setting('foo=1', 'unknown setting foo \\(known: conflictPolicy'),
+  setting('schedule.hourly=true', 'unknown setting schedule.hourly \\(known under schedule: enabled, times, timeZone'),
+  setting('__proto__.polluted=1', '"__proto__\\.polluted" is not a setting name'),
+  setting('conflictPolicy (no =)', '"conflictPolicy" is not key=value'),
+  setting(
+    'orderTaking.doneStatus=Open',
+    'setting orderTaking.doneStatus is invalid: readyStatus and doneStatus must differ',
+  ),
+  setting('orderTaking.orderAs=Order', 'setting orderTaking.orderAs is invalid: expected one of Estimate, Invoice'),
+  setting('sendInvoicesAutomatically="yes"', 'setting sendInvoicesAutomatically is invalid: expected boolean'),
+  setting('mode=retail', 'mode "retail" is invalid: billing or order-taking'),
+  setting('stored settings holding webhookSecretRef, then any set', 'qbsync tenant set legacy-t --webhook-secret'),
+  setting('schedule.times=["22:30","22:30"]', '22:30', 'accepted'),
+
+  // ——— CLI arguments (the real `qbsync` binary) ———
+  cli('qbsync synchronize', "unknown command 'synchronize'"),
+  cli('qbsync sync', "missing required argument 'tenant'"),
+  cli('qbsync tenant add Bad_ID', 'tenant id "Bad_ID" is invalid: use lowercase letters, digits and dashes'),
+  cli('qbsync tenant add shop --mode retail', '--mode must be billing or order-taking, not retail'),
+  cli('qbsync tenant show nosuch', 'tenant nosuch does not exist: add it with `qbsync tenant add nosuch`'),
+  cli('qbsync tenant set cli-t', 'nothing to set: give key=value pairs, --webhook-secret or --clear-webhook-secret'),
+  cli(
+    'qbsync tenant set cli-t --webhook-secret --clear-webhook-secret',
+    '--webhook-secret and --clear-webhook-secret exclude each other',
+  ),
+  cli('qbsync tenant set cli-t --webhook-secret (empty stdin)', 'the webhook secret must be 16 to 512 characters'),
+  cli('qbsync connect cli-t --port 99999', '--port must be a port number, not 99999'),
+  cli('qbsync codec-server --port 99999', '--port 99999 is not a port number'),
+  cli('qbsync history nosuch', 'tenant nosuch does not exist'),
+  cli('qbsync history cli-t --limit zero', '--limit must be a whole number ≥ 1, not zero'),
+  cli('qbsync replay /nonexistent/history.json', 'ENOENT.*nonexistent/history.json'),
+  cli('qbsync tenant list, DATABASE_URL naming a missing database', 'DATABASE_URL=.*does not exist.*qbsync migrate'),
+
+  // ——— QuickBooks answers (the emulator answers 200 with the body shown) ———
+  qbo('query answered {}', 'QuickBooks answered 200 without a QueryResponse'),
+  qbo('query answered []', 'QuickBooks answered 200 without a QueryResponse'),
+  qbo('query answered null', 'QuickBooks answered with unreadable JSON'),
+  qbo('query answered "ok"', 'QuickBooks answered with unreadable JSON'),
+  qbo('query answered {"QueryResponse":[]}', 'QuickBooks answered 200 without a QueryResponse'),
+  qbo(
+    'query answered {"QueryResponse":{"Customer":{}}}',
+    'without a QueryResponse.*Customer: expected a list of records',
+  ),
+  qbo('query answered {"QueryResponse":{"Customer":[1]}}', 'expected a list of records'),
+  qbo('query answered malformed JSON', 'QuickBooks answered with unreadable JSON'),
+  qbo('count answered {"QueryResponse":{}}', 'QuickBooks answered 200 without a QueryResponse with a totalCount'),
+  qbo('CDC answered {}', 'QuickBooks answered 200 without a CDCResponse'),
+  qbo('CDC answered {"CDCResponse":{}}', 'QuickBooks answered 200 without a CDCResponse'),
+  qbo('read answered {}', 'QuickBooks answered 200 without a Customer'),
+  qbo(
+    'create answered {} (the retry replays by requestid: one customer)',
+    'QuickBooks answered 200 without a Customer',
+  ),
+  qbo('batch answered {}', 'QuickBooks answered 200 without a BatchItemResponse'),
+  qbo('batch answered {"BatchItemResponse":{}}', 'QuickBooks answered 200 without a BatchItemResponse'),
+  qbo(
+    'query answered a Customer without DisplayName',
+    'QuickBooks returned a Customer qbsync cannot read.*report this as a qbsync bug',
+    'refused',
+  ),
+  qbo('query answered {"QueryResponse":{},"time":…}', '0 rows', 'accepted'),
+
+  // ——— OAuth callback (the local server `qbsync connect` runs) ———
+  callback('GET /callback (no state)', 'does not belong to the pending qbsync connect'),
+  callback('GET /callback?state=x', 'does not belong to the pending qbsync connect'),
+  callback('GET /callback?state=<pending state>x', 'does not belong to the pending qbsync connect'),
+  callback('GET /callback?error=access_denied&state=forged', 'does not belong to the pending qbsync connect'),
+  callback(`GET /callback?state=${'A'.repeat(20)}… (8 KB)`, 'does not belong to the pending qbsync connect'),
+  callback('POST /callback?state=<pending state>', 'not found'),
+  callback('GET /elsewhere?state=<pending state>', 'not found'),
+  callback(
+    'GET /callback?state=<pending>&error=access_denied',
+    'QuickBooks did not grant access to tenant cb-t: access_denied',
+    'refused',
+  ),
+  callback('GET /callback?state=<pending>&code=…&realmId=abc', 'the callback carries no realmId', 'refused'),
+  callback('the real callback again (replayed)', 'the OAuth state is unknown, already used or expired', 'refused'),
+  callback('the real callback, after stray ones', 'connected', 'accepted'),
+];
