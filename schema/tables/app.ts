@@ -31,7 +31,7 @@ export interface CustomersTable {
   billing_address: ColumnType<Address | null, string | null | undefined, string | null>;
   shipping_address: ColumnType<Address | null, string | null | undefined, string | null>;
   parent_id: number | null;
-  /** QuickBooks Desktop's price level and sales tax code of the customer (0020). */
+  /** QuickBooks Desktop's price level and sales tax code of the customer (0013). */
   price_level_id: ColumnType<number | null, number | null | undefined, number | null>;
   tax_code_id: ColumnType<number | null, number | null | undefined, number | null>;
   active: Generated<boolean>;

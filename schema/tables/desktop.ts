@@ -3,7 +3,7 @@ import type { DefaultedTimestamp } from './core';
 
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
-/** A Desktop tenant's Web Connector credentials and .qwc identity (0020). The password is only ever a scrypt hash. */
+/** A Desktop tenant's Web Connector credentials and .qwc identity (0013). The password is only ever a scrypt hash. */
 export interface DesktopConnectionsTable {
   tenant_id: string;
   flavour: ColumnType<'quickbooks' | 'reckon', 'quickbooks' | 'reckon' | undefined, 'quickbooks' | 'reckon'>;

@@ -60,7 +60,7 @@ export interface PriceLevelsTable {
 export interface PriceLevelItemsTable {
   price_level_id: number;
   item_id: number;
-  /** A custom price, or (0020) null where the level gives a percentage of the item's price instead. */
+  /** A custom price, or (0013) null where the level gives a percentage of the item's price instead. */
   unit_price: NullableDecimal;
   percent: NullableDecimal;
 }
