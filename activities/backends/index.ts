@@ -38,6 +38,8 @@ export interface BackendDeps {
     exchanges: Exchanges;
     /** How long one activity attempt waits for the Web Connector (inside the page activity's 5 minutes). */
     attemptMs?: number;
+    /** Records per iterator page (default 500). */
+    pageSize?: number;
   };
 }
 
@@ -73,6 +75,7 @@ export function backendFactory(deps: BackendDeps): BackendFactory {
           flavour: connection.flavour,
           attemptMs: deps.desktop.attemptMs ?? 4 * 60_000,
           giveUpAfterMs: settings.desktop.waitMinutes * 60_000,
+          pageSize: deps.desktop.pageSize,
         });
       }
       case 'memory': {

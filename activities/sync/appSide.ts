@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AppEntity } from './entity';
+import { MappingProblem, type AppEntity, type AppRow } from './entity';
 import type { EntityName } from './model';
 import type { ChangePage, Db, SideRecord, SideWrite, SideWriteResult, Trx } from './backend';
 
@@ -83,9 +83,19 @@ export class AppSide {
 
   async load(entity: EntityName, ids: string[], db: Db | Trx = this.db): Promise<Map<string, SideRecord>> {
     const mapping = this.mapping(entity);
-    const rows = await mapping.loadApp(db, this.tenantId, ids.map(Number));
+    const rows = await mapping.loadApp(db, this.tenantId, ids.map(Number)).catch(async (error: unknown) => {
+      // A row the canonical form cannot hold (a NaN price, cents beyond 2^53): find which, and let the rest through.
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/not a (decimal|finite) number|safe integer|amount of money|too large|whole number of cents/.test(message))
+        throw error;
+      return this.loadOneByOne(db, mapping, ids, entity);
+    });
     const out = new Map<string, SideRecord>();
     for (const [id, row] of rows) {
+      if ('problem' in row) {
+        out.set(String(id), { id: String(id), label: `${entity} (app ${id})`, problem: row.problem });
+        continue;
+      }
       out.set(String(id), {
         id: String(id),
         canonical: row.canonical,
@@ -93,6 +103,21 @@ export class AppSide {
         updatedAt: row.updatedAt,
         label: `${mapping.label(row.canonical)} (app ${id})`,
       });
+    }
+    return out;
+  }
+
+  /** Loads rows one at a time after a page's load failed on a bad value: the bad ones become problems naming them. */
+  private async loadOneByOne(db: Db | Trx, mapping: AppEntity<unknown>, ids: string[], entity: EntityName) {
+    const out = new Map<number, AppRow<unknown> | { problem: MappingProblem }>();
+    for (const id of ids.map(Number)) {
+      try {
+        for (const [k, row] of await mapping.loadApp(db, this.tenantId, [id])) out.set(k, row);
+      } catch (error) {
+        const message = `${entity} ${id} in the app holds a value qbsync cannot carry: ${(error as Error).message}`;
+        const action = `correct the value in the app (${entity} ${id}); the record is sent on the next run`;
+        out.set(id, { problem: new MappingProblem(message, action, 'qbsync-bad-value') });
+      }
     }
     return out;
   }

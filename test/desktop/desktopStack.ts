@@ -63,7 +63,11 @@ export async function createDesktopStack(
     db: database.db,
     logger,
     clock: systemClock,
-    backendFor: backendFactory({ db: database.db, clock: systemClock, desktop: { exchanges, attemptMs: 60_000 } }),
+    backendFor: backendFactory({
+      db: database.db,
+      clock: systemClock,
+      desktop: { exchanges, attemptMs: 60_000 },
+    }),
     temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
   });
   const worker =

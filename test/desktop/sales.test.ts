@@ -175,9 +175,9 @@ test('lost answer and QuickBooks forgot the message set: the twin is found by it
   expect(await saleRow(db, id)).toMatchObject({ status: 'Closed', qbo_id: invoices[0].TxnID });
 });
 
-test('the Web Connector session dies mid-iterator: the read starts again, nothing lost', async () => {
+test('the Web Connector session dies mid-run: the reads start again, nothing lost', async () => {
   const t = await stack.addTenant({ seed: 'salesin', settings });
-  // A page of 500 reads everything at once; two documents into the first run the session dies.
+  // The session dies two documents into the first run; the next session's reads start again (re-reads change nothing).
   t.company.faults.add({ kind: 'sessionDies', count: 1, afterRequests: 2 });
   await stack.sync(t.tenantId);
   const n = await stack.database.db

@@ -371,3 +371,68 @@ test('8. a linked record QuickBooks no longer has is reported with the way out, 
     .executeTakeFirstOrThrow();
   expect(invoices[0].CustomerRef.value).toBe(link.remote_id);
 });
+
+test('9. one bad app row (a NaN price, cents beyond 2^53) is refused by itself, names the record, and never retries', async () => {
+  const t = await stack.addTenant({ seed: 'empty', settings: { onRecordError: 'skip' } });
+  const good = (
+    await db
+      .insertInto('items')
+      .values({ tenant_id: t.tenantId, type: 'Service', name: 'Good', unit_price: '10', income_account: '1' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const nan = (
+    await db
+      .insertInto('items')
+      .values({ tenant_id: t.tenantId, type: 'Service', name: 'Broken', unit_price: 'NaN', income_account: '1' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const customer = (
+    await db
+      .insertInto('customers')
+      .values({ tenant_id: t.tenantId, display_name: 'Big Spender' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const huge = await db.transaction().execute(async (trx) => {
+    const id = (
+      await trx
+        .insertInto('invoices')
+        .values({
+          tenant_id: t.tenantId,
+          customer_id: customer,
+          txn_date: '2026-11-01',
+          total_cents: '9007199254740993' as never,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+    await trx
+      .insertInto('invoice_lines')
+      .values({
+        invoice_id: id,
+        line_num: 1,
+        item_id: good,
+        quantity: '1',
+        unit_price: '1',
+        amount_cents: '9007199254740993' as never,
+      })
+      .execute();
+    return id;
+  });
+  const started = Date.now();
+  const run = await stack.sync(t.tenantId);
+  expect(run.status).toBe('succeeded');
+  // Refused at once: no retries of the page (which took minutes before).
+  expect(Date.now() - started).toBeLessThan(60_000);
+  const items = await stack.admin.entities<{ Name: string }>(t.realmId, 'Item');
+  expect(items.map((i) => i.Name)).toContain('Good');
+  expect(items.map((i) => i.Name)).not.toContain('Broken');
+  const problems = await db.selectFrom('sync_problems').selectAll().where('tenant_id', '=', t.tenantId).execute();
+  const byEntity = Object.fromEntries(problems.map((p) => [p.entity, p]));
+  expect(byEntity.item).toMatchObject({ app_id: nan, code: 'qbsync-bad-value', skipped: true });
+  expect(byEntity.item.message).toMatch(new RegExp(`item ${nan}.*NaN`));
+  expect(byEntity.invoice).toMatchObject({ app_id: huge, code: 'qbsync-bad-value', skipped: true });
+  expect(await stack.admin.entities(t.realmId, 'Invoice')).toEqual([]);
+});

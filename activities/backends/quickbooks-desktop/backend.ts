@@ -75,6 +75,8 @@ export interface DesktopTarget {
   /** How long one activity attempt waits for an answer, and how long an exchange may wait in all. */
   attemptMs: number;
   giveUpAfterMs: number;
+  /** Records per iterator page (MaxReturned); QuickBooks takes seconds per thousand. */
+  pageSize?: number;
 }
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 32);
@@ -279,7 +281,7 @@ export class QuickBooksDesktopBackend implements Backend {
       x(
         mapping.query,
         [
-          x('MaxReturned', Math.min(limit, 500)),
+          x('MaxReturned', Math.min(limit, this.target.pageSize ?? 500)),
           x('ActiveStatus', 'All'),
           c.since ? x('FromModifiedDate', c.since) : undefined,
         ],

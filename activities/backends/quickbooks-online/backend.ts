@@ -322,7 +322,7 @@ export class QuickBooksOnlineBackend implements Backend {
         return;
       }
       const base = w.kind === 'update' ? { Id: w.targetId, SyncToken: w.baseVersion } : undefined;
-      const body = mapping.toQbo(w.canonical, refs, base);
+      const body = toQboOrProblem(() => mapping.toQbo(w.canonical, refs, base), `${mapping.entity} ${w.sourceId}`);
       if (body instanceof MappingProblem) {
         results[index] = { ok: false, problem: body };
         return;
@@ -362,7 +362,7 @@ export class QuickBooksOnlineBackend implements Backend {
     sales.forEach((sale, index) => {
       if (!sale) throw new Error('a sale is only ever created in QuickBooks');
       const document = documentOf(sale);
-      const body = saleToQbo(sale, sale.transfer.kind, document, refs);
+      const body = toQboOrProblem(() => saleToQbo(sale, sale.transfer.kind, document, refs), `sale ${sale.id}`);
       if (body instanceof MappingProblem) results[index] = { ok: false, problem: body };
       else
         sendable.push({
@@ -387,6 +387,17 @@ export class QuickBooksOnlineBackend implements Backend {
       results[index] = { ok: true, targetId, version: answer.object.SyncToken, canonical: accepted };
     });
     return results;
+  }
+}
+
+/** A value QuickBooks' JSON cannot carry exactly (cents beyond 2^53, a NaN) refuses that record, not the page. */
+function toQboOrProblem(build: () => Record<string, unknown> | MappingProblem, what: string) {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const message = `${what} in the app holds a value QuickBooks cannot take: ${error.message}`;
+    return new MappingProblem(message, `correct the value in the app (${what})`, 'qbsync-bad-value');
   }
 }
 
