@@ -55,6 +55,9 @@ export const customer = customerWrite.required().extend({
   billing_address: address.nullable(),
   shipping_address: address.nullable(),
   parent_id: id.nullable(),
+  /** QuickBooks Desktop: the customer's price level and sales tax code (read from QuickBooks). */
+  price_level_id: id.nullable(),
+  tax_code_id: id.nullable(),
   notes: z.string().nullable(),
   status: z.enum(['active', 'inactive', 'deleted']),
   balance_cents: cents,

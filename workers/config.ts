@@ -73,7 +73,7 @@ export const configSchema = z.object({
   EMULATOR_PORT: port.default(8910),
   /** The Web Connector endpoint (`qbsync webconnector`): where it listens, and the URL .qwc files name. */
   QBWC_HOST: z.string().min(1).default('127.0.0.1'),
-  QBWC_PORT: port.default(8920),
+  QBWC_PORT: port.default(8930),
   QBWC_PUBLIC_URL: z.string().url('an http(s) URL').optional(),
   QBWC_TLS_CERT: z.string().min(1).optional(),
   QBWC_TLS_KEY: z.string().min(1).optional(),
