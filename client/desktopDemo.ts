@@ -46,6 +46,8 @@ export async function runDesktopDemo(
     password,
     company,
     latency: REALISTIC_LATENCY,
+    // QuickBooks' own pace, five times faster, so the demo does not keep a first start waiting (the bench uses 1).
+    timeScale: 5,
     everyMinutes: 1,
     maxNoOps: 1_000_000,
   });

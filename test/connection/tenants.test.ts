@@ -18,6 +18,7 @@ test('settings default to the documented values', () => {
     onRecordError: 'stop',
     deferRuns: 3,
     onVanished: 'stop',
+    desktop: { waitMinutes: 120 },
     schedule: { enabled: true, times: ['22:30', '01:30'], timeZone: 'America/Chicago' },
     notifications: { on: 'failures', email: [] },
     sendInvoicesAutomatically: true,

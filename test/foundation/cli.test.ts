@@ -48,7 +48,7 @@ describe('with a database', () => {
       LOG_LEVEL: 'warn',
     };
     const dev = startCli(['dev'], env);
-    await dev.waitFor(/press Ctrl-C to stop/);
+    await dev.waitFor(/press Ctrl-C to stop/, 240_000);
     expect(dev.output()).toContain(`Temporal Web: http://127.0.0.1:${uiPort}`);
     expect(dev.output()).toMatch(/worker \S+ is running on task queue "dev-\d+"/);
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
@@ -70,7 +70,7 @@ describe('with a database', () => {
 
     // A second start finds the same tenant and company: nothing new either way.
     const again = startCli(['dev'], { ...env });
-    await again.waitFor(/press Ctrl-C to stop/);
+    await again.waitFor(/press Ctrl-C to stop/, 240_000);
     expect(again.output()).toContain('sync succeeded:');
     for (const step of ['customers', 'items', 'invoices', 'payments'])
       expect(again.output()).toMatch(
