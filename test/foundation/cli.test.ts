@@ -78,5 +78,5 @@ describe('with a database', () => {
       );
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
-  }, 180_000);
+  }, 300_000);
 });
