@@ -1,5 +1,6 @@
 import type { LineKind } from '../../../schema/tables/app';
 import type { Trx } from '../backend';
+import { stableJson } from '../fingerprint';
 import { decimal, text } from './common';
 
 /** A sales line of an invoice or estimate, in canonical form. */
@@ -57,14 +58,14 @@ export function lineToRow(line: SalesLine, index: number): LineRow {
 export async function writeLines(
   trx: Trx,
   invoiceId: number,
-  existing: Array<{ id: number }> | undefined,
+  existing: Array<LineRow & { id: number }> | undefined,
   lines: SalesLine[],
 ) {
   const rows =
     existing ??
     (await trx
       .selectFrom('invoice_lines')
-      .select('id')
+      .select(['id', 'line_num', 'kind', 'item_id', 'description', 'quantity', 'unit_price', 'amount_cents', 'taxable'])
       .where('invoice_id', '=', invoiceId)
       .orderBy('line_num')
       .orderBy('id')
@@ -75,7 +76,10 @@ export async function writeLines(
     .map((line, i) => ({ invoice_id: invoiceId, ...lineToRow(line, rows.length + i) }));
   for (const [i, line] of lines.slice(0, rows.length).entries()) {
     const row = lineToRow(line, i);
-    await trx.updateTable('invoice_lines').set(row).where('id', '=', rows[i].id).execute();
+    // Most writes (numbers and totals stamped back) leave the lines as they are: only a changed line is written.
+    const current = rows[i];
+    if (row.line_num === current.line_num && stableJson(lineFromRow(current)) === stableJson(line)) continue;
+    await trx.updateTable('invoice_lines').set(row).where('id', '=', current.id).execute();
   }
   if (added.length) await trx.insertInto('invoice_lines').values(added).execute();
   const surplus = rows.slice(lines.length).map((r) => r.id);
