@@ -52,7 +52,8 @@ export function randomOps(seed: number, length: number): Op[] {
   const ops: Op[] = [];
   let n = 0;
   const values = {
-    email: [null, 'a@example.com', 'b@example.com'],
+    // Emails are made unique per record when applied (`<name>.a@…`): a shared email would make two new records twins.
+    email: [null, 'a', 'b'],
     phone: [null, '555-0100', '555-0199'],
     companyName: [null, 'Acme', 'Globex'],
   };
@@ -74,6 +75,10 @@ export function randomOps(seed: number, length: number): Op[] {
   ops.push({ kind: 'sync', crash: false });
   return ops;
 }
+
+/** An email value is per record, the others as drawn. */
+const emailFor = (field: string, value: string | null, name: string) =>
+  field === 'email' && value !== null ? `${name.toLowerCase()}.${value}@example.com` : value;
 
 const fieldsOf = (c: CustomerRecord): Fields => ({
   displayName: c.displayName,
@@ -114,7 +119,7 @@ export class ModelRun {
   ) {}
 
   async open(): Promise<void> {
-    const tenantId = `model-${randomUUID().slice(0, 8)}`;
+    const tenantId = `model-${randomUUID()}`;
     await this.db.insertInto('tenants').values({ id: tenantId, name: tenantId, backend: 'memory' }).execute();
     const runId = randomUUID();
     await beginRun(this.db, { runId, tenantId, workflowId: runId, trigger: 'model' }, new Date());
@@ -165,9 +170,10 @@ export class ModelRun {
         const id = app[op.pick % app.length];
         this.stats.edits++;
         const columns = { email: 'email', phone: 'phone', companyName: 'company_name' } as const;
+        const name = (await this.appRows()).get(id)!.displayName;
         const set =
           'field' in op
-            ? { [columns[op.field]]: op.value }
+            ? { [columns[op.field]]: emailFor(op.field, op.value, name) }
             : { active: op.active, status: op.active ? ('active' as const) : ('inactive' as const) };
         await this.db.updateTable('customers').set(set).where('id', '=', id).execute();
         return;
@@ -178,7 +184,8 @@ export class ModelRun {
         const id = remote[op.pick % remote.length];
         this.stats.edits++;
         const current = this.company.get('customer', id)!.canonical as CustomerRecord;
-        const change: Partial<Fields> = 'field' in op ? { [op.field]: op.value } : { active: op.active };
+        const change: Partial<Fields> =
+          'field' in op ? { [op.field]: emailFor(op.field, op.value, current.displayName) } : { active: op.active };
         this.company.put('customer', { ...current, ...change }, id);
         return;
       }
@@ -330,6 +337,7 @@ export async function runModel(db: Db, sequences: number, length: number, firstS
     for (const k of ['syncs', 'edits', 'crashes', 'conflicts'] as const) totals[k] += run.stats[k];
     if (!error) continue;
     totals.failures++;
+    console.error(`model: seed ${seed} (${policy}) failed: ${error.message}`);
     // The first failing seed is shrunk (each try replays it); later ones are listed as they are.
     const minimal = failures.length === 0 ? await shrink(db, companies, policy, ops) : undefined;
     failures.push(
