@@ -4,7 +4,6 @@ import { addDesktopConnection, setDesktopPassword } from '../activities/backends
 import type { RunningEndpoint } from '../activities/backends/quickbooks-desktop/endpoint';
 import { addTenant } from '../activities/connection/tenants';
 import { requestSync, type TemporalAccess } from '../activities/operations/requestSync';
-import { centsToString, toCents } from '../activities/money';
 import { createDesktopCompany, REALISTIC_LATENCY, WebConnector, type DesktopCompany } from '../emulator/desktop';
 import type { Db } from '../schema/db';
 import type { Config } from '../workers/config';
@@ -67,85 +66,71 @@ export async function runDesktopDemo(
     for (const line of summarize(finished.steps, finished.failure)) say(line);
     return finished.outcome;
   };
-  // The demo goes on beside npm start's prompt: the Web Connector's visits are paced like QuickBooks', so waiting for
-  // them would keep a first start from being usable. Its results print when they arrive.
-  let stopping = false;
-  const done = (async () => {
-    if ((await run('first Full Integration')) !== 'succeeded') return;
+  if ((await run('first Full Integration')) !== 'succeeded') return { close };
 
-    const handed = await db
-      .selectFrom('sales')
+  const handed = await db
+    .selectFrom('sales')
+    .select('id')
+    .where('tenant_id', '=', DESKTOP_DEMO_TENANT)
+    .executeTakeFirst();
+  if (!handed) {
+    const customer = await db
+      .selectFrom('customers')
       .select('id')
       .where('tenant_id', '=', DESKTOP_DEMO_TENANT)
+      .where('display_name', '=', 'Abercrombie Hardware')
       .executeTakeFirst();
-    if (!handed) {
-      const customer = await db
-        .selectFrom('customers')
-        .select('id')
-        .where('tenant_id', '=', DESKTOP_DEMO_TENANT)
-        .where('display_name', '=', 'Abercrombie Hardware')
-        .executeTakeFirst();
-      const items = await db
-        .selectFrom('items')
-        .select(['id', 'unit_price', 'name'])
-        .where('tenant_id', '=', DESKTOP_DEMO_TENANT)
-        .where('type', '=', 'Inventory')
-        .orderBy('id')
-        .limit(3)
-        .execute();
-      if (customer && items.length) {
-        for (const [i, type] of ['Order', 'Invoice', 'Quote'].entries()) {
-          const item = items[i % items.length];
-          await db.transaction().execute(async (trx) => {
-            const sale = await trx
-              .insertInto('sales')
-              .values({
-                tenant_id: DESKTOP_DEMO_TENANT,
-                type,
-                status: 'Open',
-                customer_id: customer.id,
-                txn_date: new Date().toISOString().slice(0, 10),
-                memo: `Demo ${type.toLowerCase()} from SalesIn`,
-              })
-              .returning('id')
-              .executeTakeFirstOrThrow();
-            await trx
-              .insertInto('sale_lines')
-              .values({
-                sale_id: sale.id,
-                line_num: 1,
-                item_id: item.id,
-                quantity: String(i + 1),
-                unit_price: item.unit_price,
-                amount: centsToString(toCents(item.unit_price ?? '0', { rounding: 'half-up' }) * (i + 1)),
-              })
-              .execute();
-          });
-        }
-        say('added 3 demo sales (an order, an invoice, a quote), status Open');
-        await run('sales handed over');
-      }
-    }
-    const sales = await db
-      .selectFrom('sales')
-      .select(['id', 'type', 'status', 'qbo_entity', 'qbo_doc_number', 'total'])
+    const items = await db
+      .selectFrom('items')
+      .select(['id', 'unit_price', 'name'])
       .where('tenant_id', '=', DESKTOP_DEMO_TENANT)
+      .where('type', '=', 'Inventory')
       .orderBy('id')
+      .limit(3)
       .execute();
-    for (const s of sales)
-      say(
-        `  sale ${s.id} (${s.type}) ${s.status}${s.qbo_entity ? ` → QuickBooks ${s.qbo_entity} ${s.qbo_doc_number ?? ''}, total ${s.total}` : ''}`,
-      );
-    say(`next: \`qbsync status ${DESKTOP_DEMO_TENANT}\`, \`qbsync qwc ${DESKTOP_DEMO_TENANT}\``);
-  })().catch((error: unknown) => {
-    if (!stopping) say(`Desktop demo stopped: ${(error as Error).message}`);
-  });
-  void done;
-  return {
-    async close() {
-      // Not waiting for the demo: a run waiting for the Web Connector ends with npm start (it resumes next start).
-      stopping = true;
-      await close();
-    },
-  };
+    if (customer && items.length) {
+      for (const [i, type] of ['Order', 'Invoice', 'Quote'].entries()) {
+        const item = items[i % items.length];
+        await db.transaction().execute(async (trx) => {
+          const sale = await trx
+            .insertInto('sales')
+            .values({
+              tenant_id: DESKTOP_DEMO_TENANT,
+              type,
+              status: 'Open',
+              customer_id: customer.id,
+              txn_date: new Date().toISOString().slice(0, 10),
+              memo: `Demo ${type.toLowerCase()} from SalesIn`,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await trx
+            .insertInto('sale_lines')
+            .values({
+              sale_id: sale.id,
+              line_num: 1,
+              item_id: item.id,
+              quantity: String(i + 1),
+              unit_price: item.unit_price,
+              amount: (Number(item.unit_price) * (i + 1)).toFixed(2),
+            })
+            .execute();
+        });
+      }
+      say('added 3 demo sales (an order, an invoice, a quote), status Open');
+      await run('sales handed over');
+    }
+  }
+  const sales = await db
+    .selectFrom('sales')
+    .select(['id', 'type', 'status', 'qbo_entity', 'qbo_doc_number', 'total'])
+    .where('tenant_id', '=', DESKTOP_DEMO_TENANT)
+    .orderBy('id')
+    .execute();
+  for (const s of sales)
+    say(
+      `  sale ${s.id} (${s.type}) ${s.status}${s.qbo_entity ? ` → QuickBooks ${s.qbo_entity} ${s.qbo_doc_number ?? ''}, total ${s.total}` : ''}`,
+    );
+  say(`next: \`qbsync status ${DESKTOP_DEMO_TENANT}\`, \`qbsync qwc ${DESKTOP_DEMO_TENANT}\``);
+  return { close };
 }
