@@ -4,6 +4,7 @@ import { addDesktopConnection, setDesktopPassword } from '../activities/backends
 import type { RunningEndpoint } from '../activities/backends/quickbooks-desktop/endpoint';
 import { addTenant } from '../activities/connection/tenants';
 import { requestSync, type TemporalAccess } from '../activities/operations/requestSync';
+import { centsToString, toCents } from '../activities/money';
 import { createDesktopCompany, REALISTIC_LATENCY, WebConnector, type DesktopCompany } from '../emulator/desktop';
 import type { Db } from '../schema/db';
 import type { Config } from '../workers/config';
@@ -112,7 +113,7 @@ export async function runDesktopDemo(
               item_id: item.id,
               quantity: String(i + 1),
               unit_price: item.unit_price,
-              amount: (Number(item.unit_price) * (i + 1)).toFixed(2),
+              amount: centsToString(toCents(item.unit_price ?? '0', { rounding: 'half-up' }) * (i + 1)),
             })
             .execute();
         });

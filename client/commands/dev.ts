@@ -153,7 +153,8 @@ export function registerDev(program: Command): void {
         );
         stack.push('Web Connector endpoint', () => endpoint.close());
         say(`Web Connector endpoint: ${endpoint.url}`);
-        if (demoTenant) {
+        // QBSYNC_DESKTOP_DEMO=off leaves the Desktop demo out (its Web Connector visits take QuickBooks' own time).
+        if (demoTenant && process.env.QBSYNC_DESKTOP_DEMO !== 'off') {
           const temporal = { client, taskQueue: config.TEMPORAL_TASK_QUEUE };
           const desktop = await runDesktopDemo(config, db, endpoint, temporal, say);
           stack.push('Web Connector simulator', () => desktop.close());

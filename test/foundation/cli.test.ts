@@ -46,6 +46,8 @@ describe('with a database', () => {
       EMULATOR_PORT: String(emulatorPort),
       TEMPORAL_TASK_QUEUE: `dev-${temporalPort}`,
       LOG_LEVEL: 'warn',
+      // The Desktop demo (Web Connector at QuickBooks' pace) is exercised by test/desktop; here, npm start's own path.
+      QBSYNC_DESKTOP_DEMO: 'off',
     };
     const dev = startCli(['dev'], env);
     await dev.waitFor(/press Ctrl-C to stop/, 240_000);
