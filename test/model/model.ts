@@ -7,6 +7,7 @@ import type { CustomerRecord } from '../../activities/sync/entities/customer';
 import { LinkStore } from '../../activities/sync/links';
 import type { ConflictPolicy } from '../../activities/sync/model';
 import { beginRun } from '../../activities/sync/runs';
+import { stableJson } from '../../activities/sync/fingerprint';
 import type { Db } from '../../schema/db';
 import { systemClock } from '../../workers/clock';
 
@@ -98,6 +99,22 @@ const record = (f: Fields): CustomerRecord => ({
 });
 
 const same = (a: Fields, b: Fields) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The reference rule for a linked pair: changed on one side since the last agreement, that side's version; on both
+ * (to different values), the policy's winner — a conflict.
+ */
+export function expectedOf<T>(
+  agreed: T,
+  app: T,
+  remote: T,
+  policy: 'app-wins' | 'quickbooks-wins',
+): { fields: T; conflict: boolean } {
+  const eq = (x: T, y: T) => stableJson(x) === stableJson(y);
+  if (eq(app, agreed)) return { fields: remote, conflict: false };
+  if (eq(remote, agreed) || eq(app, remote)) return { fields: app, conflict: false };
+  return { fields: policy === 'app-wins' ? app : remote, conflict: true };
+}
 
 interface Pair {
   appId: number;
@@ -216,13 +233,8 @@ export class ModelRun {
     for (const p of this.pairs) {
       const a = app.get(p.appId)!;
       const r = remote.get(p.remoteId)!;
-      let fields: Fields;
-      if (same(a, p.agreed)) fields = r;
-      else if (same(r, p.agreed) || same(a, r)) fields = a;
-      else {
-        fields = this.policy === 'app-wins' ? a : r;
-        this.stats.conflicts++;
-      }
+      const { fields, conflict } = expectedOf(p.agreed, a, r, this.policy);
+      if (conflict) this.stats.conflicts++;
       expected.push({ appId: p.appId, remoteId: p.remoteId, fields });
     }
     for (const [appId, fields] of app) if (!pairedApp.has(appId)) expected.push({ appId, fields });
