@@ -103,6 +103,8 @@ const ENTITIES: Entity[] = ['customer', 'invoice'];
 const PRICE_CENTS = 10000;
 
 export interface StackStats {
+  /** Records compared by the reliability comparison after every run, summed. */
+  recordsCompared: number;
   syncs: number;
   kills: number;
   edits: number;
@@ -133,7 +135,7 @@ export class StackModelRun {
   private billTo: { app: number[]; remote: string[] } = { app: [], remote: [] };
   private itemRemoteId!: string;
   private itemAppId!: number;
-  readonly stats: StackStats = { syncs: 0, kills: 0, edits: 0, conflicts: 0 };
+  readonly stats: StackStats = { recordsCompared: 0, syncs: 0, kills: 0, edits: 0, conflicts: 0 };
 
   constructor(
     private readonly stack: Stack,
@@ -500,6 +502,7 @@ export class StackModelRun {
     const comparison = await compareTenant(this.db, this.stack.admin, this.tenantId, this.realmId, {
       appOnly: { customer: appOnly },
     });
+    this.stats.recordsCompared += comparison.recordsCompared;
     if (comparison.duplicates.length || comparison.losses.length || comparison.mismatches.length)
       problems.push(summary(comparison));
     if (problems.length) throw new Error(problems.join('\n'));
@@ -516,7 +519,9 @@ export interface StackModelTotals extends StackStats {
 export async function runStackModel(stack: Stack, sequences: number, length: number, firstSeed = 1) {
   const workers = new WorkerHolder(stack);
   await workers.start();
-  const totals: StackModelTotals = { sequences: 0, syncs: 0, kills: 0, edits: 0, conflicts: 0, failures: 0 };
+  const totals: StackModelTotals = {
+    ...{ sequences: 0, recordsCompared: 0, syncs: 0, kills: 0, edits: 0, conflicts: 0, failures: 0 },
+  };
   const failures: string[] = [];
   try {
     for (let seed = firstSeed; seed < firstSeed + sequences; seed++) {
@@ -537,7 +542,7 @@ export async function runStackModel(stack: Stack, sequences: number, length: num
         console.error(`stack model: ${message}`);
         failures.push(message);
       }
-      for (const k of ['syncs', 'kills', 'edits', 'conflicts'] as const) totals[k] += run.stats[k];
+      for (const k of ['recordsCompared', 'syncs', 'kills', 'edits', 'conflicts'] as const) totals[k] += run.stats[k];
     }
   } finally {
     await workers.close();
