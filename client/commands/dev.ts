@@ -17,6 +17,7 @@ import { runDesktopDemo } from '../desktopDemo';
 import { startWebConnectorEndpoint } from './webconnector';
 import { answers } from '../net';
 import { apiListen, startServing } from '../../server/serve';
+import { ensureFirstOperator } from '../../server/session';
 
 /** Stops what `dev` started, newest first, whatever happens to any one of them. */
 class Stack {
@@ -124,8 +125,17 @@ export function registerDev(program: Command): void {
           databaseUrl,
           temporal: async () => client,
           closeTemporal: false,
+          temporalWebUrl: webUrl,
         });
         stack.push('API and event dispatcher', () => serving.stop());
+        const firstUser = await ensureFirstOperator(db);
+        if (firstUser)
+          say(
+            `console user "${firstUser.name}" created with password ${firstUser.password} (shown this once; change it with \`qbsync user add ${firstUser.name}\`)`,
+          );
+        say(
+          `Console: ${serving.api.url}/console/${webUrl ? `   Temporal Web: ${webUrl}` : ''} (sign in as a user made with \`qbsync user add <name>\`)`,
+        );
         say(
           `API: ${serving.api.url} (OpenAPI ${serving.api.url}/openapi.json; keys: \`qbsync apikey create <name> --tenant <id>\`)`,
         );
