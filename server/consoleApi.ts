@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { disconnect } from '../activities/connection/connect';
-import { addTenant, getTenant, listTenants } from '../activities/connection/tenants';
+import { addTenant, getTenant, listTenants, setTenant } from '../activities/connection/tenants';
 import {
   addDesktopConnection,
   DesktopTenantError,
@@ -329,6 +329,33 @@ export function consoleApiRoutes(deps: ApiDeps & ConsoleDeps): Route[] {
       params: s.tenantPath,
       response: { status: 200, schema: summary, description: 'the tenant' },
       async handler({ db, params }) {
+        return { body: await tenantSummary(db, params.tenant) };
+      },
+    }),
+    route({
+      method: 'PATCH',
+      path: '/v1/tenants/{tenant}',
+      operationId: 'updateTenant',
+      summary: 'Rename a tenant or change its mode (billing or order-taking; Desktop tenants are order-taking)',
+      tag: 'tenants',
+      params: s.tenantPath,
+      body: z
+        .object({ name: z.string().min(1).max(200).optional(), mode: z.enum(['billing', 'order-taking']).optional() })
+        .strict(),
+      write: true,
+      response: { status: 200, schema: summary, description: 'the tenant' },
+      async handler({ db, params, body }) {
+        const pairs = [
+          ...(body.name !== undefined ? [`name=${body.name}`] : []),
+          ...(body.mode !== undefined ? [`mode=${body.mode}`] : []),
+        ];
+        try {
+          if (pairs.length) await setTenant(db, params.tenant, pairs);
+        } catch (error) {
+          if ((error as Error).name === 'TenantError' && /billing mode/.test((error as Error).message))
+            throw problem.unprocessable('mode', 'body', (error as Error).message);
+          throw error;
+        }
         return { body: await tenantSummary(db, params.tenant) };
       },
     }),
