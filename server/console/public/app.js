@@ -1,4 +1,4 @@
-/* global document, window, location, sessionStorage, Intl, confirm, HTMLElement */
+/* global document, window, location, sessionStorage, confirm, HTMLElement, URLSearchParams */
 // The qbsync console: a hand-written ES module that talks to the qbsync REST API (and nothing else) with the session
 // cookie, sending the session's CSRF token on every state-changing request. Pages are hash routes (#/, #/tenants/x,
 // #/audit, #/signin); the DOM is built with textContent only, never HTML strings, so no data is ever markup.
