@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type Browser } from './browser';
+import { signIn as signInAt, synchronizeAll as pressSynchronizeAll } from './drive';
 import { OPERATOR, startConsoleStack, TEMPORAL_WEB, type ConsoleStack } from './consoleStack';
 import { addOperator, LOCK_AFTER } from '../../server/session';
 
@@ -22,21 +23,8 @@ afterAll(async () => {
   await c?.close();
 });
 
-async function signIn(p: Page, name: string, password: string): Promise<void> {
-  await p.goto(`${c.api.url}/`);
-  await p.getByLabel('Name').fill(name);
-  await p.getByLabel('Password').fill(password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** Presses Synchronize All and waits (on the page) for the run to finish; answers the outcome the page shows. */
-async function synchronizeAll(): Promise<string> {
-  const before = await page.locator('details.run').count();
-  await page.getByRole('button', { name: 'Synchronize All' }).click();
-  await page.locator('details.run').nth(before).waitFor({ timeout: 60_000 });
-  await page.locator('#sync:not([disabled])').waitFor({ timeout: 60_000 });
-  return (await page.locator('#last-outcome .badge').textContent()) ?? '';
-}
+const signIn = (p: Page, name: string, password: string) => signInAt(p, c.api.url, name, password);
+const synchronizeAll = () => pressSynchronizeAll(page);
 
 test('a wrong password is refused, and repeated failures lock the name out', async () => {
   await addOperator(c.stack.database.db, 'locky', 'the right password 1');

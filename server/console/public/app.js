@@ -217,9 +217,10 @@ function showErrors(form, error, prefix = '') {
     const match = inputs
       .filter((i) => name === i.dataset.field || name.startsWith(i.dataset.field + '.'))
       .sort((a, b) => b.dataset.field.length - a.dataset.field.length)[0];
-    if (match) {
+    const place = match && document.getElementById(`${match.id}-error`);
+    if (place) {
       match.setAttribute('aria-invalid', 'true');
-      document.getElementById(`${match.id}-error`).textContent = fe.message;
+      place.textContent = fe.message;
     } else unplaced.push(`${fe.field}: ${fe.message}`);
   }
   if (general) general.textContent = unplaced.length ? unplaced.join('; ') : error.problem ? '' : errorText(error);
@@ -310,7 +311,19 @@ function addTenantForm() {
 
 // ---- a tenant -------------------------------------------------------------------------------------------------
 
+const readLists = (id) =>
+  Promise.all([
+    api('GET', `/v1/tenants/${id}/runs?limit=20`),
+    api('GET', `/v1/tenants/${id}/problems?limit=50`),
+    api('GET', `/v1/tenants/${id}/conflicts?limit=20`),
+  ]);
+
 async function tenantPage(id, params) {
+  // Every read the page needs starts at once; the page is drawn as they answer.
+  const lists = readLists(id);
+  const firstStatus = api('GET', `/v1/tenants/${id}/status`);
+  lists.catch(() => undefined);
+  firstStatus.catch(() => undefined);
   const [t, tenant] = await Promise.all([api('GET', `/v1/tenants/${id}/summary`), api('GET', `/v1/tenants/${id}`)]);
   const tz = tenant.settings.schedule.timeZone;
   const banner = params.get('connected')
@@ -362,22 +375,18 @@ async function tenantPage(id, params) {
     settingsCard(t, tenant, scheduleBox),
   );
 
-  const refreshLists = async () => {
-    const [runs, problems, conflicts] = await Promise.all([
-      api('GET', `/v1/tenants/${id}/runs?limit=20`),
-      api('GET', `/v1/tenants/${id}/problems?limit=50`),
-      api('GET', `/v1/tenants/${id}/conflicts?limit=20`),
-    ]);
+  const refreshLists = async (read = readLists(id)) => {
+    const [runs, problems, conflicts] = await read;
     runsBox.replaceChildren(runsView(id, runs.data, problems.data, tz));
     problemsBox.replaceChildren(problemsView(id, problems.data, tz));
-    conflictsBox.replaceChildren(conflictsView(id, conflicts.data, tz, refreshLists));
+    conflictsBox.replaceChildren(conflictsView(id, conflicts.data, tz, () => refreshLists()));
   };
-  await refreshLists();
+  await refreshLists(lists);
 
   // Live progress from the status endpoint; a requested run is remembered across reloads until it has finished.
   const pendingKey = `qbsync.sync.${id}`;
-  const follow = async () => {
-    const status = await api('GET', `/v1/tenants/${id}/status`);
+  const follow = async (read) => {
+    const status = await (read || api('GET', `/v1/tenants/${id}/status`));
     const requestedAt = Number(sessionStorage.getItem(pendingKey) || 0);
     const lastStarted = status.last_run ? Date.parse(status.last_run.started_at) : 0;
     const waiting = requestedAt && status.state !== 'running' && lastStarted < requestedAt - 2000;
@@ -410,7 +419,7 @@ async function tenantPage(id, params) {
       syncButton.disabled = false;
     }
   });
-  await follow();
+  await follow(firstStatus);
 }
 
 function connectionCard(t) {
@@ -799,6 +808,10 @@ function settingsCard(t, tenant, scheduleBox) {
         field('set-notify', 'Notify', inputs.notifyOn),
         field('set-email', 'Email to', inputs.email, 'addresses separated by commas'),
         field('set-webhook', 'Webhook URL', inputs.webhookUrl, 'https://…; optional'),
+      ),
+      h(
+        'fieldset',
+        {},
         h('legend', {}, 'Sales (order-taking)'),
         field('set-ready', 'Ready status', inputs.readyStatus, 'sales in this status go to QuickBooks'),
         field('set-done', 'Done status', inputs.doneStatus, 'set once QuickBooks has the sale'),
