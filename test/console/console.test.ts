@@ -120,6 +120,20 @@ test('a record QuickBooks refuses fails the run with the step, the record, the c
   expect(await synchronizeAll()).toBe('succeeded');
 });
 
+test('the tenant page: every control has a label, and on a phone nothing is wider than the screen', async () => {
+  const unlabelled = await page.evaluate(`[...document.querySelectorAll('input, select, textarea, button')]
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+    .map((e) => e.outerHTML)`);
+  expect(unlabelled).toEqual([]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  const tooWide = await page.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
+    .map((e) => e.tagName + '.' + e.className)`);
+  expect(tooWide).toEqual([]);
+  expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
 test('settings: an invalid time is named beside its field; a new schedule moves the next run times', async () => {
   const times = page.getByLabel(/^Schedule times/);
   await times.fill('25:00');
