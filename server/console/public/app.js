@@ -65,7 +65,15 @@ const badge = (state, text) => h('span.badge.s-' + state, {}, text || state.repl
 
 function when(iso, timeZone) {
   if (!iso) return '–';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  return new Date(iso).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  });
 }
 
 function notice(kind, text) {
