@@ -391,23 +391,39 @@ async function tenantPage(id, params) {
   };
   await refreshLists(lists);
 
-  // Live progress from the status endpoint; a requested run is remembered across reloads until it has finished.
+  // Live progress from the status endpoint. A requested run is remembered (across reloads) as "the last run was X when
+  // Synchronize All was pressed", so no clock of the browser's is compared with the server's.
   const pendingKey = `qbsync.sync.${id}`;
+  const PENDING_MAX_MS = 15 * 60_000;
+  let lastStatus = null;
+  let busy = false;
   const follow = async (read) => {
     const status = await (read || api('GET', `/v1/tenants/${id}/status`));
-    const requestedAt = Number(sessionStorage.getItem(pendingKey) || 0);
-    const lastStarted = status.last_run ? Date.parse(status.last_run.started_at) : 0;
-    const waiting = requestedAt && status.state !== 'running' && lastStarted < requestedAt - 2000;
+    lastStatus = status;
+    let pending = null;
+    try {
+      pending = JSON.parse(sessionStorage.getItem(pendingKey) || 'null');
+    } catch {
+      pending = null;
+    }
+    const lastId = status.last_run ? status.last_run.id : null;
+    const waiting =
+      pending !== null &&
+      status.state !== 'running' &&
+      lastId === pending.before &&
+      Date.now() - pending.at < PENDING_MAX_MS;
     progress.replaceChildren(progressView(status, waiting, tz));
-    syncButton.disabled = status.state === 'running' || Boolean(waiting);
+    syncButton.disabled = status.state === 'running' || waiting;
     if (status.state === 'running' || waiting) {
+      busy = true;
       poll = window.setTimeout(() => follow().catch(showPollError), 1000);
     } else {
-      if (requestedAt) {
-        sessionStorage.removeItem(pendingKey);
+      sessionStorage.removeItem(pendingKey);
+      poll = null;
+      if (busy) {
+        busy = false;
         await refreshLists();
       }
-      poll = null;
     }
   };
   const showPollError = (e) => {
@@ -418,8 +434,10 @@ async function tenantPage(id, params) {
     syncError.textContent = '';
     syncButton.disabled = true;
     try {
+      const before = lastStatus && lastStatus.last_run ? lastStatus.last_run.id : null;
       await api('POST', `/v1/tenants/${id}/syncs`);
-      sessionStorage.setItem(pendingKey, String(Date.now()));
+      sessionStorage.setItem(pendingKey, JSON.stringify({ before, at: Date.now() }));
+      busy = true; // the lists are read again when it is over, however quickly it ends
       if (poll) window.clearTimeout(poll);
       await follow();
     } catch (e) {
