@@ -103,6 +103,19 @@ export const OPERATIONS = {
   addEndpoint: ['POST', '/v1/tenants/{tenant}/endpoints'],
   removeEndpoint: ['DELETE', '/v1/tenants/{tenant}/endpoints/{id}'],
   openApi: ['GET', '/openapi.json'],
+  // The console's operations (server/consoleApi.ts).
+  signIn: ['POST', '/v1/session'],
+  getSession: ['GET', '/v1/session'],
+  signOut: ['DELETE', '/v1/session'],
+  listAudit: ['GET', '/v1/audit'],
+  listTenantSummaries: ['GET', '/v1/overview'],
+  getTenantSummary: ['GET', '/v1/tenants/{tenant}/summary'],
+  updateTenant: ['PATCH', '/v1/tenants/{tenant}'],
+  applySchedule: ['POST', '/v1/tenants/{tenant}/schedule'],
+  disconnectQuickBooks: ['POST', '/v1/tenants/{tenant}/disconnect'],
+  addDesktopTenant: ['POST', '/v1/desktop-tenants'],
+  setWebConnectorPassword: ['POST', '/v1/tenants/{tenant}/webconnector/password'],
+  getQwc: ['GET', '/v1/tenants/{tenant}/qwc'],
 } as const;
 
 type Op = keyof typeof OPERATIONS;

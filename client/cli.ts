@@ -23,6 +23,7 @@ import { registerServe } from './commands/serve';
 import { registerApiKey } from './commands/apikey';
 import { registerQwc } from './commands/qwc';
 import { registerWebConnector } from './commands/webconnector';
+import { registerUser } from './commands/user';
 
 /** Every command registers itself from its own file in client/commands/. */
 export function buildProgram(): Command {
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerApiKey(program);
   registerQwc(program);
   registerWebConnector(program);
+  registerUser(program);
   return program;
 }
 

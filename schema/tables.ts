@@ -3,6 +3,7 @@
  * beside the migration that creates them; this file only composes them.
  */
 import type { AppTables } from './tables/app';
+import type { ConsoleTables } from './tables/console';
 import type { CoreTables } from './tables/core';
 import type { EventTables } from './tables/events';
 import type { DesktopTables } from './tables/desktop';
@@ -18,4 +19,5 @@ export type Database = CoreTables &
   NotificationTables &
   OrderTakingTables &
   EventTables &
-  DesktopTables;
+  DesktopTables &
+  ConsoleTables;

@@ -5,6 +5,8 @@ import type { Logger } from '../workers/logger';
 import { openApiDocument } from './openapi';
 import { createHandler, route, type Route } from './router';
 import { apiRoutes, type ApiDeps } from './routes';
+import { consoleApiRoutes, type ConsoleDeps } from './consoleApi';
+import { consoleAssets } from './console/static';
 import { z } from 'zod';
 
 export { openApiDocument } from './openapi';
@@ -12,7 +14,7 @@ export { apiRoutes, type ApiDeps } from './routes';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-export interface ApiServerOptions extends ApiDeps {
+export interface ApiServerOptions extends ApiDeps, ConsoleDeps {
   db: Db;
   logger: Logger;
   host?: string;
@@ -26,8 +28,8 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export function allRoutes(deps: ApiDeps): Route[] {
-  const routes = apiRoutes(deps);
+export function allRoutes(deps: ApiDeps & ConsoleDeps): Route[] {
+  const routes = [...apiRoutes(deps), ...consoleApiRoutes(deps)];
   const document = openApiDocument(routes);
   routes.push(
     route({
@@ -51,7 +53,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     logger: options.logger,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, handler);
+  // The console's pages and assets under /console/ (and / sends there); everything else is the API.
+  const assets = consoleAssets();
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    if (!assets.serve(req, res)) handler(req, res);
+  });
   server.keepAliveTimeout = 5_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

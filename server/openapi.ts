@@ -49,7 +49,7 @@ export function openApiDocument(routes: Route[], options: { version?: string } =
       [String(r.response.status)]: {
         description: r.response.description,
         content: r.response.html
-          ? { 'text/html': { schema: { type: 'string' } } }
+          ? { [r.response.contentType ?? 'text/html']: { schema: { type: 'string' } } }
           : { 'application/json': { schema: json(r.response.schema, 'output') } },
       },
       '400': problemResponse('invalid request: `errors` names each field'),

@@ -8,6 +8,15 @@ import type { Db } from '../schema/db';
 import type { Logger } from '../workers/logger';
 import { allowsTenant, authenticate, type ApiKey } from './apiKeys';
 import { problem, ProblemError, type FieldLocation } from './problem';
+import {
+  audit,
+  clientAddress,
+  CSRF_HEADER,
+  csrfMatches,
+  findSession,
+  sessionToken,
+  type OperatorSession,
+} from './session';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -19,6 +28,9 @@ export interface Ctx<P, Q, B> {
   db: Db;
   key: ApiKey | undefined;
   url: URL;
+  /** The console session the request carries (its cookie), if any; such a request acts for all tenants. */
+  operator?: OperatorSession;
+  request: http.IncomingMessage;
 }
 
 export interface Reply {
@@ -44,7 +56,14 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   idempotent?: boolean;
   /** Runs in a transaction (with the Idempotency-Key row when one is sent). */
   write?: boolean;
-  response: { status: number; schema: z.ZodType; description: string; html?: boolean };
+  response: {
+    status: number;
+    schema: z.ZodType;
+    description: string;
+    html?: boolean;
+    /** The type of a non-JSON answer (default text/html). */
+    contentType?: string;
+  };
   handler(ctx: Ctx<P, Q, B>): Promise<Reply>;
 }
 
@@ -88,6 +107,16 @@ export function createHandler(routes: Route[], options: RouterOptions): http.Req
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
+    let audited: { operator: OperatorSession; tenantId: string | null; action: string } | undefined;
+    const record = (a: NonNullable<typeof audited>, status: number, detail?: string) =>
+      audit(options.db, {
+        operator: a.operator.operator,
+        action: a.action,
+        tenantId: a.tenantId,
+        status,
+        detail,
+        address: clientAddress(req),
+      });
     try {
       const candidates = compiled.filter((c) => c.regex.test(url.pathname));
       if (candidates.length === 0)
@@ -107,7 +136,26 @@ export function createHandler(routes: Route[], options: RouterOptions): http.Req
       match.names.forEach((n, i) => (rawParams[n] = decodeURIComponent(m[i + 1])));
 
       let key: ApiKey | undefined;
-      if (r.auth !== 'none') {
+      // A console session (cookie) instead of an API key; with it, every state-changing request must carry the
+      // session's CSRF token, and is written to the audit log. A request with an API key is answered as before.
+      const cookieToken = header(req, 'authorization') ? undefined : sessionToken(header(req, 'cookie'));
+      const operator = cookieToken ? await findSession(options.db, cookieToken) : undefined;
+      if (r.auth !== 'none' && cookieToken) {
+        if (!operator) throw problem.unauthenticated('the console session has ended: sign in again');
+        if (method !== 'GET' && !csrfMatches(operator, header(req, CSRF_HEADER)))
+          throw problem.forbidden(
+            'X-CSRF-Token',
+            'header',
+            'a request made with the console session needs its CSRF token',
+          );
+        key = operatorKey(operator);
+        audited = {
+          operator,
+          tenantId: rawParams.tenant ?? null,
+          action: `${r.operationId} (${method} ${url.pathname})`,
+        };
+        if (method === 'GET') audited = undefined;
+      } else if (r.auth !== 'none') {
         const auth = await authenticate(options.db, header(req, 'authorization'));
         if (typeof auth === 'string') throw problem.unauthenticated(auth);
         key = auth;
@@ -146,9 +194,15 @@ export function createHandler(routes: Route[], options: RouterOptions): http.Req
         req.resume();
       }
 
-      const run = (db: Db) => r.handler({ params, query, body, db, key, url });
+      const run = (db: Db) => r.handler({ params, query, body, db, key, url, operator, request: req });
       let reply: Reply;
       const idem = header(req, 'idempotency-key');
+      if (idem !== undefined && audited)
+        throw problem.unprocessable(
+          'Idempotency-Key',
+          'header',
+          'Idempotency-Key is for API keys, not console sessions',
+        );
       if (idem !== undefined && !r.idempotent)
         throw problem.unprocessable(
           'Idempotency-Key',
@@ -169,6 +223,7 @@ export function createHandler(routes: Route[], options: RouterOptions): http.Req
       } else {
         reply = await run(options.db);
       }
+      if (audited) await record(audited, reply.status ?? r.response.status);
       if (reply.html !== undefined) {
         send(res, reply.status ?? 200, reply.html, 'text/html; charset=utf-8', reply.headers);
         return;
@@ -176,11 +231,24 @@ export function createHandler(routes: Route[], options: RouterOptions): http.Req
       send(res, reply.status ?? r.response.status, reply.body, 'application/json', reply.headers);
     } catch (error) {
       const p = toProblem(error);
+      if (audited) await record(audited, p.status, p.message).catch(() => undefined);
       if (p.status >= 500)
         options.logger.error({ err: (error as Error)?.message, path: url.pathname }, 'API: request failed');
       send(res, p.status, p.toProblem(), 'application/problem+json');
     }
   }
+}
+
+/** A console session acts as an operator may: on every tenant. */
+function operatorKey(s: OperatorSession): ApiKey {
+  return {
+    id: `operator:${s.operator}`,
+    name: s.operator,
+    tenants: ['*'],
+    createdAt: new Date(0).toISOString(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
 }
 
 /** Runs `work` once per (API key, Idempotency-Key): the key's row is inserted in the work's own transaction, so a

@@ -26,7 +26,7 @@ export interface ApiDeps {
 
 type Health = z.infer<typeof s.connectionHealth>;
 
-async function health(db: Db, tenantId: string): Promise<Health> {
+export async function health(db: Db, tenantId: string): Promise<Health> {
   const row = await db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!row)
     return {
@@ -229,16 +229,19 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         description: 'an HTML page saying which company was connected',
         html: true,
       },
-      async handler({ db, url }) {
+      async handler({ db, url, operator }) {
         if (!deps.connect) throw problem.unavailable('connect', 'this server has no Intuit OAuth configuration');
         try {
           const r = await completeConnect({ ...deps.connect, db }, url.pathname + url.search);
+          // Started from the console (its session cookie came back with the browser): back to the tenant's page.
+          if (operator) return consoleReturn(`tenants/${encodeURIComponent(r.tenantId)}?connected=${r.realmId}`);
           return {
             html: `<!doctype html><title>qbsync</title><p>Tenant ${escapeHtml(r.tenantId)} is connected to QuickBooks company ${escapeHtml(r.realmId)}. You can close this page.</p>`,
           };
         } catch (error) {
           if (error instanceof ProblemError) throw error;
           const message = (error as Error).message;
+          if (operator) return consoleReturn(`?connect_error=${encodeURIComponent(message)}`);
           throw problem.unprocessable('state', 'query', `connecting failed: ${message}`);
         }
       },
@@ -616,6 +619,11 @@ function endpointView(e: Awaited<ReturnType<typeof listEndpoints>>[number]) {
     enabled: e.enabled,
     created_at: e.createdAt,
   };
+}
+
+/** A redirect to a console page (hash route). */
+function consoleReturn(hashRoute: string) {
+  return { status: 303, html: '', headers: { location: `/console/#/${hashRoute}` } };
 }
 
 /** RFC 7386 JSON merge patch: null removes a key, objects merge, anything else replaces. */

@@ -8,6 +8,7 @@ import { systemClock } from '../workers/clock';
 import type { Config } from '../workers/config';
 import type { Logger } from '../workers/logger';
 import { startApiServer, type RunningApi } from './index';
+import { webConnectorUrl } from '../client/commands/qwc';
 
 export const DEFAULT_API_PORT = 8920;
 
@@ -42,6 +43,8 @@ export async function startServing(
     temporal?: () => Promise<Client>;
     /** Whether stop() closes the Temporal client (not when the caller lent its own). */
     closeTemporal?: boolean;
+    /** Temporal Web, for the console's links to runs (default QBSYNC_TEMPORAL_WEB_URL). */
+    temporalWebUrl?: string;
   },
 ): Promise<Serving> {
   const cipher = cipherFromConfig(config);
@@ -52,6 +55,7 @@ export async function startServing(
     logger.warn({ err: (error as Error).message }, 'API: "Connect to QuickBooks" is off');
   }
   let client: Promise<Client> | undefined;
+  const temporalWebUrl = options.temporalWebUrl ?? process.env.QBSYNC_TEMPORAL_WEB_URL?.trim();
   const start = (port: number | undefined) =>
     startApiServer({
       db,
@@ -66,6 +70,9 @@ export async function startServing(
         : undefined,
       host: options.host,
       port,
+      temporalWeb: temporalWebUrl ? { url: temporalWebUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+      manageSchedules: config.QBSYNC_MANAGE_SCHEDULES === 'true',
+      qwcUrl: webConnectorUrl(config),
     });
   // A busy port (another qbsync, a second `npm start`) need not stop everything: any free port will do, and is said.
   const api = await start(options.port).catch((error: NodeJS.ErrnoException) => {

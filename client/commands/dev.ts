@@ -17,6 +17,8 @@ import { runDesktopDemo } from '../desktopDemo';
 import { startWebConnectorEndpoint } from './webconnector';
 import { answers } from '../net';
 import { apiListen, startServing } from '../../server/serve';
+import { ensureFirstOperator } from '../../server/session';
+import { DEMO_APP, EmulatorAdmin } from '../../emulator';
 
 /** Stops what `dev` started, newest first, whatever happens to any one of them. */
 class Stack {
@@ -119,13 +121,37 @@ export function registerDev(program: Command): void {
           `worker ${worker.identity} is running on task queue "${config.TEMPORAL_TASK_QUEUE}" (schema ${probe.latestMigration})`,
         );
         say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
-        const serving = await startServing(config, db, logger, {
-          ...apiListen(),
+        // With the embedded emulator, the console's "Connect to QuickBooks" comes back to this server's callback.
+        const listen = apiListen();
+        let servingConfig = config;
+        if (demoTenant !== undefined && !config.QBO_REDIRECT_URI && listen.port) {
+          const callback = `http://127.0.0.1:${listen.port}/oauth/callback`;
+          await new EmulatorAdmin(`http://127.0.0.1:${config.EMULATOR_PORT}`).registerApp({
+            ...DEMO_APP,
+            redirectUris: [...DEMO_APP.redirectUris, callback],
+          });
+          servingConfig = { ...config, QBO_REDIRECT_URI: callback };
+        }
+        const serving = await startServing(servingConfig, db, logger, {
+          ...listen,
           databaseUrl,
           temporal: async () => client,
           closeTemporal: false,
+          temporalWebUrl: webUrl,
         });
         stack.push('API and event dispatcher', () => serving.stop());
+        if (servingConfig !== config && !serving.api.url.endsWith(`:${listen.port}`))
+          say(
+            `port ${listen.port} was busy: "Connect to QuickBooks" in this console returns to port ${listen.port}; set QBSYNC_API_PORT to a free port`,
+          );
+        const firstUser = await ensureFirstOperator(db);
+        if (firstUser)
+          say(
+            `console user "${firstUser.name}" created with password ${firstUser.password} (shown this once; change it with \`qbsync user add ${firstUser.name}\`)`,
+          );
+        say(
+          `Console: ${serving.api.url}/console/${webUrl ? `   Temporal Web: ${webUrl}` : ''} (sign in as a user made with \`qbsync user add <name>\`)`,
+        );
         say(
           `API: ${serving.api.url} (OpenAPI ${serving.api.url}/openapi.json; keys: \`qbsync apikey create <name> --tenant <id>\`)`,
         );

@@ -29,7 +29,7 @@ export function registerServe(program: Command): void {
         { url: serving.api.url },
         `API listening on ${serving.api.url} (OpenAPI: ${serving.api.url}/openapi.json)`,
       );
-      console.log(`qbsync API on ${serving.api.url}`);
+      console.log(`qbsync API on ${serving.api.url}; console on ${serving.api.url}/console/`);
       await untilSignal();
       await serving.stop();
       await db.destroy();

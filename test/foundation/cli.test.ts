@@ -1,3 +1,5 @@
+import { launchBrowser } from '../console/browser';
+import { signIn, synchronizeAll } from '../console/drive';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,13 +39,19 @@ describe('with a database', () => {
 
   test('`qbsync dev` reaches a running worker, prints the Temporal Web URL, and Ctrl-C leaves no process behind', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbsync-dev-'));
-    const [temporalPort, uiPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+    const [temporalPort, uiPort, emulatorPort, apiPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const env = {
       DATABASE_URL: database.url,
       QBSYNC_DATA_DIR: dataDir,
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
       EMULATOR_PORT: String(emulatorPort),
+      QBSYNC_API_PORT: String(apiPort),
       TEMPORAL_TASK_QUEUE: `dev-${temporalPort}`,
       LOG_LEVEL: 'warn',
       // The Desktop demo (Web Connector at QuickBooks' pace) is exercised by test/desktop; here, npm start's own path.
@@ -52,6 +60,12 @@ describe('with a database', () => {
     const dev = startCli(['dev'], env);
     await dev.waitFor(/press Ctrl-C to stop/, 240_000);
     expect(dev.output()).toContain(`Temporal Web: http://127.0.0.1:${uiPort}`);
+    // The console, beside Temporal Web, with a first user: a newcomer reconnects the demo company and synchronizes in it.
+    expect(dev.output()).toContain(
+      `Console: http://127.0.0.1:${apiPort}/console/   Temporal Web: http://127.0.0.1:${uiPort}`,
+    );
+    const password = /console user "admin" created with password (\S+)/.exec(dev.output())![1];
+    await newcomerInTheConsole(`http://127.0.0.1:${apiPort}`, password);
     expect(dev.output()).toMatch(/worker \S+ is running on task queue "dev-\d+"/);
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
     // No Intuit app configured: the emulator stands in, a demo tenant is connected and synchronized.
@@ -82,3 +96,21 @@ describe('with a database', () => {
     expect(await again.exited).toBe(0);
   }, 300_000);
 });
+
+/** In the browser, with nothing but what `npm start` printed: sign in, reconnect the demo tenant, Synchronize All. */
+async function newcomerInTheConsole(baseUrl: string, password: string): Promise<void> {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    page.on('dialog', (d) => void d.accept());
+    await signIn(page, baseUrl, 'admin', password);
+    await page.getByRole('link', { name: 'Demo company (emulator)' }).click();
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.locator('#disconnect').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Connect to QuickBooks' }).click();
+    await page.getByText(/Connected to QuickBooks company \d+\./).waitFor();
+    expect(await synchronizeAll(page)).toBe('succeeded');
+  } finally {
+    await browser.close();
+  }
+}
