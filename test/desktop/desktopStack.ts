@@ -49,7 +49,7 @@ export interface DesktopStack {
 
 export async function createDesktopStack(
   area: string,
-  options: { inProcessWorker?: boolean } = {},
+  options: { inProcessWorker?: boolean; /** Records per iterator page (MaxReturned). */ pageSize?: number } = {},
 ): Promise<DesktopStack> {
   const database = await createTestDatabase(area);
   // One key for the test's client, its in-process worker and worker processes: payloads are encrypted with it.
@@ -66,7 +66,7 @@ export async function createDesktopStack(
     backendFor: backendFactory({
       db: database.db,
       clock: systemClock,
-      desktop: { exchanges, attemptMs: 60_000 },
+      desktop: { exchanges, attemptMs: 60_000, pageSize: options.pageSize },
     }),
     temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
   });

@@ -1,4 +1,13 @@
-import { createDesktopCompany, NO_LATENCY, parseQwc, WebConnector } from '../../emulator/desktop';
+import {
+  createDesktopCompany,
+  NO_LATENCY,
+  parseQwc,
+  parseXml,
+  QBWC_NS,
+  QBWC_OPERATIONS,
+  WebConnector,
+  type XmlElement,
+} from '../../emulator/desktop';
 import {
   addDesktopConnection,
   formatWebConnectorState,
@@ -223,4 +232,49 @@ test('a wrong password (nvu): requests wait, status says so, and the wait fails 
   expect(error).toMatchObject({ type: 'WebConnectorAbsentError', nonRetryable: true });
   expect(error.message).toMatch(/tenant nvu-shop: the Web Connector of NVU Shop did not connect/);
   expect(error.message).not.toContain('a wrong password');
+});
+
+test('GET <AppURL>?wsdl serves the WSDL: XML naming every QBWC operation with its soapAction and parameters', async () => {
+  const res = await fetch(`${endpoint.url}?wsdl`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
+  const root = parseXml(await res.text()).root;
+  expect(root.name).toBe('wsdl:definitions');
+  expect(root.attrs.targetNamespace).toBe(QBWC_NS);
+  const kid = (e: XmlElement, name: string) => e.children.filter((c) => c.name === name);
+  const portType = kid(root, 'wsdl:portType')[0];
+  expect(
+    kid(portType, 'wsdl:operation')
+      .map((o) => o.attrs.name)
+      .sort(),
+  ).toEqual([...QBWC_OPERATIONS].sort());
+  const binding = kid(root, 'wsdl:binding')[0];
+  const actions = Object.fromEntries(
+    kid(binding, 'wsdl:operation').map((o) => [o.attrs.name, kid(o, 'soap:operation')[0].attrs.soapAction]),
+  );
+  expect(actions).toEqual(Object.fromEntries(QBWC_OPERATIONS.map((op) => [op, `${QBWC_NS}${op}`])));
+  const address = kid(kid(kid(root, 'wsdl:service')[0], 'wsdl:port')[0], 'soap:address')[0];
+  expect(address.attrs.location).toBe(endpoint.url);
+  // Each request element's parameters are those the Web Connector (the simulator) sends, in its order.
+  const schema = kid(kid(root, 'wsdl:types')[0], 's:schema')[0];
+  const params = (op: string) =>
+    kid(
+      kid(
+        kid(schema, 's:element').find((e) => e.attrs.name === op)!,
+        's:complexType',
+      )[0],
+      's:sequence',
+    )[0].children.map((e) => e.attrs.name);
+  expect(params('sendRequestXML')).toEqual([
+    'ticket',
+    'strHCPResponse',
+    'strCompanyFileName',
+    'qbXMLCountry',
+    'qbXMLMajorVers',
+    'qbXMLMinorVers',
+  ]);
+  expect(params('receiveResponseXML')).toEqual(['ticket', 'response', 'hresult', 'message']);
+  expect(params('authenticate')).toEqual(['strUserName', 'strPassword']);
+  // A plain GET without ?wsdl is still refused.
+  expect((await fetch(endpoint.url)).status).toBe(405);
 });

@@ -39,6 +39,12 @@ export interface DesktopCursor {
   since: string | null;
   maxSeen: string | null;
   iteratorId?: string;
+  /**
+   * Pages already read from this iterator. It keeps each page's exchange key distinct: the iterator id stays the same
+   * across pages and `maxSeen` need not move (records modified in the same second), so without it page 3 would find
+   * page 2's answer under its key and read it again forever.
+   */
+  page?: number;
   /** Bumped when an iterator had to start again (its session died), so the new read gets its own exchange. */
   restarts: number;
 }
@@ -292,7 +298,7 @@ export class QuickBooksDesktopBackend implements Backend {
       // The iterator died with its Web Connector session: read again from the same point (re-reads change nothing).
       return {
         records: [],
-        nextCursor: { ...c, iteratorId: undefined, restarts: c.restarts + 1 },
+        nextCursor: { ...c, iteratorId: undefined, page: 0, restarts: c.restarts + 1 },
         done: false,
       };
     }
@@ -305,7 +311,11 @@ export class QuickBooksDesktopBackend implements Backend {
     const records = await this.toRecords(mapping, rs.rets);
     const remaining = rs.iteratorRemainingCount ?? 0;
     if (remaining > 0 && rs.iteratorID)
-      return { records, nextCursor: { ...c, maxSeen, iteratorId: rs.iteratorID }, done: false };
+      return {
+        records,
+        nextCursor: { ...c, maxSeen, iteratorId: rs.iteratorID, page: (c.page ?? 0) + 1 },
+        done: false,
+      };
     if (c.since)
       return {
         records,

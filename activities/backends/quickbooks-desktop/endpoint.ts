@@ -7,6 +7,7 @@ import type { Db } from '../../sync/backend';
 import { verifyPassword } from './credentials';
 import { ExchangeWaker, Exchanges } from './exchange';
 import { parseQbxml, qbxmlDocument, x, type XNode } from './qbxml';
+import { qbwcWsdl } from './wsdl';
 
 /**
  * The QuickBooks Web Connector's web service (SOAP 1.1, document/literal, namespace http://developer.intuit.com/).
@@ -379,6 +380,14 @@ export async function startEndpoint(
         if (req.method === 'GET' && url.pathname.endsWith('/support')) {
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
           res.end('qbsync Web Connector endpoint: see the README, "QuickBooks Desktop and Reckon Accounts".\n');
+          return;
+        }
+        if (req.method === 'GET' && [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl')) {
+          // The service description the Web Connector (and SOAP tooling) may ask for, addressed as it was reached.
+          const location = `${options.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${url.pathname}`;
+          const body = qbwcWsdl(location);
+          res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
           return;
         }
         if (req.method !== 'POST') {
