@@ -344,7 +344,10 @@ export class WebConnector {
         t.outcome = 'error';
         break;
       }
-      const dies = this.faults.take('sessionDies', (r) => (r.afterRequests ?? 0) <= t.documents);
+      const dies = this.faults.take(
+        'sessionDies',
+        (r) => (r.afterRequests ?? 0) <= t.documents && (!r.requestMatch || new RegExp(r.requestMatch).test(request)),
+      );
       if (dies) {
         t.shown.push('QuickBooks closed the session (the connection to QuickBooks was lost).');
         t.outcome = 'aborted';

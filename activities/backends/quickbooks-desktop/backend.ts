@@ -14,6 +14,7 @@ import { chunk } from '../../sync/entities/common';
 import type { SaleToSend } from '../../sync/entities/sale';
 import { MappingProblem, type AppEntity, type Ref } from '../../sync/entity';
 import type { LinkStore } from '../../sync/links';
+import { recordProblem } from '../../sync/records';
 import type { EntityName } from '../../sync/model';
 import type { DesktopRefMap, DesktopEntity } from './entity';
 import { DESKTOP_ENTITIES } from './entities';
@@ -48,6 +49,17 @@ export interface DesktopCursor {
   /** Bumped when an iterator had to start again (its session died), so the new read gets its own exchange. */
   restarts: number;
 }
+
+/** Transaction deletions are read with this entity's deletions (customers: read at every incremental run). */
+const TXN_DELETIONS_WITH: EntityName = 'customer';
+const SALE_DOCUMENTS: DesktopSaleDocument[] = ['SalesOrder', 'Invoice', 'Estimate'];
+const DOCUMENT_NAMES: Record<DesktopSaleDocument, string> = {
+  SalesOrder: 'Sales Order',
+  Invoice: 'Invoice',
+  Estimate: 'Estimate',
+};
+/** The problem code of a handed-over document deleted in QuickBooks (`qbsync history`). */
+export const DELETED_IN_QUICKBOOKS = 'qbsync-deleted-in-quickbooks';
 
 /** One message set: at most this many adds (QuickBooks takes seconds per add; the Web Connector waits minutes at most). */
 const BATCH = 20;
@@ -259,17 +271,19 @@ export class QuickBooksDesktopBackend implements Backend {
     };
     const key = `${runId}|read|${entity}|${hash(c)}`;
     if (c.phase === 'deleted') {
-      const [rs] = await this.read(key, [
-        x(
-          'ListDeletedQueryRq',
-          [
-            ...mapping.deletedTypes.map((t) => x('ListDelType', t)),
-            x('DeletedDateRangeFilter', [x('FromDeletedDate', c.since!)]),
-          ],
-          { requestID: '1' },
-        ),
-      ]);
+      const since = x('DeletedDateRangeFilter', [x('FromDeletedDate', c.since!)]);
+      // Handed-over documents deleted in QuickBooks are asked in the customers' document (one request more, no trip).
+      const txns = entity === TXN_DELETIONS_WITH;
+      const requests = [
+        x('ListDeletedQueryRq', [...mapping.deletedTypes.map((t) => x('ListDelType', t)), since], { requestID: '1' }),
+      ];
+      if (txns)
+        requests.push(
+          x('TxnDeletedQueryRq', [...SALE_DOCUMENTS.map((t) => x('TxnDelType', t)), since], { requestID: '2' }),
+        );
+      const [rs, deletedTxns] = await this.read(key, requests);
       this.check(rs, entity);
+      if (txns) await this.handedOverDeleted(deletedTxns);
       const records: SideRecord[] = rs.rets.map((r) => ({
         id: textAt(r, 'ListID') ?? '',
         deleted: 'deleted',
@@ -323,6 +337,75 @@ export class QuickBooksDesktopBackend implements Backend {
         done: false,
       };
     return { records, nextCursor: { phase: 'list', since: maxSeen, maxSeen: null, restarts: 0 }, done: true };
+  }
+
+  /**
+   * Sales Orders, Invoices and Estimates qbsync handed over that a user deleted in QuickBooks. The sale stays Closed in
+   * the app (it is never sent again, so nothing is resurrected); each deletion is recorded once as a problem of the run
+   * (`qbsync history`, notices) naming the sale and what to do. Deleted documents qbsync never sent are not its concern.
+   */
+  private async handedOverDeleted(rs: QbxmlResponse | undefined): Promise<void> {
+    if (!rs) return;
+    if (rs.statusSeverity === 'Error' && rs.statusCode !== 1) {
+      // Not knowing about deletions must not stop the customers: say so, the next run asks again.
+      await this.noteOnce(undefined, `txn-deleted-query:${rs.statusCode}`, {
+        label: 'deleted QuickBooks transactions',
+        message: `QuickBooks refused the query for deleted transactions (${rs.statusCode}: ${rs.statusMessage})`,
+        action: 'nothing to do now; qbsync asks again at the next run (report it if it keeps happening)',
+      });
+      return;
+    }
+    const deleted = rs.rets.flatMap((r) => {
+      const type = textAt(r, 'TxnDelType') as DesktopSaleDocument | undefined;
+      const txnId = textAt(r, 'TxnID');
+      return type && txnId && SALE_DOCUMENTS.includes(type) ? [{ type, txnId, ret: r }] : [];
+    });
+    if (deleted.length === 0) return;
+    const links = await this.links.byRemoteIds(
+      this.db,
+      'sale',
+      deleted.map((d) => saleLinkId(d.type, d.txnId)),
+    );
+    for (const d of deleted) {
+      const link = links.get(saleLinkId(d.type, d.txnId));
+      if (!link) continue;
+      const number = textAt(d.ret, 'RefNumber');
+      const when = textAt(d.ret, 'TimeDeleted');
+      const doc = DOCUMENT_NAMES[d.type];
+      await this.noteOnce(link.appId, saleLinkId(d.type, d.txnId), {
+        label: `sale ${link.appId} (QuickBooks ${doc}${number ? ` ${number}` : ''})`,
+        message: `the ${doc}${number ? ` ${number}` : ''} qbsync made from sale ${link.appId} was deleted in QuickBooks${when ? ` on ${when}` : ''}; the sale stays Closed in the app and is not sent again`,
+        action: `if the sale should still be in QuickBooks, enter it again there (or copy it to a new sale in the app with the ready status); otherwise cancel it in the app`,
+      });
+    }
+  }
+
+  /** A problem of this run about a QuickBooks deletion, recorded once however often the read is repeated. */
+  private async noteOnce(
+    appId: number | undefined,
+    remoteId: string,
+    p: { label: string; message: string; action: string },
+  ): Promise<void> {
+    const seen = await this.db
+      .selectFrom('sync_problems')
+      .select('id')
+      .where('tenant_id', '=', this.target.tenantId)
+      .where('code', '=', DELETED_IN_QUICKBOOKS)
+      .where('remote_id', '=', remoteId)
+      .executeTakeFirst();
+    if (seen) return;
+    // Found while the customers step reads QuickBooks' deletions.
+    await this.db.transaction().execute((trx) =>
+      recordProblem(trx, this.target.tenantId, this.target.runId, 'customers', {
+        entity: 'sale',
+        direction: 'pull',
+        appId: appId === undefined ? undefined : String(appId),
+        remoteId,
+        code: DELETED_IN_QUICKBOOKS,
+        skipped: true,
+        ...p,
+      }),
+    );
   }
 
   /** Status 0 (found) and 1 (no match) are answers; anything else of severity Error fails the read. */

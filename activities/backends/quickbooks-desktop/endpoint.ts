@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../../workers/logger';
 import type { Db } from '../../sync/backend';
 import { verifyPassword } from './credentials';
-import { ExchangeWaker, Exchanges } from './exchange';
+import { ExchangeWaker, Exchanges, notify } from './exchange';
 import { parseQbxml, qbxmlDocument, x, type XNode } from './qbxml';
 import { qbwcWsdl } from './wsdl';
 
@@ -28,6 +28,11 @@ export interface EndpointOptions {
   /** A session the Web Connector stopped calling for this long is ended by the watchdog. */
   staleAfterMs?: number;
   version?: string;
+  /**
+   * Called (not awaited) when a company's Web Connector logged in: `qbsync webconnector` signals the tenant's
+   * coordinator (webConnectorArrived, ids only). A failure is logged; the login goes on.
+   */
+  onArrival?: (tenantId: string, at: Date) => Promise<void>;
 }
 
 type Answer = string | string[];
@@ -152,6 +157,13 @@ export class WebConnectorService {
       .where('tenant_id', '=', tenantId)
       .execute();
     this.options.logger.info({ tenantId, work }, 'Web Connector connected');
+    // A run waiting for this company wakes now (its exchange waiters listen on the tenant's channel).
+    await notify(this.db, tenantId);
+    void this.options
+      .onArrival?.(tenantId, new Date())
+      .catch((error: Error) =>
+        this.options.logger.warn({ tenantId, error: error.message }, 'could not tell the coordinator of the arrival'),
+      );
     // "" = use the company file open in QuickBooks; "none" = nothing to exchange now.
     return [ticket, work ? '' : 'none'];
   }
