@@ -188,21 +188,10 @@ export class QuickBooksDesktopBackend implements Backend {
   }
 
   private async refs(refs: Ref[]): Promise<DesktopRefMap> {
-    const remote = new Map<EntityName, Set<string>>();
-    const app = new Map<EntityName, Set<number>>();
-    for (const r of refs) {
-      if (typeof r.id === 'string') remote.set(r.entity, (remote.get(r.entity) ?? new Set()).add(r.id));
-      else app.set(r.entity, (app.get(r.entity) ?? new Set()).add(r.id));
-    }
-    const toApp = new Map<string, number>();
-    const toRemote = new Map<string, string>();
-    for (const [entity, ids] of remote)
-      for (const [listId, appId] of await this.links.remoteToApp(this.db, entity, [...ids]))
-        toApp.set(`${entity}:${listId}`, appId);
-    for (const [entity, ids] of app)
-      for (const [appId, listId] of await this.links.appToRemote(this.db, entity, [...ids]))
-        toRemote.set(`${entity}:${appId}`, listId);
-    const codeIds = [...toApp].filter(([k]) => k.startsWith('tax_code:')).map(([, v]) => v);
+    const resolved = await this.links.resolve(this.db, refs);
+    const codeIds = refs.flatMap((r) =>
+      r.entity === 'tax_code' && typeof r.id === 'string' ? (resolved.appId('tax_code', r.id) ?? []) : [],
+    );
     const taxable = new Map<number, boolean>();
     if (codeIds.length)
       for (const r of await this.db
@@ -213,10 +202,10 @@ export class QuickBooksDesktopBackend implements Backend {
         .execute())
         taxable.set(r.id, r.taxable);
     return {
-      appId: (entity, listId) => (listId ? toApp.get(`${entity}:${listId}`) : undefined),
-      listId: (entity, appId) => (appId ? toRemote.get(`${entity}:${appId}`) : undefined),
+      appId: resolved.appId,
+      listId: resolved.remoteId,
       taxable: (listId) => {
-        const id = listId ? toApp.get(`tax_code:${listId}`) : undefined;
+        const id = resolved.appId('tax_code', listId);
         return id === undefined ? false : (taxable.get(id) ?? false);
       },
       version: this.version,
