@@ -68,6 +68,8 @@ export interface CoordinatorStatus {
   runsCompleted: number;
   /** Invoices that arrived from QuickBooks are being emailed (after a run, before the next). */
   deliveringInvoices: boolean;
+  /** QuickBooks Desktop / Reckon: when the tenant's Web Connector last logged in (webConnectorArrived). */
+  webConnectorAt?: string;
 }
 
 export interface StepProgress {

@@ -143,6 +143,7 @@ export class CoordinatorBook {
       recentRuns: this.recentRuns,
       runsCompleted: this.runsCompleted,
       deliveringInvoices: this.deliveringInvoices,
+      ...(this.webConnectorAt ? { webConnectorAt: this.webConnectorAt } : {}),
     };
   }
 

@@ -1,4 +1,6 @@
 import { addSale, appIdByName, problems, saleRow, ORDER_TAKING } from '../orderTaking/helpers';
+import { coordinatorId } from '../../common/ids';
+import { statusQuery, tenantCoordinator } from '../../workflows/coordinator';
 import { runCli } from '../helpers/cli';
 import { until } from '../helpers/until';
 import { createDesktopStack, type DesktopStack, type DesktopTenant } from './desktopStack';
@@ -262,11 +264,25 @@ test('the Web Connector absent: qbsync status says "waiting for the Web Connecto
     () => stack.exchanges.pendingCount(t.tenantId),
     (n) => n > 0,
   );
+  // The tenant's coordinator (idle: this run was started directly) hears of the Web Connector's arrival.
+  const coordinator = await stack.temporal.client.workflow.start(tenantCoordinator, {
+    taskQueue: stack.temporal.taskQueue,
+    workflowId: coordinatorId(t.tenantId),
+    args: [{ tenantId: t.tenantId }],
+  });
   const cli = await runCli(['status', t.tenantId], stack.env);
   expect(cli.code).toBe(0);
   expect(cli.stdout).toMatch(new RegExp(`waiting for the Web Connector of ${t.tenantId} since`));
+  expect((await coordinator.query(statusQuery)).webConnectorAt).toBeUndefined();
   t.connector.start();
   await run;
+  const heard = await until(
+    'the coordinator hears of the arrival',
+    () => coordinator.query(statusQuery),
+    (s) => s.webConnectorAt !== undefined,
+  );
+  expect(Date.parse(heard.webConnectorAt!)).toBeGreaterThan(0);
+  await coordinator.terminate('test over');
   expect(
     await until(
       'customers arrive',
