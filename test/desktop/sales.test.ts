@@ -270,7 +270,7 @@ test('the Web Connector absent: qbsync status says "waiting for the Web Connecto
     workflowId: coordinatorId(t.tenantId),
     args: [{ tenantId: t.tenantId }],
   });
-  const cli = await runCli(['status', t.tenantId], stack.env);
+  const cli = await runCli(['status', t.tenantId], stack.env, 180_000);
   expect(cli.code).toBe(0);
   expect(cli.stdout).toMatch(new RegExp(`waiting for the Web Connector of ${t.tenantId} since`));
   expect((await coordinator.query(statusQuery)).webConnectorAt).toBeUndefined();
@@ -295,7 +295,7 @@ test('the Web Connector absent: qbsync status says "waiting for the Web Connecto
       (r) => Number(r.n) === t.company.customers().length,
     ),
   ).toBeDefined();
-  const after = await runCli(['status', t.tenantId], stack.env);
+  const after = await runCli(['status', t.tenantId], stack.env, 180_000);
   expect(after.stdout).not.toMatch(/waiting for the Web Connector/);
   expect(after.stdout).toMatch(/Web Connector of .*: (connected now|last connected)/);
-});
+}, 300_000);
