@@ -68,6 +68,8 @@ export interface CoordinatorStatus {
   runsCompleted: number;
   /** Invoices that arrived from QuickBooks are being emailed (after a run, before the next). */
   deliveringInvoices: boolean;
+  /** QuickBooks Desktop / Reckon: when the tenant's Web Connector last logged in (webConnectorArrived). */
+  webConnectorAt?: string;
 }
 
 export interface StepProgress {
@@ -96,3 +98,12 @@ export const statusQuery = defineQuery<CoordinatorStatus>('status');
 export const progressQuery = defineQuery<SyncProgress>('progress');
 /** Sent to the tenant's coordinator (the parent), so its `status` query can show the running step and progress. */
 export const syncProgressSignal = defineSignal<[SyncProgress]>('syncProgress');
+
+/** Sent by the Web Connector endpoint when a Desktop company's Web Connector has logged in: ids only. */
+export interface WebConnectorArrival {
+  tenantId: string;
+  /** When the endpoint accepted the login (ISO 8601). */
+  at: string;
+}
+/** The company's Web Connector is connected: a run waiting for it proceeds (its exchanges are served now). */
+export const webConnectorArrived = defineSignal<[WebConnectorArrival]>('webConnectorArrived');

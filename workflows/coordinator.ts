@@ -25,6 +25,7 @@ import {
   statusQuery,
   synchronizeAll,
   syncProgressSignal,
+  webConnectorArrived,
   type SyncFailure,
   type SyncProgress,
   type SyncRequest,
@@ -91,6 +92,16 @@ export async function tenantCoordinator(input: CoordinatorInput): Promise<void> 
     },
     { description: 'Progress of the running sync (sent by its syncTenant child).' },
   );
+  setHandler(
+    webConnectorArrived,
+    (arrival) => {
+      // The run's Desktop exchanges are woken by the database when the Web Connector takes them; the coordinator
+      // records the arrival so Temporal Web shows when the company's Web Connector last connected.
+      book.webConnectorAt = arrival.at;
+      describe(book);
+    },
+    { description: 'The QuickBooks Desktop / Reckon Web Connector of this tenant logged in (sent by the endpoint).' },
+  );
   setHandler(statusQuery, () => book.status(), {
     description: 'idle or running, current step and progress, pending requests, last runs',
   });
@@ -141,7 +152,7 @@ function describe(book: CoordinatorBook): void {
       ? 'emailing invoices'
       : 'idle';
   setCurrentDetails(
-    `${state}${pending}${last ? `; last run ${last.workflowId} ${last.outcome}` : ''}; ${book.runsCompleted} run(s) completed`,
+    `${state}${pending}${last ? `; last run ${last.workflowId} ${last.outcome}` : ''}; ${book.runsCompleted} run(s) completed${book.webConnectorAt ? `; Web Connector last connected ${book.webConnectorAt}` : ''}`,
   );
 }
 

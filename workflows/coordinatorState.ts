@@ -49,6 +49,8 @@ export class CoordinatorBook {
   deliveryDue: boolean;
   current: RunningSync | null = null;
   deliveringInvoices = false;
+  /** When the tenant's QuickBooks Desktop Web Connector last logged in (webConnectorArrived), for Temporal Web. */
+  webConnectorAt: string | null = null;
 
   constructor(
     readonly tenantId: string,
@@ -141,6 +143,7 @@ export class CoordinatorBook {
       recentRuns: this.recentRuns,
       runsCompleted: this.runsCompleted,
       deliveringInvoices: this.deliveringInvoices,
+      ...(this.webConnectorAt ? { webConnectorAt: this.webConnectorAt } : {}),
     };
   }
 

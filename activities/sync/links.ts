@@ -1,4 +1,5 @@
 import type { BackendId, Db, Trx } from './backend';
+import type { Ref } from './entity';
 import type { EntityName } from './model';
 
 /** The agreement between an app record and its backend twin: the fingerprint of the last state both sides held. */
@@ -19,6 +20,12 @@ function toLink(row: { app_id: number; remote_id: string; remote_version: string
     remoteVersion: row.remote_version,
     fingerprint: row.fingerprint,
   };
+}
+
+/** A page's references resolved through the links, both ways: backend id → app id, app id → backend id. */
+export interface ResolvedRefs {
+  appId(entity: EntityName, remoteId: string | undefined | null): number | undefined;
+  remoteId(entity: EntityName, appId: number | undefined | null): string | undefined;
 }
 
 /**
@@ -109,6 +116,31 @@ export class LinkStore {
   async appToRemote(db: Reader, entity: EntityName, appIds: number[]): Promise<Map<number, string>> {
     const links = await this.byAppIds(db, entity, [...new Set(appIds)]);
     return new Map([...links].map(([appId, link]) => [appId, link.remoteId]));
+  }
+
+  /**
+   * Resolves a page's references in one query per entity and direction: a string id is the backend's (its app id is
+   * looked up), a number the app's (its backend id is looked up). Unlinked references resolve to undefined.
+   */
+  async resolve(db: Reader, refs: Ref[]): Promise<ResolvedRefs> {
+    const remote = new Map<EntityName, Set<string>>();
+    const app = new Map<EntityName, Set<number>>();
+    for (const r of refs) {
+      if (typeof r.id === 'string') remote.set(r.entity, (remote.get(r.entity) ?? new Set()).add(r.id));
+      else app.set(r.entity, (app.get(r.entity) ?? new Set()).add(r.id));
+    }
+    const toApp = new Map<string, number>();
+    const toRemote = new Map<string, string>();
+    for (const [entity, ids] of remote)
+      for (const [remoteId, appId] of await this.remoteToApp(db, entity, [...ids]))
+        toApp.set(`${entity}:${remoteId}`, appId);
+    for (const [entity, ids] of app)
+      for (const [appId, remoteId] of await this.appToRemote(db, entity, [...ids]))
+        toRemote.set(`${entity}:${appId}`, remoteId);
+    return {
+      appId: (entity, remoteId) => (remoteId ? toApp.get(`${entity}:${remoteId}`) : undefined),
+      remoteId: (entity, appId) => (appId ? toRemote.get(`${entity}:${appId}`) : undefined),
+    };
   }
 
   async remoteToApp(db: Reader, entity: EntityName, remoteIds: string[]): Promise<Map<string, number>> {

@@ -170,11 +170,11 @@ export function registerDev(program: Command): void {
         }
         // The QuickBooks Web Connector endpoint (QuickBooks Desktop / Reckon tenants), and its demo on the Desktop emulator.
         // On a busy port (another qbsync on this machine) the demo takes a free one, as the API does.
-        const endpoint = await startWebConnectorEndpoint(config, db, logger, databaseUrl).catch(
+        const endpoint = await startWebConnectorEndpoint(config, db, logger, databaseUrl, client).catch(
           (error: NodeJS.ErrnoException) => {
             if (error.code !== 'EADDRINUSE') throw error;
             say(`port ${config.QBWC_PORT} is in use: the Web Connector endpoint listens on a free port instead`);
-            return startWebConnectorEndpoint({ ...config, QBWC_PORT: 0 }, db, logger, databaseUrl);
+            return startWebConnectorEndpoint({ ...config, QBWC_PORT: 0 }, db, logger, databaseUrl, client);
           },
         );
         stack.push('Web Connector endpoint', () => endpoint.close());

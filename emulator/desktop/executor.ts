@@ -210,6 +210,22 @@ export class QbxmlExecutor {
     return response;
   }
 
+  /**
+   * What QuickBooks would reject in a document, without running it: a document fault throws QbxmlDocumentError (XML,
+   * ISO-8859-1, version, element order, required elements, types, attributes); each request's field problems (a string
+   * over its maximum length, 3070; an invalid value, 3210) are returned with the request's name.
+   */
+  validate(xml: string): { version: number; problems: Array<FieldProblem & { request: string }> } {
+    const { version, msgs } = this.parseDocument(xml);
+    const problems: Array<FieldProblem & { request: string }> = [];
+    for (const rq of msgs.children) {
+      const found: FieldProblem[] = [];
+      validateChildren(rq, table(rq.name), { version, problems: found }, rq.name);
+      problems.push(...found.map((f) => ({ ...f, request: rq.name })));
+    }
+    return { version, problems };
+  }
+
   /** The whole-document checks: XML syntax, ISO-8859-1, the qbXML version, schema order, types, attributes. */
   parseDocument(xml: string): { version: number; msgs: XmlElement } {
     let doc;

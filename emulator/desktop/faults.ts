@@ -9,7 +9,13 @@ export type DesktopFault =
   /** QuickBooks applies the document, then the answer is lost and the QBWC session dies (no receiveResponseXML). */
   | { kind: 'responseLost'; count: number; requestType?: string }
   /** The session dies before QuickBooks sees the next document (e.g. mid-iterator); its iterators die with it. */
-  | { kind: 'sessionDies'; count: number; afterRequests?: number }
+  | {
+      kind: 'sessionDies';
+      count: number;
+      afterRequests?: number;
+      /** Only before a document matching this regular expression (e.g. a Continue of one iterator). */
+      requestMatch?: string;
+    }
   /** Each of the next documents takes `ms` longer (time-scaled). */
   | { kind: 'slow'; count: number; ms: number }
   /** Adds and mods (optionally of one request type) fail as a locked/in-use record does. */

@@ -87,6 +87,8 @@ export interface WebConnectorOptions {
   maxNoOps?: number;
   /** Stop a session after this many documents (protects against a server that never answers 100). */
   maxDocuments?: number;
+  /** Certificate authorities to trust for an https AppURL (a private CA's PEM); default Node's. */
+  ca?: string | Buffer;
   /** Called after each run of the scheduler. */
   onRun?: (t: Transcript) => void;
 }
@@ -344,7 +346,10 @@ export class WebConnector {
         t.outcome = 'error';
         break;
       }
-      const dies = this.faults.take('sessionDies', (r) => (r.afterRequests ?? 0) <= t.documents);
+      const dies = this.faults.take(
+        'sessionDies',
+        (r) => (r.afterRequests ?? 0) <= t.documents && (!r.requestMatch || new RegExp(r.requestMatch).test(request)),
+      );
       if (dies) {
         t.shown.push('QuickBooks closed the session (the connection to QuickBooks was lost).');
         t.outcome = 'aborted';
@@ -427,7 +432,12 @@ export class WebConnector {
     return new Promise((resolve, reject) => {
       const req = client.request(
         url,
-        { method: 'POST', headers: soapHeaders(operation, Buffer.byteLength(body)), timeout: 120_000 },
+        {
+          method: 'POST',
+          headers: soapHeaders(operation, Buffer.byteLength(body)),
+          timeout: 120_000,
+          ...(this.options.ca ? { ca: this.options.ca } : {}),
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

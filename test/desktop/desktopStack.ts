@@ -12,6 +12,7 @@ import {
   type DesktopCompany,
   type LatencyModel,
 } from '../../emulator/desktop';
+import { signalArrival } from '../../client/commands/webconnector';
 import { systemClock } from '../../workers/clock';
 import { createLogger } from '../../workers/logger';
 import { syncTenant, type SyncTenantInput } from '../../workflows/syncTenant';
@@ -49,7 +50,7 @@ export interface DesktopStack {
 
 export async function createDesktopStack(
   area: string,
-  options: { inProcessWorker?: boolean } = {},
+  options: { inProcessWorker?: boolean; /** Records per iterator page (MaxReturned). */ pageSize?: number } = {},
 ): Promise<DesktopStack> {
   const database = await createTestDatabase(area);
   // One key for the test's client, its in-process worker and worker processes: payloads are encrypted with it.
@@ -58,7 +59,15 @@ export async function createDesktopStack(
   const waker = new ExchangeWaker(database.url);
   const exchanges = new Exchanges(database.db, waker);
   const logger = createLogger('silent');
-  const endpoint = await startEndpoint({ db: database.db, logger, waker, longPollMs: 2_000, watchdogMs: 1_000 });
+  // The endpoint signals each tenant's coordinator when its Web Connector logs in, as `qbsync webconnector` does.
+  const endpoint = await startEndpoint({
+    db: database.db,
+    logger,
+    waker,
+    longPollMs: 2_000,
+    watchdogMs: 1_000,
+    onArrival: signalArrival(temporal.client),
+  });
   const activities = createActivities({
     db: database.db,
     logger,
@@ -66,7 +75,7 @@ export async function createDesktopStack(
     backendFor: backendFactory({
       db: database.db,
       clock: systemClock,
-      desktop: { exchanges, attemptMs: 60_000 },
+      desktop: { exchanges, attemptMs: 60_000, pageSize: options.pageSize },
     }),
     temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
   });

@@ -1,4 +1,18 @@
-import { createDesktopCompany, NO_LATENCY, parseQwc, WebConnector } from '../../emulator/desktop';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  createDesktopCompany,
+  NO_LATENCY,
+  parseQwc,
+  parseXml,
+  QBWC_NS,
+  QBWC_OPERATIONS,
+  WebConnector,
+  type XmlElement,
+} from '../../emulator/desktop';
 import {
   addDesktopConnection,
   formatWebConnectorState,
@@ -223,4 +237,111 @@ test('a wrong password (nvu): requests wait, status says so, and the wait fails 
   expect(error).toMatchObject({ type: 'WebConnectorAbsentError', nonRetryable: true });
   expect(error.message).toMatch(/tenant nvu-shop: the Web Connector of NVU Shop did not connect/);
   expect(error.message).not.toContain('a wrong password');
+});
+
+test('GET <AppURL>?wsdl serves the WSDL: XML naming every QBWC operation with its soapAction and parameters', async () => {
+  const res = await fetch(`${endpoint.url}?wsdl`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
+  const root = parseXml(await res.text()).root;
+  expect(root.name).toBe('wsdl:definitions');
+  expect(root.attrs.targetNamespace).toBe(QBWC_NS);
+  const kid = (e: XmlElement, name: string) => e.children.filter((c) => c.name === name);
+  const portType = kid(root, 'wsdl:portType')[0];
+  expect(
+    kid(portType, 'wsdl:operation')
+      .map((o) => o.attrs.name)
+      .sort(),
+  ).toEqual([...QBWC_OPERATIONS].sort());
+  const binding = kid(root, 'wsdl:binding')[0];
+  const actions = Object.fromEntries(
+    kid(binding, 'wsdl:operation').map((o) => [o.attrs.name, kid(o, 'soap:operation')[0].attrs.soapAction]),
+  );
+  expect(actions).toEqual(Object.fromEntries(QBWC_OPERATIONS.map((op) => [op, `${QBWC_NS}${op}`])));
+  const address = kid(kid(kid(root, 'wsdl:service')[0], 'wsdl:port')[0], 'soap:address')[0];
+  expect(address.attrs.location).toBe(endpoint.url);
+  // Each request element's parameters are those the Web Connector (the simulator) sends, in its order.
+  const schema = kid(kid(root, 'wsdl:types')[0], 's:schema')[0];
+  const params = (op: string) =>
+    kid(
+      kid(
+        kid(schema, 's:element').find((e) => e.attrs.name === op)!,
+        's:complexType',
+      )[0],
+      's:sequence',
+    )[0].children.map((e) => e.attrs.name);
+  expect(params('sendRequestXML')).toEqual([
+    'ticket',
+    'strHCPResponse',
+    'strCompanyFileName',
+    'qbXMLCountry',
+    'qbXMLMajorVers',
+    'qbXMLMinorVers',
+  ]);
+  expect(params('receiveResponseXML')).toEqual(['ticket', 'response', 'hresult', 'message']);
+  expect(params('authenticate')).toEqual(['strUserName', 'strPassword']);
+  // A plain GET without ?wsdl is still refused.
+  expect((await fetch(endpoint.url)).status).toBe(405);
+});
+
+test('HTTPS with the configured certificate (scripts/certs.sh): the Web Connector trusting its CA exchanges over TLS', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qbsync-qbwc-tls-'));
+  try {
+    execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'certs.sh'), dir], {
+      env: { ...process.env, QBSYNC_TLS_SERVER_NAMES: 'localhost,127.0.0.1' },
+      stdio: 'pipe',
+    });
+    const tls = {
+      cert: fs.readFileSync(path.join(dir, 'server.pem')),
+      key: fs.readFileSync(path.join(dir, 'server.key')),
+    };
+    const ca = fs.readFileSync(path.join(dir, 'ca.pem'));
+    // Any interface, since it is TLS: the certificate names localhost and 127.0.0.1.
+    const secure = await startEndpoint({
+      db: database.db,
+      logger: createLogger('silent'),
+      waker: new ExchangeWaker(database.url),
+      host: '0.0.0.0',
+      tls,
+    });
+    try {
+      const url = `https://localhost:${secure.port}/qbwc`;
+      await desktopTenant('tls-shop');
+      const exchanges = new Exchanges(database.db, waker);
+      await exchanges.post('tls-shop', 'tls-read', 'read', customerQuery(2));
+      const company = createDesktopCompany({ seed: 'salesin' });
+      const wc = (trust?: Buffer) =>
+        new WebConnector({ url, user: 'tls-shop', password: PASSWORD, company, latency: NO_LATENCY, ca: trust });
+      // Without the CA the certificate is not trusted: the Web Connector cannot reach the service at all.
+      const untrusted = await wc().runOnce();
+      expect(untrusted.outcome).toBe('transportError');
+      expect(await exchanges.peek('tls-shop', 'tls-read')).toBe('waiting');
+      const t = await wc(ca).runOnce();
+      expect(t.outcome).toBe('done');
+      const answer = await exchanges.peek('tls-shop', 'tls-read');
+      expect(answer).toMatchObject({ state: 'answered' });
+      expect(responsesOf((answer as { response: string }).response)[0].rets).toHaveLength(2);
+      // Plain HTTP to the TLS port gets no SOAP answer.
+      const plain = await fetch(`http://127.0.0.1:${secure.port}/qbwc`, { method: 'POST', body: '' }).then(
+        (r) => r.status,
+        () => 'refused',
+      );
+      expect(plain === 'refused' || plain === 400).toBe(true);
+      // The WSDL names the https address.
+      const wsdl = await new Promise<string>((resolve, reject) =>
+        https
+          .get(`${url}?wsdl`, { ca }, (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve(body));
+          })
+          .on('error', reject),
+      );
+      expect(wsdl).toContain(`location="${url}"`);
+    } finally {
+      await secure.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,7 @@
 import { addSale, appIdByName, problems, saleRow, ORDER_TAKING } from '../orderTaking/helpers';
+import { coordinatorId } from '../../common/ids';
+import { statusQuery, tenantCoordinator } from '../../workflows/coordinator';
+import { runCli } from '../helpers/cli';
 import { until } from '../helpers/until';
 import { createDesktopStack, type DesktopStack, type DesktopTenant } from './desktopStack';
 
@@ -217,3 +220,82 @@ test('a locked record: retried, then handed over once', async () => {
   expect(t.company.salesOrders().filter((d) => d.ExternalGUID)).toHaveLength(1);
   expect(await saleRow(db, id)).toMatchObject({ status: 'Closed' });
 });
+
+test('a handed-over Sales Order deleted in QuickBooks: the sale stays Closed, the deletion is a problem once, never resent', async () => {
+  const t = await readyTenant();
+  const db = stack.database.db;
+  const id = await addSale(db, t.tenantId, {
+    type: 'Order',
+    status: 'Open',
+    customerId: t.customer,
+    lines: [line(t.hammer, '1', '24.95')],
+  });
+  await stack.sync(t.tenantId);
+  const handed = await saleRow(db, id);
+  expect(handed).toMatchObject({ status: 'Closed', qbo_entity: 'SalesOrder' });
+  const [order] = t.company.salesOrders().filter((d) => d.ExternalGUID);
+  t.company.deleteRecord(String(order.TxnID));
+  // A user also deletes an estimate qbsync never made: not qbsync's concern.
+  const [other] = t.company.estimates().filter((d) => !d.ExternalGUID);
+  if (other) t.company.deleteRecord(String(other.TxnID));
+  const seq = t.connector.log.list({}).at(-1)?.seq ?? 0;
+  await stack.sync(t.tenantId);
+  const sent = t.connector.log.list({ sinceSeq: seq }).flatMap((e) => (e.qbxmlRequest ? [e.qbxmlRequest] : []));
+  expect(sent.some((d) => /<TxnDeletedQueryRq/.test(d))).toBe(true);
+  expect(sent.filter((d) => /<\w+AddRq/.test(d))).toEqual([]);
+  const deleted = (await problems(db, t.tenantId)).filter((p) => p.code === 'qbsync-deleted-in-quickbooks');
+  expect(deleted).toHaveLength(1);
+  expect(deleted[0]).toMatchObject({ entity: 'sale', app_id: id, skipped: true });
+  expect(deleted[0].message).toMatch(
+    new RegExp(`Sales Order ${String(order.RefNumber)} qbsync made from sale ${id} was deleted in QuickBooks`),
+  );
+  expect(await saleRow(db, id)).toMatchObject({ status: 'Closed', qbo_id: handed.qbo_id });
+  // The next run reads the deletion again (same day) but records it once, and sends nothing.
+  await stack.sync(t.tenantId);
+  expect((await problems(db, t.tenantId)).filter((p) => p.code === 'qbsync-deleted-in-quickbooks')).toHaveLength(1);
+  expect(t.company.salesOrders().filter((d) => d.ExternalGUID)).toHaveLength(0);
+});
+
+test('the Web Connector absent: qbsync status says "waiting for the Web Connector of <company>"; its arrival lets the run go on', async () => {
+  const t = await stack.addTenant({ seed: 'salesin', settings, connect: false });
+  const run = stack.sync(t.tenantId);
+  await until(
+    'a request waits for the Web Connector',
+    () => stack.exchanges.pendingCount(t.tenantId),
+    (n) => n > 0,
+  );
+  // The tenant's coordinator (idle: this run was started directly) hears of the Web Connector's arrival.
+  const coordinator = await stack.temporal.client.workflow.start(tenantCoordinator, {
+    taskQueue: stack.temporal.taskQueue,
+    workflowId: coordinatorId(t.tenantId),
+    args: [{ tenantId: t.tenantId }],
+  });
+  const cli = await runCli(['status', t.tenantId], stack.env, 180_000);
+  expect(cli.code).toBe(0);
+  expect(cli.stdout).toMatch(new RegExp(`waiting for the Web Connector of ${t.tenantId} since`));
+  expect((await coordinator.query(statusQuery)).webConnectorAt).toBeUndefined();
+  t.connector.start();
+  await run;
+  const heard = await until(
+    'the coordinator hears of the arrival',
+    () => coordinator.query(statusQuery),
+    (s) => s.webConnectorAt !== undefined,
+  );
+  expect(Date.parse(heard.webConnectorAt!)).toBeGreaterThan(0);
+  await coordinator.terminate('test over');
+  expect(
+    await until(
+      'customers arrive',
+      () =>
+        stack.database.db
+          .selectFrom('customers')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('tenant_id', '=', t.tenantId)
+          .executeTakeFirstOrThrow(),
+      (r) => Number(r.n) === t.company.customers().length,
+    ),
+  ).toBeDefined();
+  const after = await runCli(['status', t.tenantId], stack.env, 180_000);
+  expect(after.stdout).not.toMatch(/waiting for the Web Connector/);
+  expect(after.stdout).toMatch(/Web Connector of .*: (connected now|last connected)/);
+}, 300_000);

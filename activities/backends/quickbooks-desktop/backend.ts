@@ -14,6 +14,7 @@ import { chunk } from '../../sync/entities/common';
 import type { SaleToSend } from '../../sync/entities/sale';
 import { MappingProblem, type AppEntity, type Ref } from '../../sync/entity';
 import type { LinkStore } from '../../sync/links';
+import { recordProblem } from '../../sync/records';
 import type { EntityName } from '../../sync/model';
 import type { DesktopRefMap, DesktopEntity } from './entity';
 import { DESKTOP_ENTITIES } from './entities';
@@ -39,9 +40,26 @@ export interface DesktopCursor {
   since: string | null;
   maxSeen: string | null;
   iteratorId?: string;
+  /**
+   * Pages already read from this iterator. It keeps each page's exchange key distinct: the iterator id stays the same
+   * across pages and `maxSeen` need not move (records modified in the same second), so without it page 3 would find
+   * page 2's answer under its key and read it again forever.
+   */
+  page?: number;
   /** Bumped when an iterator had to start again (its session died), so the new read gets its own exchange. */
   restarts: number;
 }
+
+/** Transaction deletions are read with this entity's deletions (customers: read at every incremental run). */
+const TXN_DELETIONS_WITH: EntityName = 'customer';
+const SALE_DOCUMENTS: DesktopSaleDocument[] = ['SalesOrder', 'Invoice', 'Estimate'];
+const DOCUMENT_NAMES: Record<DesktopSaleDocument, string> = {
+  SalesOrder: 'Sales Order',
+  Invoice: 'Invoice',
+  Estimate: 'Estimate',
+};
+/** The problem code of a handed-over document deleted in QuickBooks (`qbsync history`). */
+export const DELETED_IN_QUICKBOOKS = 'qbsync-deleted-in-quickbooks';
 
 /** One message set: at most this many adds (QuickBooks takes seconds per add; the Web Connector waits minutes at most). */
 const BATCH = 20;
@@ -170,21 +188,10 @@ export class QuickBooksDesktopBackend implements Backend {
   }
 
   private async refs(refs: Ref[]): Promise<DesktopRefMap> {
-    const remote = new Map<EntityName, Set<string>>();
-    const app = new Map<EntityName, Set<number>>();
-    for (const r of refs) {
-      if (typeof r.id === 'string') remote.set(r.entity, (remote.get(r.entity) ?? new Set()).add(r.id));
-      else app.set(r.entity, (app.get(r.entity) ?? new Set()).add(r.id));
-    }
-    const toApp = new Map<string, number>();
-    const toRemote = new Map<string, string>();
-    for (const [entity, ids] of remote)
-      for (const [listId, appId] of await this.links.remoteToApp(this.db, entity, [...ids]))
-        toApp.set(`${entity}:${listId}`, appId);
-    for (const [entity, ids] of app)
-      for (const [appId, listId] of await this.links.appToRemote(this.db, entity, [...ids]))
-        toRemote.set(`${entity}:${appId}`, listId);
-    const codeIds = [...toApp].filter(([k]) => k.startsWith('tax_code:')).map(([, v]) => v);
+    const resolved = await this.links.resolve(this.db, refs);
+    const codeIds = refs.flatMap((r) =>
+      r.entity === 'tax_code' && typeof r.id === 'string' ? (resolved.appId('tax_code', r.id) ?? []) : [],
+    );
     const taxable = new Map<number, boolean>();
     if (codeIds.length)
       for (const r of await this.db
@@ -195,10 +202,10 @@ export class QuickBooksDesktopBackend implements Backend {
         .execute())
         taxable.set(r.id, r.taxable);
     return {
-      appId: (entity, listId) => (listId ? toApp.get(`${entity}:${listId}`) : undefined),
-      listId: (entity, appId) => (appId ? toRemote.get(`${entity}:${appId}`) : undefined),
+      appId: resolved.appId,
+      listId: resolved.remoteId,
       taxable: (listId) => {
-        const id = listId ? toApp.get(`tax_code:${listId}`) : undefined;
+        const id = resolved.appId('tax_code', listId);
         return id === undefined ? false : (taxable.get(id) ?? false);
       },
       version: this.version,
@@ -253,17 +260,19 @@ export class QuickBooksDesktopBackend implements Backend {
     };
     const key = `${runId}|read|${entity}|${hash(c)}`;
     if (c.phase === 'deleted') {
-      const [rs] = await this.read(key, [
-        x(
-          'ListDeletedQueryRq',
-          [
-            ...mapping.deletedTypes.map((t) => x('ListDelType', t)),
-            x('DeletedDateRangeFilter', [x('FromDeletedDate', c.since!)]),
-          ],
-          { requestID: '1' },
-        ),
-      ]);
+      const since = x('DeletedDateRangeFilter', [x('FromDeletedDate', c.since!)]);
+      // Handed-over documents deleted in QuickBooks are asked in the customers' document (one request more, no trip).
+      const txns = entity === TXN_DELETIONS_WITH;
+      const requests = [
+        x('ListDeletedQueryRq', [...mapping.deletedTypes.map((t) => x('ListDelType', t)), since], { requestID: '1' }),
+      ];
+      if (txns)
+        requests.push(
+          x('TxnDeletedQueryRq', [...SALE_DOCUMENTS.map((t) => x('TxnDelType', t)), since], { requestID: '2' }),
+        );
+      const [rs, deletedTxns] = await this.read(key, requests);
       this.check(rs, entity);
+      if (txns) await this.handedOverDeleted(deletedTxns);
       const records: SideRecord[] = rs.rets.map((r) => ({
         id: textAt(r, 'ListID') ?? '',
         deleted: 'deleted',
@@ -292,7 +301,7 @@ export class QuickBooksDesktopBackend implements Backend {
       // The iterator died with its Web Connector session: read again from the same point (re-reads change nothing).
       return {
         records: [],
-        nextCursor: { ...c, iteratorId: undefined, restarts: c.restarts + 1 },
+        nextCursor: { ...c, iteratorId: undefined, page: 0, restarts: c.restarts + 1 },
         done: false,
       };
     }
@@ -305,7 +314,11 @@ export class QuickBooksDesktopBackend implements Backend {
     const records = await this.toRecords(mapping, rs.rets);
     const remaining = rs.iteratorRemainingCount ?? 0;
     if (remaining > 0 && rs.iteratorID)
-      return { records, nextCursor: { ...c, maxSeen, iteratorId: rs.iteratorID }, done: false };
+      return {
+        records,
+        nextCursor: { ...c, maxSeen, iteratorId: rs.iteratorID, page: (c.page ?? 0) + 1 },
+        done: false,
+      };
     if (c.since)
       return {
         records,
@@ -313,6 +326,75 @@ export class QuickBooksDesktopBackend implements Backend {
         done: false,
       };
     return { records, nextCursor: { phase: 'list', since: maxSeen, maxSeen: null, restarts: 0 }, done: true };
+  }
+
+  /**
+   * Sales Orders, Invoices and Estimates qbsync handed over that a user deleted in QuickBooks. The sale stays Closed in
+   * the app (it is never sent again, so nothing is resurrected); each deletion is recorded once as a problem of the run
+   * (`qbsync history`, notices) naming the sale and what to do. Deleted documents qbsync never sent are not its concern.
+   */
+  private async handedOverDeleted(rs: QbxmlResponse | undefined): Promise<void> {
+    if (!rs) return;
+    if (rs.statusSeverity === 'Error' && rs.statusCode !== 1) {
+      // Not knowing about deletions must not stop the customers: say so, the next run asks again.
+      await this.noteOnce(undefined, `txn-deleted-query:${rs.statusCode}`, {
+        label: 'deleted QuickBooks transactions',
+        message: `QuickBooks refused the query for deleted transactions (${rs.statusCode}: ${rs.statusMessage})`,
+        action: 'nothing to do now; qbsync asks again at the next run (report it if it keeps happening)',
+      });
+      return;
+    }
+    const deleted = rs.rets.flatMap((r) => {
+      const type = textAt(r, 'TxnDelType') as DesktopSaleDocument | undefined;
+      const txnId = textAt(r, 'TxnID');
+      return type && txnId && SALE_DOCUMENTS.includes(type) ? [{ type, txnId, ret: r }] : [];
+    });
+    if (deleted.length === 0) return;
+    const links = await this.links.byRemoteIds(
+      this.db,
+      'sale',
+      deleted.map((d) => saleLinkId(d.type, d.txnId)),
+    );
+    for (const d of deleted) {
+      const link = links.get(saleLinkId(d.type, d.txnId));
+      if (!link) continue;
+      const number = textAt(d.ret, 'RefNumber');
+      const when = textAt(d.ret, 'TimeDeleted');
+      const doc = DOCUMENT_NAMES[d.type];
+      await this.noteOnce(link.appId, saleLinkId(d.type, d.txnId), {
+        label: `sale ${link.appId} (QuickBooks ${doc}${number ? ` ${number}` : ''})`,
+        message: `the ${doc}${number ? ` ${number}` : ''} qbsync made from sale ${link.appId} was deleted in QuickBooks${when ? ` on ${when}` : ''}; the sale stays Closed in the app and is not sent again`,
+        action: `if the sale should still be in QuickBooks, enter it again there (or copy it to a new sale in the app with the ready status); otherwise cancel it in the app`,
+      });
+    }
+  }
+
+  /** A problem of this run about a QuickBooks deletion, recorded once however often the read is repeated. */
+  private async noteOnce(
+    appId: number | undefined,
+    remoteId: string,
+    p: { label: string; message: string; action: string },
+  ): Promise<void> {
+    const seen = await this.db
+      .selectFrom('sync_problems')
+      .select('id')
+      .where('tenant_id', '=', this.target.tenantId)
+      .where('code', '=', DELETED_IN_QUICKBOOKS)
+      .where('remote_id', '=', remoteId)
+      .executeTakeFirst();
+    if (seen) return;
+    // Found while the customers step reads QuickBooks' deletions.
+    await this.db.transaction().execute((trx) =>
+      recordProblem(trx, this.target.tenantId, this.target.runId, 'customers', {
+        entity: 'sale',
+        direction: 'pull',
+        appId: appId === undefined ? undefined : String(appId),
+        remoteId,
+        code: DELETED_IN_QUICKBOOKS,
+        skipped: true,
+        ...p,
+      }),
+    );
   }
 
   /** Status 0 (found) and 1 (no match) are answers; anything else of severity Error fails the read. */

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../../workers/logger';
 import type { Db } from '../../sync/backend';
 import { verifyPassword } from './credentials';
-import { ExchangeWaker, Exchanges } from './exchange';
+import { ExchangeWaker, Exchanges, notify } from './exchange';
 import { parseQbxml, qbxmlDocument, x, type XNode } from './qbxml';
+import { qbwcWsdl } from './wsdl';
 
 /**
  * The QuickBooks Web Connector's web service (SOAP 1.1, document/literal, namespace http://developer.intuit.com/).
@@ -27,6 +28,11 @@ export interface EndpointOptions {
   /** A session the Web Connector stopped calling for this long is ended by the watchdog. */
   staleAfterMs?: number;
   version?: string;
+  /**
+   * Called (not awaited) when a company's Web Connector logged in: `qbsync webconnector` signals the tenant's
+   * coordinator (webConnectorArrived, ids only). A failure is logged; the login goes on.
+   */
+  onArrival?: (tenantId: string, at: Date) => Promise<void>;
 }
 
 type Answer = string | string[];
@@ -151,6 +157,13 @@ export class WebConnectorService {
       .where('tenant_id', '=', tenantId)
       .execute();
     this.options.logger.info({ tenantId, work }, 'Web Connector connected');
+    // A run waiting for this company wakes now (its exchange waiters listen on the tenant's channel).
+    await notify(this.db, tenantId);
+    void this.options
+      .onArrival?.(tenantId, new Date())
+      .catch((error: Error) =>
+        this.options.logger.warn({ tenantId, error: error.message }, 'could not tell the coordinator of the arrival'),
+      );
     // "" = use the company file open in QuickBooks; "none" = nothing to exchange now.
     return [ticket, work ? '' : 'none'];
   }
@@ -379,6 +392,14 @@ export async function startEndpoint(
         if (req.method === 'GET' && url.pathname.endsWith('/support')) {
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
           res.end('qbsync Web Connector endpoint: see the README, "QuickBooks Desktop and Reckon Accounts".\n');
+          return;
+        }
+        if (req.method === 'GET' && [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl')) {
+          // The service description the Web Connector (and SOAP tooling) may ask for, addressed as it was reached.
+          const location = `${options.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${url.pathname}`;
+          const body = qbwcWsdl(location);
+          res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
           return;
         }
         if (req.method !== 'POST') {

@@ -79,8 +79,13 @@ export class ExchangeWaker {
   }
 }
 
-export class WaitingForWebConnectorError extends Error {
-  override name = 'WaitingForWebConnectorError';
+/**
+ * One attempt waited its time and the Web Connector has not answered: the activity is retried after a second (not
+ * after the page's exponential backoff), so a run is nearly always inside `await`, woken by NOTIFY the moment the Web
+ * Connector logs in or answers. The wait as a whole is bounded by `giveUpAfterMs`.
+ */
+export function waitingForWebConnector(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'WaitingForWebConnectorError', message, nextRetryDelay: '1 second' });
 }
 
 export interface AwaitOptions {
@@ -174,7 +179,7 @@ export class Exchanges {
           message: `tenant ${tenantId}: the Web Connector of ${options.company} did not connect for ${Math.round(waited / 60_000)} minutes; open QuickBooks with the company file and make sure the Web Connector runs qbsync (Update Selected), then run the sync again`,
         });
       if (Date.now() - started > options.attemptMs)
-        throw new WaitingForWebConnectorError(
+        throw waitingForWebConnector(
           `tenant ${tenantId}: waiting for the Web Connector of ${options.company} (QuickBooks must be open with the company file and the Web Connector running)`,
         );
       await this.waker.wait(tenantId, options.pollMs ?? 1000);
