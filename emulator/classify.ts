@@ -1,20 +1,7 @@
+import { ENTITIES } from './company';
 import type { RequestFacts } from './injection';
 
-const CANONICAL = new Map(
-  [
-    'Customer',
-    'Item',
-    'TaxCode',
-    'TaxRate',
-    'Invoice',
-    'Estimate',
-    'Payment',
-    'Account',
-    'Term',
-    'CompanyInfo',
-    'Preferences',
-  ].map((e) => [e.toLowerCase(), e]),
-);
+const CANONICAL = new Map([...ENTITIES, 'CompanyInfo', 'Preferences'].map((e) => [e.toLowerCase(), e]));
 
 /** The entity as QuickBooks spells it (paths are lowercase, queries and bodies capitalised). */
 export function canonicalEntity(name: string | undefined): string | undefined {

@@ -143,26 +143,21 @@ contract('QuickBooks as it really answers', ({ target, emulatorOnly }) => {
     expect(noAccount.status).toBe(400);
     expect(noAccount.json.Fault.Error[0].code).toBe('2020');
     expect(noAccount.json.Fault.Error[0].Detail).toContain('IncomeAccountRef');
-    const noAsset = await realm.call('POST', 'item', {
-      Name: unique('Stock'),
+    const stock = {
       Type: 'Inventory',
       TrackQtyOnHand: true,
       QtyOnHand: 1,
       InvStartDate: '2026-01-01',
       IncomeAccountRef: { value: income },
       ExpenseAccountRef: { value: await accountId(realm, 'Cost of Goods Sold') },
-    });
+    };
+    const noAsset = await realm.call('POST', 'item', { Name: unique('Stock'), ...stock });
     expect(noAsset.status).toBe(400);
     expect(noAsset.json.Fault.Error[0].code).toBe('2020');
     expect(noAsset.json.Fault.Error[0].Detail).toContain('AssetAccountRef');
     const ok = await realm.call('POST', 'item', {
       Name: unique('Stock'),
-      Type: 'Inventory',
-      TrackQtyOnHand: true,
-      QtyOnHand: 1,
-      InvStartDate: '2026-01-01',
-      IncomeAccountRef: { value: income },
-      ExpenseAccountRef: { value: await accountId(realm, 'Cost of Goods Sold') },
+      ...stock,
       AssetAccountRef: { value: await accountId(realm, 'Other Current Asset', 'Inventory') },
     });
     expect(ok.status).toBe(200);

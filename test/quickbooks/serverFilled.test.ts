@@ -1,5 +1,6 @@
 import { isoDate } from '../../activities/sync/entities/common';
 import type { Db } from '../../schema/db';
+import { qboIdOf } from '../orderTaking/helpers';
 import { appRowsTouchedSince, createStack, lastSeq, qboWrites, type Stack } from '../helpers/stack';
 
 /** qbsync against the strict emulator: what QuickBooks fills in, the accounts items need, and sub-customers (issue 15). */
@@ -22,17 +23,7 @@ async function insert(table: 'customers' | 'items', values: Record<string, unkno
   ).id;
 }
 
-async function linkOf(tenantId: string, entity: string, appId: number): Promise<string | undefined> {
-  return (
-    await db
-      .selectFrom('sync_links')
-      .select('remote_id')
-      .where('tenant_id', '=', tenantId)
-      .where('entity', '=', entity)
-      .where('app_id', '=', appId)
-      .executeTakeFirst()
-  )?.remote_id;
-}
+const linkOf = (tenantId: string, entity: string, appId: number) => qboIdOf(db, tenantId, entity, appId);
 
 const moved = (run: Awaited<ReturnType<Stack['sync']>>) =>
   run.steps.reduce((n, s) => n + s.pushed.created + s.pushed.updated + s.pulled.created + s.pulled.updated, 0);
