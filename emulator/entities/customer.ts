@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Company, Obj } from '../company';
 import { faults } from '../faults';
 import { checkName } from './names';
@@ -70,4 +71,7 @@ export function applyCustomer(company: Company, obj: Obj, previous: Obj | undefi
   obj.Balance = previous?.Balance ?? 0;
   obj.BalanceWithJobs = previous?.BalanceWithJobs ?? 0;
   obj.PrintOnCheckName = obj.PrintOnCheckName ?? obj.CompanyName ?? obj.DisplayName;
+  obj.IsProject = obj.IsProject === true;
+  obj.ClientEntityId = previous?.ClientEntityId ?? '0';
+  obj.V4IDPseudonym = previous?.V4IDPseudonym ?? randomBytes(19).toString('hex');
 }

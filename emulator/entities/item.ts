@@ -33,5 +33,12 @@ export function applyItem(company: Company, obj: Obj, previous: Obj | undefined,
     obj.FullyQualifiedName = obj.Name;
   }
   if (obj.UnitPrice !== undefined) obj.UnitPrice = Number(obj.UnitPrice);
-  if (obj.Taxable === undefined && type !== 'Category') obj.Taxable = false;
+  if (type !== 'Category') {
+    // What QuickBooks answers for an item whatever was sent: the purchase side's defaults, stock tracking off.
+    obj.Taxable ??= false;
+    obj.SalesTaxIncluded ??= false;
+    obj.PurchaseTaxIncluded ??= false;
+    obj.PurchaseCost ??= 0;
+    obj.TrackQtyOnHand ??= false;
+  }
 }

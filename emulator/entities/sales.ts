@@ -163,6 +163,11 @@ function fillFromCustomer(company: Company, e: 'Invoice' | 'Estimate', obj: Obj,
       delivery === 'Email' && (obj.BillEmail as { Address?: string } | undefined)?.Address ? 'NeedToSend' : 'NotSet';
   if (e === 'Estimate' && absent(obj.TxnStatus)) obj.TxnStatus = 'Pending';
   if (absent(obj.ApplyTaxAfterDiscount)) obj.ApplyTaxAfterDiscount = false;
+  if (absent(obj.CustomField)) obj.CustomField = [];
+  if (absent(obj.FreeFormAddress)) obj.FreeFormAddress = false;
+  if (e === 'Invoice')
+    for (const f of ['AllowIPNPayment', 'AllowOnlinePayment', 'AllowOnlineCreditCardPayment', 'AllowOnlineACHPayment'])
+      if (absent(obj[f])) obj[f] = false;
 }
 
 /** Invoice and Estimate rules: customer and items must exist and be active; totals are computed; the invoice Balance accounts for payments. */
