@@ -11,10 +11,19 @@ export class EmulatorClock {
 
 const PACIFIC = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', timeZoneName: 'longOffset' });
 
-/** Pacific time's offset at an instant (−08:00, or −07:00 in summer), as Intuit's servers write it. */
+const offsets = new Map<number, string>();
+
+/** Pacific time's offset at an instant (−08:00, or −07:00 in summer), as Intuit's servers write it; cached per hour. */
 function pacificOffset(ms: number): string {
-  const name = PACIFIC.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT-08:00';
-  return /[-+]\d{2}:\d{2}/.exec(name)?.[0] ?? '-08:00';
+  const hour = Math.floor(ms / 3_600_000);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    const name = PACIFIC.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT-08:00';
+    offset = /[-+]\d{2}:\d{2}/.exec(name)?.[0] ?? '-08:00';
+    if (offsets.size > 10_000) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  return offset;
 }
 
 /**
