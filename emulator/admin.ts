@@ -48,7 +48,7 @@ export class EmulatorAdmin {
   ): Promise<{ counts: Record<string, number> }> {
     return this.call('POST', `/companies/${realmId}/seed`, seed);
   }
-  setPreferences(realmId: string, preferences: { customTxnNumbers: boolean }): Promise<void> {
+  setPreferences(realmId: string, preferences: { customTxnNumbers?: boolean; defaultTermsId?: string }): Promise<void> {
     return this.call('POST', `/companies/${realmId}/preferences`, preferences);
   }
   injectFaults(rule: FaultRule): Promise<void> {

@@ -66,7 +66,8 @@ async function route(emulator: Emulator, method: string, url: URL, input: Record
       return ok({ counts: Object.fromEntries([...c.tables].map(([e, t]) => [e, t.size])) });
     }
     case 'POST /companies/:realm/preferences':
-      company().customTxnNumbers = Boolean(input.customTxnNumbers);
+      if (input.customTxnNumbers !== undefined) company().customTxnNumbers = Boolean(input.customTxnNumbers);
+      if (typeof input.defaultTermsId === 'string') company().defaultTermsId = input.defaultTermsId;
       return ok();
     case 'POST /companies/:realm/expire-tokens':
       emulator.oauth.expireRealm(company().realmId);

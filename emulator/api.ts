@@ -2,7 +2,7 @@ import { runBatch } from './batch';
 import { changeDataCapture } from './cdc';
 import type { Company, Obj } from './company';
 import { entityOf } from './company';
-import { faults, QboFault } from './faults';
+import { faults } from './faults';
 
 export interface ApiRequest {
   method: string;
@@ -17,7 +17,7 @@ export interface ApiResult {
   body: Record<string, unknown>;
 }
 
-const RESOURCE = /^\/v3\/company\/[^/]+\/([^/]+)(?:\/([^/]+))?/;
+const RESOURCE = /^\/v3\/company\/[^/]+\/([^/]+)(?:\/([^/]+))?\/?$/;
 
 export function parseJsonObject(body: string): Record<string, unknown> {
   try {
@@ -26,13 +26,7 @@ export function parseJsonObject(body: string): Record<string, unknown> {
   } catch {
     // falls through to the fault below
   }
-  throw new QboFault(
-    400,
-    '2020',
-    'Request has invalid or unsupported property',
-    'The request body is not a JSON object',
-    'ValidationFault',
-  );
+  throw faults.invalidProperty('failed to parse json object; a property');
 }
 
 function companyInfo(company: Company): Record<string, unknown> {
@@ -53,7 +47,7 @@ function preferences(company: Company): Record<string, unknown> {
   return {
     Id: '1',
     SyncToken: '0',
-    SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers },
+    SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers, DefaultTerms: { value: company.defaultTermsId } },
     TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: false },
     CurrencyPrefs: { HomeCurrency: { value: 'USD' }, MultiCurrencyEnabled: false },
     domain: 'QBO',
@@ -69,8 +63,10 @@ function queryText(request: ApiRequest): string {
 /** One Accounting API request against a company (authentication, limits and replays are handled before). */
 export function executeApi(company: Company, request: ApiRequest): ApiResult {
   const { method, url } = request;
-  const [, resource, id] = RESOURCE.exec(url.pathname) ?? [];
-  const name = (resource ?? '').toLowerCase();
+  const match = RESOURCE.exec(url.pathname);
+  if (!match) throw faults.noResource(url.pathname);
+  const [, resource, id] = match;
+  const name = resource.toLowerCase();
   const include = (url.searchParams.get('include') ?? '').split(',');
   const options = { allowDuplicateDocNumber: include.includes('allowduplicatedocnum') };
   if (name === 'query') {
@@ -102,7 +98,12 @@ export function executeApi(company: Company, request: ApiRequest): ApiResult {
     }
     return { status: 200, body: { Preferences: preferences(company) } };
   }
-  const entity = entityOf(resource ?? '');
+  let entity: ReturnType<typeof entityOf>;
+  try {
+    entity = entityOf(resource);
+  } catch {
+    throw faults.noResource(url.pathname);
+  }
   if (method === 'GET') {
     if (!id) throw faults.unsupported(`GET ${resource} without an id`);
     return { status: 200, body: { [entity]: company.get(entity, decodeURIComponent(id)) } };

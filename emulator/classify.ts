@@ -1,10 +1,7 @@
+import { ENTITIES } from './company';
 import type { RequestFacts } from './injection';
 
-const CANONICAL = new Map(
-  ['Customer', 'Item', 'TaxCode', 'TaxRate', 'Invoice', 'Estimate', 'Payment', 'CompanyInfo', 'Preferences'].map(
-    (e) => [e.toLowerCase(), e],
-  ),
-);
+const CANONICAL = new Map([...ENTITIES, 'CompanyInfo', 'Preferences'].map((e) => [e.toLowerCase(), e]));
 
 /** The entity as QuickBooks spells it (paths are lowercase, queries and bodies capitalised). */
 export function canonicalEntity(name: string | undefined): string | undefined {
@@ -24,7 +21,11 @@ export function classify(method: string, url: URL): RequestFacts {
   if (path === '/connect/oauth2') return { method, path, operation: 'authorize' };
   if (path === '/v2/oauth2/tokens/revoke') return { method, path, operation: 'revoke' };
   const m = API_PATH.exec(path);
-  if (!m) return { method, path, operation: 'unknown' };
+  if (!m) {
+    // Under a company but not a resource QuickBooks has (an extra segment, an empty one): answered by the API, 400.
+    const realm = /^\/v3\/company\/([^/]+)\//.exec(path)?.[1];
+    return realm ? { method, path, realmId: realm, operation: 'unknown' } : { method, path, operation: 'unknown' };
+  }
   const [, realmId, resource, id] = m;
   const lower = resource.toLowerCase();
   if (lower === 'query')

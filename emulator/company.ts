@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { qboTime } from './clock';
 import { faults } from './faults';
 import { applyRules, type WriteOptions } from './entities/rules';
+import { checkEntityBody } from './entities/fields';
+import { DEFAULT_TERMS_ID, ensureChartAndTerms } from './entities/accounts';
 import { CompanyIndexes } from './entities/indexes';
 import { recomputeCustomer, recomputeInvoice } from './entities/balances';
 import { voidTransaction } from './entities/void';
@@ -15,11 +17,32 @@ export type Obj = Record<string, unknown> & {
 };
 export type { WriteOptions };
 
-export const ENTITIES = ['Customer', 'Item', 'TaxCode', 'TaxRate', 'Invoice', 'Estimate', 'Payment'] as const;
+export const ENTITIES = [
+  'Customer',
+  'Item',
+  'TaxCode',
+  'TaxRate',
+  'Invoice',
+  'Estimate',
+  'Payment',
+  'Account',
+  'Term',
+] as const;
 export type EntityName = (typeof ENTITIES)[number];
 const TRANSACTIONS = new Set<string>(['Invoice', 'Estimate', 'Payment']);
-const READ_ONLY = new Set<string>(['TaxCode', 'TaxRate']);
-const NAME_LISTS = new Set<string>(['Customer', 'Item']);
+/** Written only by seeding here (QuickBooks has an API for accounts and terms; see README, "does not do"). */
+const READ_ONLY = new Set<string>(['TaxCode', 'TaxRate', 'Account', 'Term']);
+/** Name lists: inactive records hidden unless the query asks, and sorted by name when the query does not say. */
+const NAME_LISTS = new Map<string, string>([
+  ['Customer', 'FullyQualifiedName'],
+  ['Item', 'FullyQualifiedName'],
+  ['Account', 'FullyQualifiedName'],
+  ['Term', 'Name'],
+  ['TaxCode', 'Name'],
+  ['TaxRate', 'Name'],
+]);
+/** QuickBooks' US pseudo tax codes: the only Ids that are not numbers. */
+const NAMED_IDS = new Set(['TAX', 'NON', 'CustomSalesTax']);
 const BY_LOWER = new Map<string, EntityName>(ENTITIES.map((e) => [e.toLowerCase(), e]));
 
 export interface CompanyState {
@@ -28,6 +51,8 @@ export interface CompanyState {
   customTxnNumbers: boolean;
   nextId: number;
   lastDocNumber: number;
+  nextAddressId?: number;
+  defaultTermsId?: string;
   entities: Record<string, Obj[]>;
   deletions: Array<{ entity: string; Id: string; at: number }>;
   requestIds: Array<[string, StoredReply]>;
@@ -46,6 +71,11 @@ export function entityOf(name: string): EntityName {
   return found;
 }
 
+/** An Id QuickBooks can parse: digits (and the US pseudo tax codes); anything else is 2030 Invalid ID, not 610. */
+export function checkId(entity: string, id: string): void {
+  if (!/^\d{1,18}$/.test(id) && !(entity === 'TaxCode' && NAMED_IDS.has(id))) throw faults.invalidId(entity, id);
+}
+
 export type ChangeListener = (entity: string, id: string, operation: 'Create' | 'Update' | 'Delete' | 'Void') => void;
 
 /** One QuickBooks company (realm): its objects and indexes, the write pipeline, and its query and CDC views. */
@@ -56,6 +86,10 @@ export class Company {
   deletions: CompanyState['deletions'] = [];
   nextId = 1;
   lastDocNumber = 1000;
+  /** Addresses have Ids of their own in QuickBooks. */
+  nextAddressId = 1;
+  /** Preferences.SalesFormsPrefs.DefaultTerms: the terms of an invoice whose customer has none. */
+  defaultTermsId = DEFAULT_TERMS_ID;
   onChange?: ChangeListener;
 
   constructor(
@@ -66,6 +100,7 @@ export class Company {
     readonly createdAt = now(),
   ) {
     for (const e of ENTITIES) this.tables.set(e, new Map());
+    ensureChartAndTerms(this);
   }
 
   table(entity: string): Map<string, Obj> {
@@ -103,12 +138,14 @@ export class Company {
   ref(entity: EntityName, ref: unknown, element: string, requireActive = true): Obj {
     const id = ref && typeof ref === 'object' ? (ref as { value?: unknown }).value : undefined;
     if (typeof id !== 'string' || !id) throw faults.required(element);
+    checkId(entity, id);
     const obj = this.table(entity).get(id);
     if (!obj || (requireActive && obj.Active === false)) throw faults.notFound(entity, id);
     return obj;
   }
 
   get(entity: string, id: string): Obj {
+    checkId(entityOf(entity), id);
     const obj = this.table(entity).get(id);
     if (!obj) throw faults.notFound(entity, id);
     return obj;
@@ -117,6 +154,7 @@ export class Company {
   create(entity: string, body: Record<string, unknown>, options: WriteOptions = {}): Obj {
     const e = entityOf(entity);
     if (READ_ONLY.has(e) && !options.seeding) throw faults.unsupported(`Create for ${e}`);
+    checkEntityBody(e, body);
     const obj = structuredClone(body) as Obj;
     delete (obj as Record<string, unknown>).sparse;
     obj.Id = options.seeding && typeof body.Id === 'string' ? body.Id : String(this.nextId++);
@@ -131,10 +169,10 @@ export class Company {
 
   private current(e: EntityName, body: Record<string, unknown>): Obj {
     const id = body.Id;
-    if (typeof id !== 'string' || !id) throw faults.required('Id');
-    const current = this.get(e, id);
+    if (id === undefined || id === null || id === '') throw faults.required('Id');
+    const current = this.get(e, String(id));
     if (body.SyncToken === undefined) throw faults.required('SyncToken');
-    if (String(body.SyncToken) !== current.SyncToken) throw faults.stale(id);
+    if (String(body.SyncToken) !== current.SyncToken) throw faults.stale(String(id));
     return current;
   }
 
@@ -142,6 +180,7 @@ export class Company {
   update(entity: string, body: Record<string, unknown>, options: WriteOptions = {}): Obj {
     const e = entityOf(entity);
     if (READ_ONLY.has(e)) throw faults.unsupported(`Update for ${e}`);
+    checkEntityBody(e, body);
     const current = this.current(e, body);
     const sent = structuredClone(body);
     const next = (body.sparse === true ? { ...structuredClone(current), ...sent } : sent) as Obj;
@@ -160,6 +199,7 @@ export class Company {
   remove(entity: string, body: Record<string, unknown>): Record<string, unknown> {
     const e = entityOf(entity);
     if (!TRANSACTIONS.has(e)) throw faults.unsupported(`Delete for ${e}; make it inactive instead`);
+    checkEntityBody(e, body);
     const current = this.current(e, body);
     this.table(e).delete(current.Id);
     this.indexes.remove(e, current);
@@ -173,6 +213,7 @@ export class Company {
   void(entity: string, body: Record<string, unknown>): Obj {
     const e = entityOf(entity);
     if (e !== 'Invoice' && e !== 'Payment') throw faults.unsupported(`Void for ${e}`);
+    checkEntityBody(e, body);
     const current = this.current(e, body);
     const next = this.bump(e, current, (n) => voidTransaction(e, n));
     this.afterWrite(e, next, current);
@@ -200,11 +241,13 @@ export class Company {
   /** Runs a query; name lists hide inactive records unless the query filters on Active, as QuickBooks does. */
   query(text: string): Record<string, unknown> {
     const q = parseQuery(text);
-    const e = entityOf(q.entity);
+    const e = BY_LOWER.get(q.entity.toLowerCase());
+    if (!e) throw faults.queryValidation(`Entity ${q.entity} is not supported`);
     let rows: Array<Record<string, unknown>> = [...this.table(e).values()];
-    if (NAME_LISTS.has(e) && !q.where.some((c) => c.field.toLowerCase() === 'active'))
+    const nameField = NAME_LISTS.get(e);
+    if (nameField && !q.where.some((c) => c.field.toLowerCase() === 'active'))
       rows = rows.filter((r) => r.Active !== false);
-    return evaluate(rows, q, e);
+    return evaluate(rows, q, e, nameField);
   }
 
   /** Changes since a time, for CDC: objects updated since (inactive included) and deletions. */
@@ -228,6 +271,8 @@ export class Company {
       customTxnNumbers: this.customTxnNumbers,
       nextId: this.nextId,
       lastDocNumber: this.lastDocNumber,
+      nextAddressId: this.nextAddressId,
+      defaultTermsId: this.defaultTermsId,
       entities: Object.fromEntries([...this.tables].map(([e, t]) => [e, [...t.values()]])),
       deletions: this.deletions,
       requestIds: [...this.requestIds],
@@ -239,9 +284,12 @@ export class Company {
     const c = new Company(state.realmId, state.name, state.customTxnNumbers, now, state.createdAt);
     c.nextId = state.nextId;
     c.lastDocNumber = state.lastDocNumber;
+    c.nextAddressId = state.nextAddressId ?? 1;
+    c.defaultTermsId = state.defaultTermsId ?? DEFAULT_TERMS_ID;
     c.deletions = state.deletions;
     for (const [e, objs] of Object.entries(state.entities)) for (const o of objs) c.put(entityOf(e), o);
     for (const [k, v] of state.requestIds) if (typeof v?.json === 'string') c.requestIds.set(k, v);
+    ensureChartAndTerms(c);
     return c;
   }
 }

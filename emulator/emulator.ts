@@ -3,7 +3,7 @@ import { executeApi } from './api';
 import { canonicalEntity, classify } from './classify';
 import { EmulatorClock, qboTime } from './clock';
 import { Company, newRealmId, type StoredReply } from './company';
-import { authenticationFault, faults, QboFault, type Reply } from './faults';
+import { authenticationFault, authorizationFault, faults, QboFault, type Reply } from './faults';
 import { readBody, send, sendJson } from './http';
 import { FaultInjector, injectedReply, type FaultKind, type RequestFacts } from './injection';
 import { PRODUCTION_LIMITS, RealmLimiter } from './limits';
@@ -175,7 +175,7 @@ export class Emulator {
               Error: [{ Message: 'Not found', Detail: `No resource at ${url.pathname}`, code: '404' }],
               type: 'ValidationFault',
             },
-            time: qboTime(this.clock.now()),
+            time: qboTime(this.clock.now(), true),
           },
         },
         replayed: false,
@@ -185,9 +185,9 @@ export class Emulator {
     const auth = this.oauth.check(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]);
     if ('error' in auth) return { reply: authenticationFault(auth.error, now), replayed: false };
     const company = this.companies.get(facts.realmId);
-    if (!company || auth.realmId !== facts.realmId) return { reply: forbidden(now), replayed: false };
+    if (!company || auth.realmId !== facts.realmId) return { reply: authorizationFault(now), replayed: false };
     if (!this.limiter.admit(company.realmId, facts.operation === 'batch'))
-      return { reply: { status: 429, body: faults.throttled().toBody(qboTime(now)) }, replayed: false };
+      return { reply: { status: 429, body: faults.throttled().toBody(qboTime(now, true)) }, replayed: false };
     try {
       // The delay holds a concurrency slot, as a slow QuickBooks request would.
       if (injected?.kind === 'delay' && !injected.afterExecute) await sleep(injected.ms);
@@ -214,7 +214,9 @@ export class Emulator {
         return {
           reply: {
             status: 400,
-            body: faults.invalidValue('requestid', 'requestid must be at most 50 characters').toBody(qboTime(now)),
+            body: faults
+              .invalidValue('requestid', 'requestid must be at most 50 characters')
+              .toBody(qboTime(now, true)),
           },
           replayed: false,
         };
@@ -238,10 +240,10 @@ export class Emulator {
         contentType: req.headers['content-type'] ?? '',
         now,
       });
-      stored = { status: result.status, json: JSON.stringify({ ...result.body, time: qboTime(now) }) };
+      stored = { status: result.status, json: JSON.stringify({ ...result.body, time: qboTime(now, true) }) };
     } catch (error) {
       if (!(error instanceof QboFault)) throw error;
-      stored = { status: error.status, json: JSON.stringify(error.toBody(qboTime(now))) };
+      stored = { status: error.status, json: JSON.stringify(error.toBody(qboTime(now, true))) };
     }
     // Only successful writes are remembered: QuickBooks lets a client retry a request that failed validation.
     if (requestId && isWrite && stored.status === 200) company.requestIds.set(requestId, stored);
@@ -278,25 +280,6 @@ export class Emulator {
     await this.webhooks.close();
     if (this.options.stateFile) this.save(this.options.stateFile);
   }
-}
-
-function forbidden(now: number): Reply {
-  return {
-    status: 403,
-    body: {
-      Fault: {
-        Error: [
-          {
-            Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
-            Detail: 'The application is not authorized to access this company',
-            code: '3100',
-          },
-        ],
-        type: 'AUTHORIZATION',
-      },
-      time: qboTime(now),
-    },
-  };
 }
 
 /** Unref'd: a held answer must not keep a closed emulator's process alive (its server already does while open). */

@@ -86,13 +86,23 @@ export const faults = {
     ),
   invalidValue: (element: string, detail: string) =>
     new QboFault(400, '2050', 'Invalid String', detail, 'ValidationFault', element),
-  unknownProperty: (name: string) =>
+  /** QuickBooks' binding refusing a body: an unknown property, a value of the wrong kind, JSON it cannot read. */
+  invalidProperty: (text: string) =>
     new QboFault(
       400,
       '2010',
       'Request has invalid or unsupported property',
-      `Property Name:Can not construct instance of ${name}`,
+      `Property Name:${text} specified is unsupported or invalid`,
       'ValidationFault',
+    ),
+  invalidId: (entity: string, id: string) =>
+    new QboFault(
+      400,
+      '2030',
+      'Invalid ID',
+      `Id should be a valid number. Supplied value:${id}`,
+      'ValidationFault',
+      'Id',
     ),
   queryParser: (detail: string) =>
     new QboFault(400, '4000', 'Error parsing query', `QueryParserError: ${detail}`, 'ValidationFault'),
@@ -100,6 +110,15 @@ export const faults = {
     new QboFault(400, '4001', 'Invalid query', `QueryValidationError: ${detail}`, 'ValidationFault'),
   unsupported: (detail: string) =>
     new QboFault(400, '500', 'Unsupported Operation', `Operation ${detail} is not supported.`, 'ValidationFault'),
+  /** A path under the company that names no resource (an unknown entity, an extra or empty segment). */
+  noResource: (path: string) =>
+    new QboFault(
+      400,
+      '500',
+      'Unsupported Operation',
+      `Operation Could not find resource for relative : ${path} of full path: https://quickbooks.api.intuit.com${path} is not supported.`,
+      'ValidationFault',
+    ),
   throttled: () =>
     new QboFault(
       429,
@@ -118,23 +137,38 @@ export const faults = {
     ),
 };
 
-/** The 401 QuickBooks gives for a missing, unknown or expired access token: lowercase keys, epoch-ms time. */
-export function authenticationFault(detail: string, now: number): Reply {
+/**
+ * The envelope QuickBooks' gateway answers 401 and 403 with: lowercase keys, every other key of its response class
+ * present and null (or empty), an epoch-ms time.
+ */
+function gatewayFault(status: number, error: Record<string, unknown>, type: string, now: number): Reply {
   return {
-    status: 401,
+    status,
     body: {
-      fault: {
-        error: [
-          {
-            message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401',
-            detail,
-            code: '3200',
-            element: null,
-          },
-        ],
-        type: 'AUTHENTICATION',
-      },
+      warnings: null,
+      intuitObject: null,
+      fault: { error: [{ ...error, element: null }], type },
+      report: null,
+      queryResponse: null,
+      batchItemResponse: [],
+      attachableResponse: [],
+      syncErrorResponse: null,
+      requestId: null,
       time: now,
+      status: null,
+      cdcresponse: [],
     },
   };
+}
+
+/** The 401 QuickBooks gives for a missing, unknown or expired access token. */
+export function authenticationFault(detail: string, now: number): Reply {
+  const message = 'message=AuthenticationFailed; errorCode=003200; statusCode=401';
+  return gatewayFault(401, { message, detail, code: '3200' }, 'AUTHENTICATION', now);
+}
+
+/** The 403 for a token whose app is not authorized for the company asked for. */
+export function authorizationFault(now: number): Reply {
+  const message = 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403';
+  return gatewayFault(403, { message, detail: '', code: '3100' }, 'SERVICE', now);
 }

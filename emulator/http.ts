@@ -26,10 +26,17 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Sends a reply with an `intuit_tid` header, as QuickBooks does; string bodies go out as they are. */
+/** A transaction id as QuickBooks' gateway writes it: `1-` + 8 hex digits of time + `-` + 24 hex digits. */
+export function intuitTid(now = Date.now()): string {
+  return `1-${Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
+}
+
+/** Sends a reply with an `intuit_tid` header (that spelling, as Intuit's gateway sends it); string bodies go out as they are. */
 export function send(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = {
-    intuit_tid: `1-${randomBytes(8).toString('hex')}`,
+    intuit_tid: intuitTid(),
     ...(reply.headers ?? {}),
   };
   const isString = typeof reply.body === 'string';

@@ -8,6 +8,8 @@ import { MemoryBackend, type MemoryCompanies } from './memory/backend';
 import type { QboApi } from './quickbooks-online/api';
 import { QuickBooksOnlineBackend } from './quickbooks-online/backend';
 import { qboEntitiesFor } from './quickbooks-online/entities';
+import { loadAccountBook, type AccountBook } from './quickbooks-online/accounts';
+import { readSyncSettings } from '../sync/settings';
 import { QuickBooksDesktopBackend } from './quickbooks-desktop/backend';
 import { readDesktopConnection } from './quickbooks-desktop/connection';
 import type { Exchanges } from './quickbooks-desktop/exchange';
@@ -47,12 +49,19 @@ export interface BackendDeps {
 export function backendFactory(deps: BackendDeps): BackendFactory {
   // QuickBooks Online's numbering preference is read once per run, not once per pushed page.
   const numberingByRun = new RunMemo<boolean>();
+  // Its chart of accounts (with the tenant's item accounts) likewise: once per run, not per record or page.
+  const accountsByRun = new RunMemo<AccountBook>();
   return async (request) => {
     switch (request.backend) {
       case 'quickbooks-online': {
         if (!deps.quickbooksOnline) throw new Error('this worker has no QuickBooks Online connection factory');
         const api = await deps.quickbooksOnline(request.tenantId);
         const readNumbering = () => numberingByRun.get(request.runId, () => api.customTxnNumbers());
+        const readAccounts = () =>
+          accountsByRun.get(request.runId, async () => {
+            const { accounts } = await readSyncSettings(deps.db, request.tenantId, request.runId);
+            return loadAccountBook(api, accounts, request.tenantId);
+          });
         const entities = qboEntitiesFor(request.mode);
         return new QuickBooksOnlineBackend(
           api,
@@ -62,6 +71,7 @@ export function backendFactory(deps: BackendDeps): BackendFactory {
           request.appEntities,
           deps.clock,
           readNumbering,
+          readAccounts,
         );
       }
       case 'quickbooks-desktop': {

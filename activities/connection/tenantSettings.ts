@@ -77,6 +77,19 @@ export const tenantSettingsSchema = z
         path: ['doneStatus'],
       })
       .prefault({}),
+    /**
+     * QuickBooks Online: the accounts an item created from the app gets, each by name (or `Parent:Child` full name) or
+     * account number; an item's own income account in the app overrides `income`.
+     */
+    accounts: z
+      .object({
+        income: z.string().trim().min(1).default('Sales of Product Income'),
+        /** Cost of goods sold, for Inventory items. */
+        expense: z.string().trim().min(1).default('Cost of Goods Sold'),
+        inventoryAsset: z.string().trim().min(1).default('Inventory Asset'),
+      })
+      .strict()
+      .prefault({}),
     /** QuickBooks Desktop / Reckon tenants (backend quickbooks-desktop): the Web Connector's rhythm and patience. */
     desktop: z
       .object({

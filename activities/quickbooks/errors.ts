@@ -178,6 +178,8 @@ const ACTIONS: Record<string, string> = {
   '6000': 'correct the value QuickBooks names in the detail, then sync again',
   '610': 'the record refers to something QuickBooks does not have or that is inactive: fix or reactivate the reference',
   '2010': 'a field QuickBooks does not know was sent: report this as a qbsync bug',
+  '2020': 'QuickBooks needs a value that was not sent (the detail names it): fill it in the app or the tenant settings',
+  '2030': 'an id QuickBooks cannot read was sent (not a missing record): report this as a qbsync bug',
   '4000': 'the query could not be parsed: report this as a qbsync bug',
   '4001': 'the query asked for something out of range: report this as a qbsync bug',
   '6190': "the QuickBooks company's subscription has ended: renew it in QuickBooks, then sync again",

@@ -322,6 +322,16 @@ export const twoWayPlanner: PushPlanner = {
         continue;
       }
       const target = link ? targets.get(link.remoteId) : matchOf.get(source.id);
+      if (!link && target?.problem) {
+        // The backend could not settle on one twin (several candidates): never a guess, never a second record.
+        const failed = { action: 'fail', reason: 'problem' } as const;
+        addEntry(
+          plan,
+          { sourceId: source.id, label: source.label, sourceFp: fp(source), decision: failed, problem: target.problem },
+          undefined,
+        );
+        continue;
+      }
       const decision = decide({
         source,
         link,

@@ -2,6 +2,17 @@ import { sql } from 'kysely';
 import type { ConflictPolicy, OnRecordError, SyncMode } from './model';
 import { orderTakingSettings, type OrderTakingSettings } from './orderTaking/settings';
 import type { BackendId, Db } from './backend';
+import { tenantSettingsSchema, type TenantSettings } from '../connection/tenantSettings';
+
+/** The accounts items get in QuickBooks Online unless the app names one (setting `accounts.*`). */
+export type ItemAccountSettings = TenantSettings['accounts'];
+
+/** A tenant's item account settings with their documented defaults (unset or invalid values fall back to them). */
+export function itemAccountSettings(raw: unknown): ItemAccountSettings {
+  const schema = tenantSettingsSchema.shape.accounts;
+  const parsed = schema.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : schema.parse({});
+}
 
 export interface SyncSettings {
   conflictPolicy: ConflictPolicy;
@@ -13,6 +24,7 @@ export interface SyncSettings {
   mode: SyncMode;
   backend: BackendId;
   orderTaking: OrderTakingSettings;
+  accounts: ItemAccountSettings;
 }
 
 /**
@@ -44,6 +56,7 @@ export async function readSyncSettings(db: Db, tenantId: string, runId?: string)
     mode,
     backend,
     orderTaking: orderTakingSettings(s.orderTaking),
+    accounts: itemAccountSettings(s.accounts),
   };
 }
 

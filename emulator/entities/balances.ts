@@ -1,4 +1,4 @@
-import type { Company } from '../company';
+import type { Company, Obj } from '../company';
 import { fromCents, toCents } from '../money';
 
 type PaymentLine = { Amount?: unknown; LinkedTxn?: Array<{ TxnId?: string; TxnType?: string }> };
@@ -30,13 +30,31 @@ export function recomputeInvoice(company: Company, invoiceId: string): void {
   company.onChange?.('Invoice', invoiceId, 'Update');
 }
 
-/** A customer's Balance is the sum of its open invoice balances (QuickBooks does not bump the customer's SyncToken for it). */
+/**
+ * A customer's Balance is the sum of its open invoice balances; BalanceWithJobs adds its sub-customers' (QuickBooks
+ * does not bump a customer's SyncToken for either). Its parents' BalanceWithJobs follow.
+ */
 export function recomputeCustomer(company: Company, customerId: string): void {
-  const customer = company.table('Customer').get(customerId);
+  const table = company.table('Customer');
+  const customer = table.get(customerId);
   if (!customer) return;
   let balance = 0;
   for (const id of company.indexes.invoicesByCustomer.get(customerId) ?? [])
     balance += toCents(company.table('Invoice').get(id)?.Balance ?? 0);
-  const next = { ...customer, Balance: fromCents(balance) };
-  company.table('Customer').set(customerId, next);
+  table.set(customerId, { ...customer, Balance: fromCents(balance) });
+  // Each ancestor's BalanceWithJobs: its own balance plus every descendant's (depth ≤ 5, customers per company few).
+  for (let id: string | undefined = customerId; id;) {
+    const current: Obj = table.get(id)!;
+    let withJobs = toCents(current.Balance ?? 0);
+    const stack = [id];
+    while (stack.length) {
+      const parent = stack.pop()!;
+      for (const child of company.indexes.jobsOf(parent)) {
+        withJobs += toCents(table.get(child)?.Balance ?? 0);
+        stack.push(child);
+      }
+    }
+    table.set(id, { ...current, BalanceWithJobs: fromCents(withJobs) });
+    id = (current.ParentRef as { value?: string } | undefined)?.value;
+  }
 }

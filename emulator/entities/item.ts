@@ -2,6 +2,7 @@ import type { Company, Obj } from '../company';
 import { faults } from '../faults';
 import type { WriteOptions } from './rules';
 import { checkName } from './names';
+import { applyItemAccounts } from './accounts';
 
 const TYPES = ['Service', 'NonInventory', 'Inventory', 'Category', 'Group'];
 
@@ -18,10 +19,10 @@ export function applyItem(company: Company, obj: Obj, previous: Obj | undefined,
   if (type === 'Inventory') {
     if (previous?.TrackQtyOnHand === true && obj.TrackQtyOnHand === false)
       throw faults.businessValidation('TrackQtyOnHand cannot be turned off.', 'TrackQtyOnHand');
-    if (!previous && obj.InvStartDate === undefined) throw faults.required('InvStartDate');
     obj.TrackQtyOnHand = true;
     obj.QtyOnHand = Number(obj.QtyOnHand ?? 0);
   }
+  applyItemAccounts(company, obj, previous);
   if (obj.ParentRef) {
     const parent = company.ref('Item', obj.ParentRef, 'ParentRef');
     obj.SubItem = true;
@@ -32,4 +33,12 @@ export function applyItem(company: Company, obj: Obj, previous: Obj | undefined,
     obj.FullyQualifiedName = obj.Name;
   }
   if (obj.UnitPrice !== undefined) obj.UnitPrice = Number(obj.UnitPrice);
+  if (type !== 'Category') {
+    // What QuickBooks answers for an item whatever was sent: the purchase side's defaults, stock tracking off.
+    obj.Taxable ??= false;
+    obj.SalesTaxIncluded ??= false;
+    obj.PurchaseTaxIncluded ??= false;
+    obj.PurchaseCost ??= 0;
+    obj.TrackQtyOnHand ??= false;
+  }
 }

@@ -2,8 +2,18 @@ import type { Company } from '../company';
 import { faults } from '../faults';
 import { CompanyIndexes } from './indexes';
 
-/** Name rules shared by customers and items: required, no colon/tab/newline, a maximum length, unique in the list. */
-export function checkName(company: Company, entity: 'Customer' | 'Item', value: unknown, selfId: string): void {
+/**
+ * Name rules shared by customers and items: required, no colon/tab/newline, a maximum length, unique in the list by
+ * `key` (case-insensitive): a customer's fully qualified name, so a job "Doe, Jack:Jack Doe" and a customer "Jack Doe"
+ * coexist; an item's name.
+ */
+export function checkName(
+  company: Company,
+  entity: 'Customer' | 'Item',
+  value: unknown,
+  selfId: string,
+  key: string = String(value),
+): void {
   const field = CompanyIndexes.nameField(entity)!;
   if (typeof value !== 'string' || value.trim() === '') throw faults.required(field);
   if (/[:\t\n\r]/.test(value))
@@ -14,6 +24,6 @@ export function checkName(company: Company, entity: 'Customer' | 'Item', value: 
       field,
       `String length is either shorter or longer than supported by specification. Min:1 Max:${max} supported. Supplied length:${value.length}`,
     );
-  const holder = company.indexes.nameHolder(entity, value);
+  const holder = company.indexes.nameHolder(entity, key);
   if (holder && holder !== selfId) throw faults.duplicateName(value, holder);
 }

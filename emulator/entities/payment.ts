@@ -1,4 +1,6 @@
 import type { Company, Obj } from '../company';
+import { UNDEPOSITED_FUNDS } from './accounts';
+import { HOME_CURRENCY } from './customer';
 import { faults } from '../faults';
 import { fromCents, toCents } from '../money';
 
@@ -6,7 +8,14 @@ type PaymentLine = { Amount?: unknown; LinkedTxn?: Array<{ TxnId: string; TxnTyp
 
 /** Payment rules: lines link invoices of the same customer; applied amounts cannot exceed the total; the rest is unapplied. */
 export function applyPayment(company: Company, obj: Obj): void {
-  const customerId = company.ref('Customer', obj.CustomerRef, 'CustomerRef').Id;
+  const customer = company.ref('Customer', obj.CustomerRef, 'CustomerRef');
+  const customerId = customer.Id;
+  obj.CustomerRef = { value: customer.Id, name: customer.DisplayName };
+  obj.CurrencyRef = HOME_CURRENCY;
+  if (!obj.DepositToAccountRef) obj.DepositToAccountRef = { value: UNDEPOSITED_FUNDS };
+  const deposit = company.ref('Account', obj.DepositToAccountRef, 'DepositToAccountRef');
+  obj.DepositToAccountRef = { value: deposit.Id, name: deposit.Name };
+  if (obj.ProcessPayment === undefined) obj.ProcessPayment = false;
   if (obj.TotalAmt === undefined) throw faults.required('TotalAmt');
   const total = toCents(obj.TotalAmt);
   let applied = 0;

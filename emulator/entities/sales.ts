@@ -2,6 +2,7 @@ import type { Company, Obj } from '../company';
 import { faults } from '../faults';
 import { fromCents, lineAmountCents, percentOfCents, toCents } from '../money';
 import type { WriteOptions } from './rules';
+import { HOME_CURRENCY, identifyAddress } from './customer';
 
 type Line = Record<string, unknown>;
 const MAX_DOC_NUMBER = 21;
@@ -55,7 +56,10 @@ function priceLines(company: Company, obj: Obj): { subtotal: number; taxable: nu
     line.Id = String(kept.length + 1);
     if (line.DetailType === 'SalesItemLineDetail') {
       const detail = { ...(line.SalesItemLineDetail as Line | undefined) };
-      if (detail.ItemRef) company.ref('Item', detail.ItemRef, 'ItemRef');
+      if (detail.ItemRef) {
+        const item = company.ref('Item', detail.ItemRef, 'ItemRef');
+        detail.ItemRef = { value: item.Id, name: item.FullyQualifiedName ?? item.Name };
+      }
       const qty = detail.Qty === undefined ? undefined : Number(detail.Qty);
       const price = detail.UnitPrice === undefined ? undefined : Number(detail.UnitPrice);
       const amount = line.Amount === undefined ? lineAmountCents(qty ?? 1, price ?? 0) : toCents(line.Amount);
@@ -122,6 +126,50 @@ function computeTax(company: Company, obj: Obj, taxable: number, sent: Record<st
   return total;
 }
 
+const DAY_MS = 86_400_000;
+
+/** A date plus days, as yyyy-mm-dd. */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+const absent = (v: unknown) => v === undefined || v === null;
+
+/**
+ * What QuickBooks fills in on a sales form from its customer and the company: the customer's name on the reference,
+ * its addresses (with Ids of their own), the home currency, the terms (the customer's, else the company's preferred
+ * terms) and — on an invoice — the due date they give, and the print/email status. Sent values stand.
+ */
+function fillFromCustomer(company: Company, e: 'Invoice' | 'Estimate', obj: Obj, customer: Obj): void {
+  obj.CustomerRef = { value: customer.Id, name: customer.DisplayName };
+  for (const field of ['BillAddr', 'ShipAddr'] as const) {
+    if (absent(obj[field]) && customer[field]) {
+      const copy = { ...(customer[field] as Record<string, unknown>) };
+      delete copy.Id;
+      obj[field] = copy;
+    }
+    identifyAddress(company, obj[field]);
+  }
+  obj.CurrencyRef = HOME_CURRENCY;
+  if (absent(obj.TxnDate)) obj.TxnDate = company.time().slice(0, 10);
+  const termRef = obj.SalesTermRef ?? customer.SalesTermRef ?? { value: company.defaultTermsId };
+  const term = company.ref('Term', termRef, 'SalesTermRef');
+  obj.SalesTermRef = { value: term.Id, name: term.Name };
+  if (e === 'Invoice' && absent(obj.DueDate)) obj.DueDate = addDays(String(obj.TxnDate), Number(term.DueDays ?? 0));
+  const delivery = customer.PreferredDeliveryMethod;
+  if (absent(obj.PrintStatus)) obj.PrintStatus = delivery === 'Print' ? 'NeedToPrint' : 'NotSet';
+  if (absent(obj.EmailStatus))
+    obj.EmailStatus =
+      delivery === 'Email' && (obj.BillEmail as { Address?: string } | undefined)?.Address ? 'NeedToSend' : 'NotSet';
+  if (e === 'Estimate' && absent(obj.TxnStatus)) obj.TxnStatus = 'Pending';
+  if (absent(obj.ApplyTaxAfterDiscount)) obj.ApplyTaxAfterDiscount = false;
+  if (absent(obj.CustomField)) obj.CustomField = [];
+  if (absent(obj.FreeFormAddress)) obj.FreeFormAddress = false;
+  if (e === 'Invoice')
+    for (const f of ['AllowIPNPayment', 'AllowOnlinePayment', 'AllowOnlineCreditCardPayment', 'AllowOnlineACHPayment'])
+      if (absent(obj[f])) obj[f] = false;
+}
+
 /** Invoice and Estimate rules: customer and items must exist and be active; totals are computed; the invoice Balance accounts for payments. */
 export function applySalesTransaction(
   company: Company,
@@ -131,7 +179,8 @@ export function applySalesTransaction(
   sent: Record<string, unknown>,
   options: WriteOptions,
 ): void {
-  company.ref('Customer', obj.CustomerRef, 'CustomerRef');
+  const customer = company.ref('Customer', obj.CustomerRef, 'CustomerRef');
+  fillFromCustomer(company, e, obj, customer);
   assignDocNumber(company, e, obj, previous, options);
   const { subtotal, taxable } = priceLines(company, obj);
   const tax = computeTax(company, obj, taxable, sent);
@@ -142,5 +191,4 @@ export function applySalesTransaction(
     obj.Balance = fromCents(Math.max(total - paid, 0));
     obj.LinkedTxn = previous?.LinkedTxn ?? [];
   }
-  if (obj.TxnDate === undefined) obj.TxnDate = company.time().slice(0, 10);
 }

@@ -113,11 +113,12 @@ export function sortBy<T extends Row>(rows: T[], field: string, desc: boolean): 
 }
 
 /** Filters, counts or pages rows as QuickBooks' query endpoint does. */
-export function evaluate(rows: Row[], q: Query, entity: string): Record<string, unknown> {
+export function evaluate(rows: Row[], q: Query, entity: string, defaultOrder = 'Id'): Record<string, unknown> {
   const predicates = q.where.map(predicate);
   let matched = predicates.length ? rows.filter((r) => predicates.every((p) => p(r))) : rows;
   if (q.count) return { totalCount: matched.length };
-  matched = sortBy(matched, q.orderBy?.field ?? 'Id', q.orderBy?.desc ?? false);
+  // Without ORDERBY, QuickBooks sorts name lists by name and transactions by Id.
+  matched = sortBy(matched, q.orderBy?.field ?? defaultOrder, q.orderBy?.desc ?? false);
   const page = matched.slice(q.startPosition - 1, q.startPosition - 1 + q.maxResults);
   if (page.length === 0) return {};
   return { [entity]: page, startPosition: q.startPosition, maxResults: page.length };

@@ -19,6 +19,7 @@ test('settings default to the documented values', () => {
     deferRuns: 3,
     onVanished: 'stop',
     desktop: { waitMinutes: 120 },
+    accounts: { income: 'Sales of Product Income', expense: 'Cost of Goods Sold', inventoryAsset: 'Inventory Asset' },
     schedule: { enabled: true, times: ['22:30', '01:30'], timeZone: 'America/Chicago' },
     notifications: { on: 'failures', email: [] },
     sendInvoicesAutomatically: true,

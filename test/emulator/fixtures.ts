@@ -11,15 +11,21 @@ export async function createCustomer(
   return r.json.Customer;
 }
 
+/** The first active account of a type (Income, Cost of Goods Sold, Other Current Asset …); an Inventory sub-type narrows it. */
+export async function accountId(realm: Realm, type: string, subType?: string): Promise<string> {
+  const where = `AccountType = '${type}'${subType ? ` AND AccountSubType = '${subType}'` : ''}`;
+  const accounts = await realm.query(`select * from Account where ${where} MAXRESULTS 1`);
+  const id = accounts.json?.QueryResponse?.Account?.[0]?.Id;
+  if (accounts.status !== 200 || !id) throw new Error(`no ${type} account: ${accounts.status} ${accounts.text}`);
+  return id;
+}
+
 export async function createItem(
   realm: Realm,
   name = unique('Service'),
   unitPrice = 100,
 ): Promise<{ Id: string; SyncToken: string; Name: string; [k: string]: unknown }> {
-  let income = '1';
-  const accounts = await realm.query("select * from Account where AccountType = 'Income' MAXRESULTS 1");
-  if (accounts.status === 200 && accounts.json?.QueryResponse?.Account?.[0])
-    income = accounts.json.QueryResponse.Account[0].Id;
+  const income = await accountId(realm, 'Income');
   const r = await realm.call('POST', 'item', {
     Name: name,
     Type: 'Service',

@@ -1,4 +1,4 @@
-import { createCustomer, createInvoice, createItem, salesLine } from './fixtures';
+import { accountId, createCustomer, createInvoice, createItem, salesLine } from './fixtures';
 import { contract, unique } from './target';
 
 contract('writes and business rules', ({ target, emulatorOnly }) => {
@@ -241,9 +241,9 @@ contract('writes and business rules', ({ target, emulatorOnly }) => {
       QtyOnHand: 12,
       InvStartDate: '2026-01-01',
       UnitPrice: 3.5,
-      IncomeAccountRef: { value: '1' },
-      AssetAccountRef: { value: '2' },
-      ExpenseAccountRef: { value: '3' },
+      IncomeAccountRef: { value: await accountId(realm, 'Income') },
+      AssetAccountRef: { value: await accountId(realm, 'Other Current Asset', 'Inventory') },
+      ExpenseAccountRef: { value: await accountId(realm, 'Cost of Goods Sold') },
       ParentRef: { value: category.json.Item.Id },
       SubItem: true,
     });

@@ -18,6 +18,8 @@ import type { LinkStore } from '../../sync/links';
 import type { EntityName } from '../../sync/model';
 import type { QboApi, QboBatchItem, QboBatchResult } from './api';
 import type { QboEntity, QboObject, RefMap } from './entity';
+import { loadAccountBook, type AccountBook } from './accounts';
+import { itemAccountSettings } from '../../sync/settings';
 import { acceptedFrom, docNumberQueries, documentOf, isTwin, saleLinkId, saleToQbo } from './entities/sale';
 
 /**
@@ -89,6 +91,9 @@ export class QuickBooksOnlineBackend implements Backend {
     private readonly clock: Clock,
     /** How to learn QuickBooks' numbering preference; by default asked once per page of work. */
     private readonly readNumbering: () => Promise<boolean> = () => api.customTxnNumbers(),
+    /** The chart of accounts with the tenant's item accounts; by default read once per page with default settings. */
+    private readonly readAccounts: () => Promise<AccountBook> = () =>
+      loadAccountBook(api, itemAccountSettings(undefined), '<tenant>'),
   ) {}
 
   private app(entity: EntityName): AppEntity<unknown> {
@@ -167,7 +172,7 @@ export class QuickBooksOnlineBackend implements Backend {
     return this.toRecord(mapping, raw, overlay);
   }
 
-  private async resolveRefs(refs: Ref[], forWriting = false): Promise<RefMap> {
+  private async resolveRefs(refs: Ref[], forWriting = false, withAccounts = false): Promise<RefMap> {
     const byEntity = new Map<EntityName, Set<string>>();
     const appByEntity = new Map<EntityName, Set<number>>();
     for (const r of refs) {
@@ -186,6 +191,7 @@ export class QuickBooksOnlineBackend implements Backend {
       appId: (entity, qboId) => (qboId ? toApp.get(`${entity}:${qboId}`) : undefined),
       qboId: (entity, appId) => (appId ? toQbo.get(`${entity}:${appId}`) : undefined),
       customTxnNumbers: forWriting ? await this.customTxnNumbers() : false,
+      accounts: withAccounts ? await this.readAccounts() : undefined,
     };
   }
 
@@ -236,13 +242,19 @@ export class QuickBooksOnlineBackend implements Backend {
     );
     const free = candidates.filter((c) => !linked.has(c.id) && c.canonical !== undefined);
     const taken = new Set<string>();
+    const { label } = this.app(entity);
     return records.map((r) => {
       const options = free.filter((c) => !taken.has(c.id));
-      const index = mapping.pickQboMatch(
+      const pick = mapping.pickQboMatch(
         r,
         options.map((c) => c.canonical),
       );
-      const hit = index === undefined ? undefined : options[index];
+      if (pick !== undefined && typeof pick === 'object')
+        return ambiguousTwin(
+          label(r),
+          pick.ambiguous.map((i) => options[i]),
+        );
+      const hit = pick === undefined ? undefined : options[pick];
       if (hit) taken.add(hit.id);
       return hit;
     });
@@ -297,28 +309,19 @@ export class QuickBooksOnlineBackend implements Backend {
   async send(entity: EntityName, writes: SideWrite[]): Promise<SideWriteResult[]> {
     if (entity === 'sale') return this.sendSales(writes);
     const mapping = this.entity(entity);
+    const writing = writes.filter((w) => w.kind !== 'remove');
     const refs = await this.resolveRefs(
-      writes.flatMap((w) => (w.kind === 'remove' ? [] : this.app(entity).appRefs(w.canonical))),
+      writing.flatMap((w) => this.app(entity).appRefs(w.canonical)),
       true,
+      mapping.qboName === 'Item' && writing.length > 0,
     );
     const results: SideWriteResult[] = new Array(writes.length);
     const sendable: Array<{ index: number; item: QboBatchItem; key: string }> = [];
     writes.forEach((w, index) => {
       if (w.kind === 'remove') {
-        const op = mapping.qboRemoval;
-        if (op === 'none') {
-          results[index] = { ok: true, targetId: w.targetId };
-          return;
-        }
-        const item: QboBatchItem =
-          op === 'deactivate'
-            ? {
-                operation: 'update',
-                entityName: mapping.qboName,
-                body: { Id: w.targetId, SyncToken: w.baseVersion, sparse: true, Active: false },
-              }
-            : { operation: op, entityName: mapping.qboName, body: { Id: w.targetId, SyncToken: w.baseVersion } };
-        sendable.push({ index, item, key: w.requestKey });
+        const item = removalItem(mapping, w.targetId, w.baseVersion);
+        if (item) sendable.push({ index, item, key: w.requestKey });
+        else results[index] = { ok: true, targetId: w.targetId };
         return;
       }
       const base = w.kind === 'update' ? { Id: w.targetId, SyncToken: w.baseVersion } : undefined;
@@ -388,6 +391,42 @@ export class QuickBooksOnlineBackend implements Backend {
     });
     return results;
   }
+}
+
+/**
+ * Several QuickBooks records could be this app record's twin: none is taken (a guess would link the wrong one); the
+ * record waits as a problem naming every candidate.
+ */
+function ambiguousTwin(label: string, candidates: SideRecord[]): SideRecord {
+  const names = candidates.map((c) => c.label).join(' and ');
+  return {
+    id: candidates[0].id,
+    label: candidates[0].label,
+    problem: {
+      code: 'qbsync-ambiguous-match',
+      message: `${label} matches ${candidates.length} QuickBooks records: ${names}`,
+      action:
+        'make the app record tell them apart (its parent, its name or its email), or rename one of them in QuickBooks, then run the sync again',
+    },
+  };
+}
+
+/** The request that removes a record in QuickBooks: a sparse deactivation, a void or a delete (none for tax lists). */
+export function removalItem(
+  mapping: QboEntity<unknown>,
+  targetId: string,
+  baseVersion: string | undefined,
+): QboBatchItem | undefined {
+  const op = mapping.qboRemoval;
+  if (op === 'none') return undefined;
+  const entityName = mapping.qboName;
+  if (op === 'deactivate')
+    return {
+      operation: 'update',
+      entityName,
+      body: { Id: targetId, SyncToken: baseVersion, sparse: true, Active: false },
+    };
+  return { operation: op, entityName, body: { Id: targetId, SyncToken: baseVersion } };
 }
 
 /** A value QuickBooks' JSON cannot carry exactly (cents beyond 2^53, a NaN) refuses that record, not the page. */

@@ -1,6 +1,7 @@
 import type { QueryBuilder } from '../../quickbooks/query';
 import type { MappingProblem, Ref } from '../../sync/entity';
 import type { EntityName } from '../../sync/model';
+import type { AccountBook } from './accounts';
 
 export type QboObject = Record<string, unknown> & {
   Id: string;
@@ -14,6 +15,8 @@ export interface RefMap {
   qboId(entity: EntityName, appId: number | undefined | null): string | undefined;
   /** The company's "custom transaction numbers" preference: on, the app's numbers are sent; off, QuickBooks assigns them. */
   customTxnNumbers: boolean;
+  /** The chart of accounts and the tenant's item accounts (present when items are written). */
+  accounts?: AccountBook;
 }
 
 /**
@@ -35,5 +38,6 @@ export interface QboEntity<C> {
   toQbo(c: C, refs: RefMap, base?: { Id: string; SyncToken?: string }): Record<string, unknown> | MappingProblem;
   /** Queries whose results contain the unlinked twins of these records (one per chunk). */
   qboMatchQueries(records: C[]): QueryBuilder[];
-  pickQboMatch(c: C, candidates: C[]): number | undefined;
+  /** The twin among candidates; several equally good ones are never a guess: `ambiguous` names them. */
+  pickQboMatch(c: C, candidates: C[]): number | undefined | { ambiguous: number[] };
 }

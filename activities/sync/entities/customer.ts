@@ -62,7 +62,7 @@ export const customerMapping: AppEntity<CustomerRecord> = {
     const emails = [...new Set(records.map((r) => r.email).filter((e): e is string => !!e))];
     const rows = await db
       .selectFrom('customers as c')
-      .select(['c.id', 'c.display_name', 'c.email'])
+      .select(['c.id', 'c.display_name', 'c.email', 'c.parent_id'])
       .where('c.tenant_id', '=', tenantId)
       .where((eb) =>
         eb.or([
@@ -84,10 +84,12 @@ export const customerMapping: AppEntity<CustomerRecord> = {
       .orderBy('c.id')
       .execute();
     const taken = new Set<number>();
+    // The same full name: the same name under the same parent (a job and a customer may share a name).
     return records.map((r) => {
+      const free = rows.filter((x) => !taken.has(x.id) && (x.parent_id ?? null) === (r.parentId ?? null));
       const hit =
-        rows.find((x) => !taken.has(x.id) && x.display_name.trim().toLowerCase() === r.displayName.toLowerCase()) ??
-        (r.email ? rows.find((x) => !taken.has(x.id) && x.email?.toLowerCase() === r.email) : undefined);
+        free.find((x) => x.display_name.trim().toLowerCase() === r.displayName.toLowerCase()) ??
+        (r.email ? free.find((x) => x.email?.toLowerCase() === r.email) : undefined);
       if (hit) taken.add(hit.id);
       return hit?.id;
     });

@@ -9,7 +9,10 @@ export interface ItemRecord {
   sku: string | null;
   description: string | null;
   unitPrice: string | null;
-  /** QuickBooks' income account id (IncomeAccountRef), required there for Service and Inventory items. */
+  /**
+   * The item's income account in QuickBooks by name (or full name, or account number; a QuickBooks Id still works);
+   * null: the tenant's `accounts.income`. QuickBooks' answer brings the account's name back.
+   */
   incomeAccount: string | null;
   taxable: boolean;
   parentId: number | null;

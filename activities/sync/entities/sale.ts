@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { LineKind } from '../../../schema/tables/app';
 import type { SaleQboEntity } from '../../../schema/tables/orderTaking';
 import type { Db, Trx } from '../backend';
@@ -104,6 +105,8 @@ export interface AcceptedSale {
   docNumber: string | null;
   totalCents: number;
   taxCents: number;
+  /** The due date QuickBooks gave an invoice from its terms, for a sale that had none. */
+  dueDate?: string | null;
 }
 
 /**
@@ -129,6 +132,7 @@ export async function handOverSale(
       subtotal: centsToDecimal(accepted.totalCents - accepted.taxCents),
       tax: centsToDecimal(accepted.taxCents),
       total: centsToDecimal(accepted.totalCents),
+      ...(accepted.dueDate ? { due_date: sql<string>`coalesce(due_date, ${accepted.dueDate}::date)` } : {}),
     })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', saleId)

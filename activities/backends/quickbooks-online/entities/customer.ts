@@ -95,10 +95,18 @@ export const customer: QboEntity<CustomerRecord> = {
       select('Customer').whereIn('DisplayName', names).whereIn('Active', [true, false]),
     ),
 
+  /**
+   * The same fully qualified name — the same DisplayName under the same parent (QuickBooks' unique key: a job
+   * "Doe, Jack:Jack Doe" and a customer "Jack Doe" are two records) — else the same email under the same parent.
+   * Two candidates are never a guess.
+   */
   pickQboMatch(c, candidates) {
-    const byName = candidates.findIndex((x) => x.displayName.toLowerCase() === c.displayName.toLowerCase());
-    if (byName >= 0) return byName;
-    const byEmail = c.email ? candidates.findIndex((x) => x.email === c.email) : -1;
-    return byEmail >= 0 ? byEmail : undefined;
+    const sameParent = (x: CustomerRecord) => (x.parentId ?? null) === (c.parentId ?? null);
+    const indexes = (test: (x: CustomerRecord) => boolean) =>
+      candidates.flatMap((x, i) => (sameParent(x) && test(x) ? [i] : []));
+    const byName = indexes((x) => x.displayName.toLowerCase() === c.displayName.toLowerCase());
+    const found = byName.length ? byName : c.email ? indexes((x) => x.email === c.email) : [];
+    if (found.length > 1) return { ambiguous: found };
+    return found[0];
   },
 };

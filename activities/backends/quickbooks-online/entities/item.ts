@@ -3,7 +3,7 @@ import { checkName, chunk, decimal, text } from '../../../sync/entities/common';
 import { itemMapping, type ItemRecord } from '../../../sync/entities/item';
 import { MappingProblem } from '../../../sync/entity';
 import { select } from '../../../quickbooks/query';
-import type { QboEntity, QboObject } from '../entity';
+import type { QboEntity, QboObject, RefMap } from '../entity';
 import { decimalToNumber, textToQbo } from './common';
 
 interface QboItem extends QboObject {
@@ -12,7 +12,7 @@ interface QboItem extends QboObject {
   Description?: string;
   UnitPrice?: number;
   Type?: string;
-  IncomeAccountRef?: { value: string };
+  IncomeAccountRef?: { value: string; name?: string };
   Taxable?: boolean;
   ParentRef?: { value: string };
   SubItem?: boolean;
@@ -22,6 +22,22 @@ interface QboItem extends QboObject {
 }
 
 const TYPES: ItemType[] = ['Service', 'NonInventory', 'Inventory', 'Category'];
+
+/** The account references an item is written with: income always on create; Inventory also asset and expense. */
+function itemAccounts(c: ItemRecord, refs: RefMap, creating: boolean): Record<string, unknown> | MappingProblem {
+  if (!creating && !c.incomeAccount) return {};
+  const book = refs.accounts;
+  if (!book) throw new Error('items are written with the chart of accounts at hand');
+  const owner = itemMapping.label(c);
+  const income = book.resolve('income', c.incomeAccount, owner);
+  if (income instanceof MappingProblem) return income;
+  if (!creating || c.type !== 'Inventory') return { IncomeAccountRef: income };
+  const asset = book.resolve('inventoryAsset', null, owner);
+  if (asset instanceof MappingProblem) return asset;
+  const expense = book.resolve('expense', null, owner);
+  if (expense instanceof MappingProblem) return expense;
+  return { IncomeAccountRef: income, AssetAccountRef: asset, ExpenseAccountRef: expense };
+}
 
 export const item: QboEntity<ItemRecord> = {
   entity: 'item',
@@ -56,7 +72,8 @@ export const item: QboEntity<ItemRecord> = {
       sku: text(q.Sku),
       description: text(q.Description),
       unitPrice: type === 'Category' ? null : decimal(q.UnitPrice ?? 0),
-      incomeAccount: text(q.IncomeAccountRef?.value),
+      // As users name it (QuickBooks sends the account's name on the reference); an Id only if no name came.
+      incomeAccount: text(q.IncomeAccountRef?.name ?? q.IncomeAccountRef?.value),
       taxable: q.Taxable === true,
       parentId: parentId ?? null,
       quantityOnHand: type === 'Inventory' ? decimal(q.QtyOnHand ?? 0) : null,
@@ -67,13 +84,6 @@ export const item: QboEntity<ItemRecord> = {
   toQbo(c, refs, base) {
     const problem = checkName('item name', c.name, 100);
     if (problem) return problem;
-    if (!base && (c.type === 'Service' || c.type === 'Inventory') && !c.incomeAccount) {
-      return new MappingProblem(
-        `${itemMapping.label(c)} has no income account; QuickBooks requires one for ${c.type} items`,
-        "set the item's income account (the QuickBooks account id) in the app",
-        'qbsync-income-account',
-      );
-    }
     const body: Record<string, unknown> = { Name: c.name, Type: c.type, Active: c.active };
     if (c.type !== 'Category') {
       Object.assign(body, {
@@ -81,8 +91,12 @@ export const item: QboEntity<ItemRecord> = {
         Description: textToQbo(c.description, !!base),
         UnitPrice: decimalToNumber(c.unitPrice),
         Taxable: c.taxable,
-        IncomeAccountRef: c.incomeAccount ? { value: c.incomeAccount } : undefined,
       });
+      // New items get the accounts QuickBooks requires (the app's income account, else the tenant's); an update
+      // changes the income account only when the app names one.
+      const accounts = itemAccounts(c, refs, !base);
+      if (accounts instanceof MappingProblem) return accounts;
+      Object.assign(body, accounts);
     }
     if (!base && c.type === 'Inventory') {
       // Stock is QuickBooks' from then on; the app's quantity only seeds it.

@@ -1,5 +1,5 @@
 import type { SaleQboEntity } from '../../../../schema/tables/orderTaking';
-import { cents, chunk, text } from '../../../sync/entities/common';
+import { cents, chunk, isoDate, text } from '../../../sync/entities/common';
 import {
   linesCents,
   saleLabel,
@@ -141,6 +141,7 @@ export function saleToQbo(
 
 interface QboSalesTxn extends QboObject {
   DocNumber?: string;
+  DueDate?: string;
   CustomerRef?: { value: string };
   TotalAmt?: number;
   TxnTaxDetail?: { TotalTax?: number };
@@ -155,6 +156,7 @@ export function acceptedFrom(entity: SaleQboEntity, object: QboObject): Accepted
     docNumber: text(q.DocNumber),
     totalCents: cents(q.TotalAmt ?? 0),
     taxCents: cents(q.TxnTaxDetail?.TotalTax ?? 0),
+    dueDate: entity === 'Invoice' ? isoDate(q.DueDate) : null,
   };
 }
 
