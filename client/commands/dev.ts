@@ -85,7 +85,10 @@ export function registerDev(program: Command): void {
           databaseUrl = embedded.url;
           say(`embedded PostgreSQL ready; other qbsync commands can use it with DATABASE_URL=${databaseUrl}`);
         }
-        const db = await openDatabase(databaseUrl, { create: databaseUrl === config.DATABASE_URL });
+        const db = await openDatabase(databaseUrl, {
+          schema: config.dbSchema,
+          create: databaseUrl === config.DATABASE_URL,
+        });
         stack.push('database pool', () => db.destroy());
         const applied = await migrateToLatest(db);
         say(
@@ -120,7 +123,7 @@ export function registerDev(program: Command): void {
         );
         say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
         const serving = await startServing(config, db, logger, {
-          ...apiListen(),
+          ...apiListen(config),
           databaseUrl,
           temporal: async () => client,
           closeTemporal: false,

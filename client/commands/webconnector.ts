@@ -33,7 +33,7 @@ export function registerWebConnector(program: Command): void {
     )
     .action(async () => {
       const { config, logger } = commandContext();
-      const db = await openDatabase(config.DATABASE_URL);
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema });
       await migrateToLatest(db);
       const endpoint = await startWebConnectorEndpoint(config, db, logger, config.DATABASE_URL);
       logger.info({ url: endpoint.url, qwcUrl: webConnectorUrl(config) }, 'Web Connector endpoint listening');
