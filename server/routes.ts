@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { completeConnect, startConnect, STATE_TTL_MS, type ConnectDeps } from '../activities/connection/connect';
 import type { TokenCipher } from '../activities/connection/crypto';
 import { addTenant, getTenant, listTenants, type Tenant } from '../activities/connection/tenants';
-import { parseSettings, tenantSettingsSchema } from '../activities/connection/tenantSettings';
+import { parseSettings, SettingsError, tenantSettingsSchema } from '../activities/connection/tenantSettings';
 import { describeConnection } from '../activities/connection/tokenStore';
 import { addEndpoint, listEndpoints, removeEndpoint, replayEvents } from '../activities/events/endpoints';
 import type { TemporalAccess } from '../activities/operations/requestSync';
@@ -163,7 +163,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
           );
         const exists = await db.selectFrom('tenants').select('id').where('id', '=', body.id).executeTakeFirst();
         if (exists) throw problem.conflict('id', 'body', `tenant ${body.id} already exists`);
-        const t = await addTenant(db, body);
+        const t = await addTenant(db, body).catch((error: unknown) => {
+          throw error instanceof SettingsError ? settingsProblem(error, 'body', 'settings.') : error;
+        });
         return { status: 201, body: await tenantView(db, t) };
       },
     }),
@@ -176,7 +178,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       params: s.tenantPath,
       response: { status: 200, schema: s.tenant, description: 'the tenant' },
       async handler({ db, params }) {
-        return { body: await tenantView(db, await getTenant(db, params.tenant)) };
+        return { body: await tenantView(db, await storedTenant(db, params.tenant)) };
       },
     }),
     route({
@@ -191,17 +193,23 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       write: true,
       response: { status: 200, schema: s.tenant, description: 'the tenant with its new settings' },
       async handler({ db, params, body }) {
-        const t = await getTenant(db, params.tenant);
-        const merged = mergePatch(t.settings, body);
+        // Merged into the stored settings as they are, so a patch can also remove a key that makes them invalid.
+        const t = await db
+          .selectFrom('tenants')
+          .select(['id', 'name', 'mode', 'settings'])
+          .where('id', '=', params.tenant)
+          .executeTakeFirst();
+        if (!t) await getTenant(db, params.tenant);
+        const merged = mergePatch(t!.settings, body);
         const result = tenantSettingsSchema.safeParse(merged);
         if (!result.success) throw problem.invalid('body', result.error);
         const settings = parseSettings(result.data);
         await db
           .updateTable('tenants')
           .set({ settings: JSON.stringify(settings), updated_at: new Date() })
-          .where('id', '=', t.id)
+          .where('id', '=', t!.id)
           .execute();
-        return { body: await tenantView(db, { ...t, settings }) };
+        return { body: await tenantView(db, { ...t!, settings }) };
       },
     }),
     route({
@@ -673,6 +681,32 @@ function endpointView(e: Awaited<ReturnType<typeof listEndpoints>>[number]) {
     enabled: e.enabled,
     created_at: e.createdAt,
   };
+}
+
+/** A settings error as a problem naming the setting (under `prefix`: `settings.` in a tenant body). */
+function settingsProblem(error: SettingsError, where: 'body', prefix = ''): ProblemError {
+  const key = /setting ([\w.]+)/.exec(error.message)?.[1];
+  return problem.invalid(
+    where,
+    new z.ZodError([
+      { code: 'custom', path: [`${prefix}${key ?? 'settings'}`], message: error.message, input: undefined },
+    ]),
+  );
+}
+
+/** A tenant whose stored settings no longer validate (edited by SQL) is named with the key and the way out. */
+async function storedTenant(db: Db, id: string): Promise<Tenant> {
+  try {
+    return await getTenant(db, id);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    const key = /setting ([\w.]+)/.exec(error.message)?.[1] ?? 'settings';
+    throw problem.unprocessable(
+      `settings.${key}`,
+      'body',
+      `tenant ${id}: its stored settings are invalid: ${error.message}; correct them with PATCH /v1/tenants/${id}/settings (a key set to null is removed), e.g. {"${key.split('.')[0]}": null}`,
+    );
+  }
 }
 
 /** RFC 7386 JSON merge patch: null removes a key, objects merge, anything else replaces. */
