@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { ApiProblem, type QbsyncApi } from '../../client/api';
+import type { QbsyncApi } from '../../client/api';
 import type { Db } from '../../schema/db';
 import { createStack, lastSeq, qboWrites, type Stack } from '../helpers/stack';
 import { until } from '../helpers/until';
-import { startApiHarness, type ApiHarness } from './harness';
+import { problemOf, startApiHarness, type ApiHarness } from './harness';
 
 let stack: Stack;
 let db: Db;
@@ -23,16 +23,6 @@ afterAll(async () => {
   await h?.close();
   await stack?.close();
 });
-
-async function problemOf(p: Promise<unknown>): Promise<ApiProblem> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof ApiProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a problem');
-}
 
 interface QboRecord {
   Id: string;

@@ -26,55 +26,18 @@ export interface BadInputCase {
   says: string;
 }
 
-const env = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'environment',
-  input,
-  outcome,
-  says,
-});
-const setting = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'tenant settings',
-  input,
-  outcome,
-  says,
-});
-const cli = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'CLI arguments',
-  input,
-  outcome,
-  says,
-});
-const qbo = (input: string, says: string, outcome: Outcome = 'retried'): BadInputCase => ({
-  entrance: 'QuickBooks answers',
-  input,
-  outcome,
-  says,
-});
-const callback = (input: string, says: string, outcome: Outcome = 'ignored'): BadInputCase => ({
-  entrance: 'OAuth callback',
-  input,
-  outcome,
-  says,
-});
-
-const row = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'app rows',
-  input,
-  outcome,
-  says,
-});
-const rest = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'REST API',
-  input,
-  outcome,
-  says,
-});
-const soap = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'Web Connector',
-  input,
-  outcome,
-  says,
-});
+/** A case builder for one entrance, with the outcome most of its cases have. */
+const at =
+  (entrance: Entrance, usual: Outcome = 'refused') =>
+  (input: string, says: string, outcome: Outcome = usual): BadInputCase => ({ entrance, input, outcome, says });
+const env = at('environment');
+const setting = at('tenant settings');
+const cli = at('CLI arguments');
+const qbo = at('QuickBooks answers', 'retried');
+const callback = at('OAuth callback', 'ignored');
+const row = at('app rows');
+const rest = at('REST API');
+const soap = at('Web Connector');
 
 export const CASES: BadInputCase[] = [
   // ——— environment (loadConfig, key and TLS loading) ———
