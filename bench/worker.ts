@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   installRuntime(logger);
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, { schema: config.dbSchema });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const tokens = new TokenStore(db, cipherFromConfig(config), new IntuitOAuth(oauthSettings(config)), systemClock);
   const quickbooks = quickbooksFactory(db, tokens, new RateLimiterRegistry(clientLimits()));

@@ -21,6 +21,9 @@ export type Status = z.infer<typeof s.status>;
 export type Run = z.infer<typeof s.run>;
 export type SyncProblem = z.infer<typeof s.syncProblem>;
 export type Conflict = z.infer<typeof s.conflict>;
+export type ConflictResolved = z.infer<typeof s.conflictResolved>;
+export type SyncRequested = z.infer<typeof s.syncRequested>;
+export type SyncRequest = z.infer<typeof s.syncRequest>;
 export type Event = z.infer<typeof s.event>;
 export type Endpoint = z.infer<typeof s.endpoint>;
 export type EndpointCreated = z.infer<typeof s.endpointCreated>;
@@ -72,11 +75,13 @@ export const OPERATIONS = {
   connectQuickBooks: ['POST', '/v1/tenants/{tenant}/connect'],
   oauthCallback: ['GET', '/oauth/callback'],
   synchronizeAll: ['POST', '/v1/tenants/{tenant}/syncs'],
+  getSyncRequest: ['GET', '/v1/tenants/{tenant}/syncs/{request}'],
   getStatus: ['GET', '/v1/tenants/{tenant}/status'],
   listRuns: ['GET', '/v1/tenants/{tenant}/runs'],
   getRun: ['GET', '/v1/tenants/{tenant}/runs/{run}'],
   listProblems: ['GET', '/v1/tenants/{tenant}/problems'],
   listConflicts: ['GET', '/v1/tenants/{tenant}/conflicts'],
+  resolveConflict: ['POST', '/v1/tenants/{tenant}/conflicts/{id}/resolve'],
   createCustomer: ['POST', '/v1/tenants/{tenant}/customers'],
   updateCustomer: ['PATCH', '/v1/tenants/{tenant}/customers/{id}'],
   getCustomer: ['GET', '/v1/tenants/{tenant}/customers/{id}'],
@@ -163,15 +168,20 @@ export class QbsyncApi {
   connectQuickBooks = (tenant: string) =>
     this.call<{ authorize_url: string; expires_at: string }>('connectQuickBooks', { tenant });
   synchronizeAll = (tenant: string, idempotencyKey?: string) =>
-    this.call<z.infer<typeof s.syncRequested>>('synchronizeAll', { tenant }, { idempotencyKey });
+    this.call<SyncRequested>('synchronizeAll', { tenant }, { idempotencyKey });
+  getSyncRequest = (tenant: string, request: string) => this.call<SyncRequest>('getSyncRequest', { tenant, request });
   getStatus = (tenant: string) => this.call<Status>('getStatus', { tenant });
   listRuns = (tenant: string, query: { limit?: number; cursor?: string } = {}) =>
     this.call<Page<Run>>('listRuns', { tenant }, { query });
   getRun = (tenant: string, run: string) => this.call<Run>('getRun', { tenant, run });
   listProblems = (tenant: string, query: { limit?: number; cursor?: string } = {}) =>
     this.call<Page<SyncProblem>>('listProblems', { tenant }, { query });
-  listConflicts = (tenant: string, query: { limit?: number; cursor?: string } = {}) =>
-    this.call<Page<Conflict>>('listConflicts', { tenant }, { query });
+  listConflicts = (
+    tenant: string,
+    query: { limit?: number; cursor?: string; state?: 'open' | 'resolved' | 'all' } = {},
+  ) => this.call<Page<Conflict>>('listConflicts', { tenant }, { query });
+  resolveConflict = (tenant: string, id: number, body: { keep: 'app' | 'quickbooks'; sync?: boolean }) =>
+    this.call<ConflictResolved>('resolveConflict', { tenant, id }, { body });
   listEvents = (tenant: string, query: { limit?: number; cursor?: string; type?: string } = {}) =>
     this.call<Page<Event>>('listEvents', { tenant }, { query });
   replayEvents = (tenant: string, since: string) =>

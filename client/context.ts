@@ -41,10 +41,13 @@ export function commandContext(): CommandContext {
  * Opens the configured database; any failure becomes one line naming DATABASE_URL. Only `migrate` and `dev` pass
  * `create: true`: a mistyped DATABASE_URL on any other command must not create (and fill) a new database.
  */
-export async function openDatabase(databaseUrl: string, options: { create?: boolean; max?: number } = {}): Promise<Db> {
+export async function openDatabase(
+  databaseUrl: string,
+  options: { create?: boolean; max?: number; schema?: string } = {},
+): Promise<Db> {
   try {
     if (options.create === true) await ensureDatabase(databaseUrl);
-    const db = createDb(databaseUrl, { max: options.max });
+    const db = createDb(databaseUrl, { max: options.max, schema: options.schema });
     await checkDatabase(db);
     return db;
   } catch (error) {

@@ -1,5 +1,5 @@
-import type { TemporalAccess } from '../activities/operations/requestSync';
-import type { CoordinatorStatus, FinishedSync, RunningSync } from '../workflows/coordinator';
+import { locateRequest, type TemporalAccess } from '../activities/operations/requestSync';
+import type { FinishedSync } from '../workflows/coordinator';
 import { StartupError } from './context';
 import { stepLine } from './commands/status';
 import { coordinatorStatus } from './temporalAccess';
@@ -7,21 +7,6 @@ import { coordinatorStatus } from './temporalAccess';
 const POLL_MS = 500;
 /** How long a request may stay unseen by the coordinator (no worker?) before --wait gives up. */
 const UNSEEN_LIMIT_MS = 60_000;
-
-type Seen =
-  | { phase: 'unseen' }
-  | { phase: 'queued'; behind?: RunningSync }
-  | { phase: 'running'; run: RunningSync }
-  | { phase: 'done'; run: FinishedSync };
-
-function find(status: CoordinatorStatus | undefined, requestId: string): Seen {
-  if (!status) return { phase: 'unseen' };
-  const done = status.recentRuns.find((r) => r.requestIds.includes(requestId));
-  if (done) return { phase: 'done', run: done };
-  if (status.current?.requestIds.includes(requestId)) return { phase: 'running', run: status.current };
-  if (status.pending?.requestIds.includes(requestId)) return { phase: 'queued', behind: status.current ?? undefined };
-  return { phase: 'unseen' };
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,7 +21,7 @@ export async function follow(
   let announced: string | undefined;
   const since = Date.now();
   for (;;) {
-    const seen = find(await coordinatorStatus(temporal, tenantId), requestId);
+    const seen = locateRequest(await coordinatorStatus(temporal, tenantId), requestId);
     if (seen.phase === 'unseen' && Date.now() - since > UNSEEN_LIMIT_MS) {
       throw new StartupError(
         `the coordinator of tenant ${tenantId} has not taken the request within ${UNSEEN_LIMIT_MS / 1000} s: is \`qbsync worker\` running on task queue "${temporal.taskQueue}"?`,

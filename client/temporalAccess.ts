@@ -1,8 +1,6 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TemporalAccess } from '../activities/operations/requestSync';
+import { NoWorkerError, queryCoordinator, type TemporalAccess } from '../activities/operations/requestSync';
 import type { Config } from '../workers/config';
-import { statusQuery, type CoordinatorStatus } from '../workflows/coordinator';
-import { coordinatorId } from '../common/ids';
+import type { CoordinatorStatus } from '../workflows/coordinator';
 import { connectTemporalClient, StartupError } from './context';
 import { answers } from './net';
 
@@ -33,18 +31,10 @@ export async function coordinatorStatus(
   temporal: TemporalAccess,
   tenantId: string,
 ): Promise<CoordinatorStatus | undefined> {
-  const handle = temporal.client.workflow.getHandle(coordinatorId(tenantId));
   try {
-    return await temporal.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+    return await queryCoordinator(temporal, tenantId, QUERY_DEADLINE_MS);
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    const e = error as { code?: number; cause?: { code?: number } };
-    const code = e.code ?? e.cause?.code;
-    // DEADLINE_EXCEEDED: the query waited for a worker that never came.
-    if (code === 4)
-      throw new StartupError(
-        `no worker answered the status query of ${coordinatorId(tenantId)} within ${QUERY_DEADLINE_MS / 1000} s: is \`qbsync worker\` (or \`npm start\`) running on task queue "${temporal.taskQueue}"?`,
-      );
+    if (error instanceof NoWorkerError) throw new StartupError(error.message);
     throw error;
   }
 }

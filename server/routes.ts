@@ -1,18 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { SyncConflictsTable } from '../schema/tables/sync';
 import { z } from 'zod';
 import { completeConnect, startConnect, STATE_TTL_MS, type ConnectDeps } from '../activities/connection/connect';
 import type { TokenCipher } from '../activities/connection/crypto';
 import { addTenant, getTenant, listTenants, type Tenant } from '../activities/connection/tenants';
-import { parseSettings, tenantSettingsSchema } from '../activities/connection/tenantSettings';
+import { parseSettings, SettingsError, tenantSettingsSchema } from '../activities/connection/tenantSettings';
 import { describeConnection } from '../activities/connection/tokenStore';
 import { addEndpoint, listEndpoints, removeEndpoint, replayEvents } from '../activities/events/endpoints';
-import { requestSync, type TemporalAccess } from '../activities/operations/requestSync';
+import type { TemporalAccess } from '../activities/operations/requestSync';
+import { ConflictResolutionError, resolveConflict } from '../activities/sync/resolve';
 import type { Db } from '../schema/db';
 import { escapeHtml } from '../activities/notifications/render';
 import { createRecord, decodeCursor, encodeCursor, ENTITIES, listRecords, readRecord, updateRecord } from './records';
 import { problem, ProblemError } from './problem';
 import { route, type Route } from './router';
+import { locateSync, synchronize as requestRun } from './syncs';
 import * as s from './schemas';
 
 export interface ApiDeps {
@@ -121,6 +123,12 @@ const recordListQuery = s.listQuery.extend({ updated_since: z.iso.datetime({ off
 
 export function apiRoutes(deps: ApiDeps): Route[] {
   const routes: Route[] = [];
+  const temporal = async () => {
+    if (!deps.temporal)
+      throw problem.unavailable('tenant', 'this server has no Temporal connection (TEMPORAL_ADDRESS)');
+    return deps.temporal();
+  };
+  const synchronize = async (tenant: string, trigger: string) => requestRun(await temporal(), tenant, trigger);
 
   routes.push(
     route({
@@ -155,7 +163,9 @@ export function apiRoutes(deps: ApiDeps): Route[] {
           );
         const exists = await db.selectFrom('tenants').select('id').where('id', '=', body.id).executeTakeFirst();
         if (exists) throw problem.conflict('id', 'body', `tenant ${body.id} already exists`);
-        const t = await addTenant(db, body);
+        const t = await addTenant(db, body).catch((error: unknown) => {
+          throw error instanceof SettingsError ? settingsProblem(error, 'body', 'settings.') : error;
+        });
         return { status: 201, body: await tenantView(db, t) };
       },
     }),
@@ -168,7 +178,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       params: s.tenantPath,
       response: { status: 200, schema: s.tenant, description: 'the tenant' },
       async handler({ db, params }) {
-        return { body: await tenantView(db, await getTenant(db, params.tenant)) };
+        return { body: await tenantView(db, await storedTenant(db, params.tenant)) };
       },
     }),
     route({
@@ -183,17 +193,23 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       write: true,
       response: { status: 200, schema: s.tenant, description: 'the tenant with its new settings' },
       async handler({ db, params, body }) {
-        const t = await getTenant(db, params.tenant);
-        const merged = mergePatch(t.settings, body);
+        // Merged into the stored settings as they are, so a patch can also remove a key that makes them invalid.
+        const t = await db
+          .selectFrom('tenants')
+          .select(['id', 'name', 'mode', 'settings'])
+          .where('id', '=', params.tenant)
+          .executeTakeFirst();
+        if (!t) await getTenant(db, params.tenant);
+        const merged = mergePatch(t!.settings, body);
         const result = tenantSettingsSchema.safeParse(merged);
         if (!result.success) throw problem.invalid('body', result.error);
         const settings = parseSettings(result.data);
         await db
           .updateTable('tenants')
           .set({ settings: JSON.stringify(settings), updated_at: new Date() })
-          .where('id', '=', t.id)
+          .where('id', '=', t!.id)
           .execute();
-        return { body: await tenantView(db, { ...t, settings }) };
+        return { body: await tenantView(db, { ...t!, settings }) };
       },
     }),
     route({
@@ -255,23 +271,27 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       params: s.tenantPath,
       idempotent: true,
       write: true,
-      response: { status: 202, schema: s.syncRequested, description: 'requested; follow it at status_url' },
+      response: {
+        status: 202,
+        schema: s.syncRequested,
+        description: 'requested; the run that serves it (follow it at request_url, or run.url once it started)',
+      },
       async handler({ db, params }) {
         await getTenant(db, params.tenant);
-        if (!deps.temporal)
-          throw problem.unavailable('tenant', 'this server has no Temporal connection (TEMPORAL_ADDRESS)');
-        const temporal = await deps.temporal();
-        const requestId = randomUUID();
-        const { workflowId } = await requestSync(temporal, { tenantId: params.tenant, trigger: 'api', requestId });
-        return {
-          status: 202,
-          body: {
-            tenant: params.tenant,
-            coordinator: workflowId,
-            request_id: requestId,
-            status_url: `/v1/tenants/${params.tenant}/status`,
-          },
-        };
+        return { status: 202, body: await synchronize(params.tenant, 'api') };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/tenants/{tenant}/syncs/{request}',
+      operationId: 'getSyncRequest',
+      summary: 'Where a Synchronize All request stands: unseen, queued, running, succeeded or failed, and its run',
+      tag: 'sync',
+      params: s.tenantPath.extend({ request: z.string().min(1).max(64) }),
+      response: { status: 200, schema: s.syncRequest, description: 'the request and the run that serves it' },
+      async handler({ db, params }) {
+        await getTenant(db, params.tenant);
+        return { body: await locateSync(await temporal(), params.tenant, params.request) };
       },
     }),
     route({
@@ -399,27 +419,58 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: '/v1/tenants/{tenant}/conflicts',
       operationId: 'listConflicts',
-      summary: 'Records both sides changed since they last agreed: both versions, the policy and which side won',
+      summary:
+        'Records both sides changed since they last agreed: both versions, the policy, which side won, and any resolution',
       tag: 'sync',
       params: s.tenantPath,
-      query: s.listQuery,
+      query: s.conflictQuery,
       response: { status: 200, schema: s.page(s.conflict), description: 'a page of conflicts' },
       async handler({ db, params, query }) {
         let q = db.selectFrom('sync_conflicts').selectAll().where('tenant_id', '=', params.tenant);
         if (query.cursor) q = q.where('id', '<', decodeCursor(query.cursor));
+        if (query.state !== 'all') q = q.where('resolved_at', query.state === 'open' ? 'is' : 'is not', null);
         const rows = await q
           .orderBy('id', 'desc')
           .limit(query.limit + 1)
           .execute();
-        const data = rows.slice(0, query.limit).map(({ tenant_id: _t, ...r }) => ({
-          ...r,
-          app_version: (r.app_version ?? {}) as Record<string, unknown>,
-          remote_version: (r.remote_version ?? {}) as Record<string, unknown>,
-          decided_at: r.decided_at.toISOString(),
-        }));
+        const data = rows.slice(0, query.limit).map(conflictView);
         return {
           body: { data, next_cursor: rows.length > query.limit ? encodeCursor(data[data.length - 1].id) : null },
         };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/tenants/{tenant}/conflicts/{id}/resolve',
+      operationId: 'resolveConflict',
+      summary:
+        'Resolve a conflict by choosing the side whose version stands; QuickBooks is written by the next sync run (sync: true requests one)',
+      tag: 'sync',
+      params: s.recordPath,
+      body: s.conflictResolve,
+      response: { status: 200, schema: s.conflictResolved, description: 'the resolved conflict and what was done' },
+      async handler({ db, params, body, key }) {
+        const by = `API key ${key!.name} (${key!.id})`;
+        const { action } = await resolveConflict(db, {
+          tenantId: params.tenant,
+          conflictId: params.id,
+          keep: body.keep,
+          by,
+          at: new Date(),
+        }).catch((error: unknown) => {
+          if (!(error instanceof ConflictResolutionError)) throw error;
+          if (error.reason === 'not-found') throw problem.notFound('id', 'path', error.message);
+          if (error.reason === 'cannot-resolve') throw problem.unprocessable('keep', 'body', error.message);
+          throw problem.conflict('id', 'path', error.message);
+        });
+        const row = await db
+          .selectFrom('sync_conflicts')
+          .selectAll()
+          .where('tenant_id', '=', params.tenant)
+          .where('id', '=', params.id)
+          .executeTakeFirstOrThrow();
+        const sync = body.sync ? await synchronize(params.tenant, 'conflict-resolved') : null;
+        return { body: { conflict: conflictView(row), action, sync } };
       },
     }),
   );
@@ -610,6 +661,20 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   return routes;
 }
 
+function conflictView(r: Selectable<SyncConflictsTable>): z.infer<typeof s.conflict> {
+  const { tenant_id: _t, resolved_at, resolved_by, resolved_keep, ...rest } = r;
+  return {
+    ...rest,
+    app_version: (r.app_version ?? {}) as Record<string, unknown>,
+    remote_version: (r.remote_version ?? {}) as Record<string, unknown>,
+    decided_at: r.decided_at.toISOString(),
+    resolution:
+      resolved_at && resolved_keep
+        ? { keep: resolved_keep, by: resolved_by ?? '', at: resolved_at.toISOString() }
+        : null,
+  };
+}
+
 function endpointView(e: Awaited<ReturnType<typeof listEndpoints>>[number]) {
   return {
     id: e.id,
@@ -624,6 +689,32 @@ function endpointView(e: Awaited<ReturnType<typeof listEndpoints>>[number]) {
 /** A redirect to a console page (hash route). */
 function consoleReturn(hashRoute: string) {
   return { status: 303, html: '', headers: { location: `/console/#/${hashRoute}` } };
+}
+
+/** A settings error as a problem naming the setting (under `prefix`: `settings.` in a tenant body). */
+function settingsProblem(error: SettingsError, where: 'body', prefix = ''): ProblemError {
+  const key = /setting ([\w.]+)/.exec(error.message)?.[1];
+  return problem.invalid(
+    where,
+    new z.ZodError([
+      { code: 'custom', path: [`${prefix}${key ?? 'settings'}`], message: error.message, input: undefined },
+    ]),
+  );
+}
+
+/** A tenant whose stored settings no longer validate (edited by SQL) is named with the key and the way out. */
+async function storedTenant(db: Db, id: string): Promise<Tenant> {
+  try {
+    return await getTenant(db, id);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    const key = /setting ([\w.]+)/.exec(error.message)?.[1] ?? 'settings';
+    throw problem.unprocessable(
+      `settings.${key}`,
+      'body',
+      `tenant ${id}: its stored settings are invalid: ${error.message}; correct them with PATCH /v1/tenants/${id}/settings (a key set to null is removed), e.g. {"${key.split('.')[0]}": null}`,
+    );
+  }
 }
 
 /** RFC 7386 JSON merge patch: null removes a key, objects merge, anything else replaces. */

@@ -273,10 +273,26 @@ export const settingsPatch = z.record(z.string(), z.unknown());
 
 export const connectStart = z.object({ authorize_url: z.url(), expires_at: time });
 
-export const syncRequested = z.object({
+export const syncRequest = z.object({
+  request_id: z.string(),
+  /** Follows this request: GET it until phase is succeeded or failed. */
+  request_url: z.string(),
+  phase: z
+    .enum(['unseen', 'queued', 'running', 'succeeded', 'failed'])
+    .describe('unseen: no worker took the request yet; queued: it runs right after the running run'),
+  run: z
+    .object({
+      number: z.number().int(),
+      workflow_id: z.string(),
+      id: z.string().nullable().describe('the run id of GET /v1/tenants/{tenant}/runs/{run}; null until it started'),
+      url: z.string().nullable(),
+    })
+    .nullable()
+    .describe('the run that serves the request: null while unseen'),
+});
+export const syncRequested = syncRequest.extend({
   tenant: z.string(),
   coordinator: z.string(),
-  request_id: z.string(),
   status_url: z.string(),
 });
 
@@ -335,6 +351,7 @@ export const syncProblem = z.object({
   created_at: time,
 });
 
+const side = z.enum(['app', 'quickbooks']);
 export const conflict = z.object({
   id,
   run_id: z.string().nullable(),
@@ -342,16 +359,35 @@ export const conflict = z.object({
   app_id: id.nullable(),
   remote_id: z.string().nullable(),
   policy: z.string(),
-  winner: z.enum(['app', 'quickbooks']),
+  winner: side,
   app_version: z.record(z.string(), z.unknown()),
   remote_version: z.record(z.string(), z.unknown()),
   decided_at: time,
+  /** Open (null) until a person chose a side (POST …/conflicts/{id}/resolve). */
+  resolution: z
+    .object({ keep: side, by: z.string(), at: time })
+    .nullable()
+    .describe('who chose which side, and when; null while the conflict is open'),
 });
-export const conflictResolve = z.object({ side: z.enum(['app', 'quickbooks']) }).strict();
+export const conflictQuery = listQuery.extend({
+  state: z.enum(['open', 'resolved', 'all']).default('all').describe('open: not resolved by a person yet'),
+});
+export const conflictResolve = z
+  .object({
+    keep: side.describe(
+      "the side whose version stands: 'quickbooks' writes QuickBooks' version into the app row now; 'app' writes the app's version back into the app row, and the next run sends it to QuickBooks",
+    ),
+    sync: z.boolean().default(false).describe('also request a sync now (as Synchronize All does)'),
+  })
+  .strict();
 export const conflictResolved = z.object({
-  conflict: id,
-  side: z.enum(['app', 'quickbooks']),
-  action: z.string(),
+  conflict,
+  action: z
+    .enum(['nothing-to-do', 'written-to-app', 'queued-for-push'])
+    .describe(
+      'nothing-to-do: the kept side is the one the policy let win, both sides hold it; written-to-app: the app row holds the kept version, which QuickBooks holds too; queued-for-push: the app row holds the kept version and the next run sends it to QuickBooks',
+    ),
+  sync: syncRequested.nullable(),
 });
 
 const eventType = z.enum(EVENT_TYPES);

@@ -12,14 +12,9 @@ import { webConnectorUrl } from '../client/commands/qwc';
 
 export const DEFAULT_API_PORT = 8920;
 
-/** `QBSYNC_API_HOST` (default 127.0.0.1: localhost only) and `QBSYNC_API_PORT` (default 8920). */
-export function apiListen(env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
-  const host = env.QBSYNC_API_HOST?.trim() || '127.0.0.1';
-  const rawPort = env.QBSYNC_API_PORT?.trim();
-  const port = rawPort ? Number(rawPort) : DEFAULT_API_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`QBSYNC_API_PORT is invalid: expected a port number from 0 to 65535, got ${rawPort}`);
-  return { host, port };
+/** `QBSYNC_API_HOST` (default 127.0.0.1: localhost only) and `QBSYNC_API_PORT` (default 8920), from the environment or `.env`. */
+export function apiListen(config: Pick<Config, 'QBSYNC_API_HOST' | 'QBSYNC_API_PORT'>): { host: string; port: number } {
+  return { host: config.QBSYNC_API_HOST ?? '127.0.0.1', port: config.QBSYNC_API_PORT ?? DEFAULT_API_PORT };
 }
 
 export interface Serving {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { dbSchemaName, SchemaNameError } from '../schema/db';
 
 /** Thrown when the environment is unusable; the CLI prints its message as one line and exits 2. */
 export class ConfigError extends Error {
@@ -82,6 +83,14 @@ export const configSchema = z.object({
   /** Hosts (comma-separated) a tenant's webhook may reach over http or at a private address; everything else: https to public addresses. */
   QBSYNC_WEBHOOK_ALLOW_HOSTS: optionalNonEmpty,
   QBSYNC_MANAGE_SCHEDULES: z.enum(['true', 'false']).default('true'),
+  /** The PostgreSQL schema of qbsync's tables (default qbsync); checked by dbSchemaName. */
+  QBSYNC_DB_SCHEMA: optionalNonEmpty,
+  /** `qbsync serve`: where the REST API listens (default 127.0.0.1:8920). */
+  QBSYNC_API_HOST: optionalNonEmpty,
+  QBSYNC_API_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional()),
+  /** Commands that talk to a running `qbsync serve` (qbsync events list): its URL and an API key. */
+  QBSYNC_API_URL: z.string().url('an http(s) URL').optional(),
+  QBSYNC_API_KEY: optionalNonEmpty,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   ...Object.fromEntries(SECRET_FILE_VARIABLES.map((name) => [`${name}_FILE`, optionalNonEmpty])),
@@ -93,6 +102,8 @@ export interface Config extends Omit<RawConfig, 'DATABASE_URL'> {
   /** The URL to use; `databaseUrlExplicit` tells whether the user chose it (no embedded fallback then). */
   DATABASE_URL: string;
   databaseUrlExplicit: boolean;
+  /** QBSYNC_DB_SCHEMA, validated (default qbsync). */
+  dbSchema: string;
   dataDir: string;
 }
 
@@ -123,6 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(
       `${raw.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'} is missing: expected the client certificate and its key together (scripts/certs.sh makes both)`,
     );
+  let dbSchema: string;
+  try {
+    dbSchema = dbSchemaName({ QBSYNC_DB_SCHEMA: raw.QBSYNC_DB_SCHEMA });
+  } catch (error) {
+    if (error instanceof SchemaNameError) throw new ConfigError(error.message);
+    throw error;
+  }
   let databaseUrl = raw.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   if (raw.DATABASE_PASSWORD) {
     const url = new URL(databaseUrl);
@@ -133,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...raw,
     DATABASE_URL: databaseUrl,
     databaseUrlExplicit: raw.DATABASE_URL !== undefined,
+    dbSchema,
     dataDir: path.resolve(cwd, raw.QBSYNC_DATA_DIR),
   };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { getTenant, TenantError, type Tenant } from '../connection/tenants';
 import type { Db } from '../../schema/db';
 import type { NoticeChannel, NoticeStatus } from '../../schema/tables/notifications';
@@ -10,6 +11,11 @@ import { buildRunReport, type RunReport } from './report';
 import { postWebhook } from './webhook';
 import { legacySecretRefMessage } from '../connection/tenantSettings';
 
+/**
+ * What the coordinator passes after each run. The notices no longer take the outcome from it: they are produced from
+ * the outbox's `sync.*` events (see notifySyncOutcome); the run ids only name the run whose notices are counted. The
+ * shape stays, because recorded workflow histories call the activity with it.
+ */
 export interface NotifySyncOutcomeInput {
   tenantId: string;
   syncRunId: string | null;
@@ -26,8 +32,10 @@ export interface NoticeDeps {
   mailer: Mailer | undefined;
 }
 
-/** A notice that failed is tried again when the activity runs again for the same run, at most this many times in all. */
+/** A notice that failed is tried again when the activity runs again, at most this many times in all. */
 const MAX_ATTEMPTS = 3;
+/** Outbox events turned into notices per call (a tenant's backlog is worked off over later runs). */
+const EVENTS_PER_CALL = 20;
 
 interface Target {
   channel: NoticeChannel;
@@ -53,10 +61,47 @@ function wanted(tenant: Tenant, outcome: 'succeeded' | 'failed'): boolean {
   return on === 'all' || (on === 'failures' && outcome === 'failed');
 }
 
+/** A `sync.succeeded` / `sync.failed` event of the outbox, as the notices read it. */
+interface RunEvent {
+  id: number;
+  outcome: 'succeeded' | 'failed';
+  syncRunId: string;
+  trigger: string;
+  workflowId: string;
+}
+
+/** The tenant's `sync.*` events after the notices' cursor, oldest first (with each run's workflow id). */
+async function pendingRunEvents(db: Db, tenantId: string): Promise<RunEvent[]> {
+  const rows = await db
+    .selectFrom('events as e')
+    .leftJoin('notice_cursors as c', 'c.tenant_id', 'e.tenant_id')
+    .leftJoin('sync_runs as r', (j) => j.on(sql<boolean>`r.id = e.data -> 'run' ->> 'id'`))
+    .select(['e.id', 'e.type', 'e.data', 'r.workflow_id'])
+    .where('e.tenant_id', '=', tenantId)
+    .where('e.type', 'in', ['sync.succeeded', 'sync.failed'])
+    .where((eb) => eb('e.id', '>', eb.fn.coalesce('c.last_event_id', eb.lit(0))))
+    .orderBy('e.id')
+    .limit(EVENTS_PER_CALL)
+    .execute();
+  return rows.map((r) => {
+    const run = (r.data as { run: { id: string; trigger: string } }).run;
+    return {
+      id: r.id,
+      outcome: r.type === 'sync.failed' ? 'failed' : 'succeeded',
+      syncRunId: run.id,
+      trigger: run.trigger,
+      workflowId: r.workflow_id ?? run.id,
+    };
+  });
+}
+
 /**
- * Tells the tenant's recipients how a run ended, once per run × channel × recipient (a unique key, so a retried
- * activity skips what it already sent). A notice that cannot be delivered is recorded as failed and logged; it
- * never fails the activity, and so never the run. Only an unreachable database makes it throw (to be retried).
+ * The per-run notices, as a subscriber of the outbox: every `sync.succeeded` / `sync.failed` event of the tenant not
+ * yet consumed becomes notices (once per run × channel × recipient: a unique key, so a retried activity adds none),
+ * and the cursor moves past it in the same transaction. Then every open notice of the tenant is delivered. A notice
+ * that cannot be delivered is recorded as failed and logged; it never fails the activity, and so never the run. Only
+ * an unreachable database makes it throw (to be retried). The coordinator calls it after each run; an event it did
+ * not see then (a run that ended while no coordinator ran) is announced on the next call.
  */
 export async function notifySyncOutcome(deps: NoticeDeps, input: NotifySyncOutcomeInput): Promise<{ notices: number }> {
   const { db, logger } = deps;
@@ -71,56 +116,71 @@ export async function notifySyncOutcome(deps: NoticeDeps, input: NotifySyncOutco
     );
     return { notices: 0 };
   }
-  if (!wanted(tenant, input.outcome)) return { notices: 0 };
+  for (const event of await pendingRunEvents(db, tenant.id)) await produce(deps, tenant, event);
 
-  const report = await buildRunReport(db, { ...input, tenantName: tenant.name });
-  const rendered = renderRunNotice(report, tenant.settings.schedule.timeZone);
-  const inserted = await db
-    .insertInto('notices')
-    .values(
-      targetsOf(tenant, deps.mailer).map((t) => ({
-        tenant_id: input.tenantId,
-        sync_run_id: input.syncRunId,
-        workflow_id: input.workflowId,
-        trigger: input.trigger,
-        event: input.outcome,
-        channel: t.channel,
-        recipient: t.recipient,
-        subject: rendered.subject,
-        payload: JSON.stringify(report),
-        status: t.status,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['tenant_id', 'run_key', 'channel', 'recipient']).doNothing())
-    .returning(['id', 'channel', 'recipient', 'status'])
-    .execute();
-  for (const n of inserted.filter((r) => r.status === 'logged')) {
-    const why = n.channel === 'email' ? ` (for ${n.recipient}; SMTP_URL is not set, so nothing was mailed)` : '';
-    logger.info(
-      { tenantId: input.tenantId, syncRunId: input.syncRunId, noticeId: n.id, outcome: input.outcome },
-      `${rendered.subject}${why}\n${rendered.text}`,
-    );
-  }
-
-  const runKey = input.syncRunId ?? input.workflowId;
   const open = await db
     .selectFrom('notices')
-    .select(['id', 'channel', 'recipient', 'attempts'])
-    .where('tenant_id', '=', input.tenantId)
-    .where('run_key', '=', runKey)
+    .select(['id', 'channel', 'recipient', 'payload'])
+    .where('tenant_id', '=', tenant.id)
     .where('status', 'in', ['pending', 'failed'])
     .where('attempts', '<', MAX_ATTEMPTS)
     .orderBy('id')
     .execute();
-  for (const notice of open) await deliver(deps, tenant, notice, report, rendered);
+  for (const notice of open) {
+    const report = notice.payload as unknown as RunReport;
+    await deliver(deps, tenant, notice, report, renderRunNotice(report, tenant.settings.schedule.timeZone));
+  }
 
   const total = await db
     .selectFrom('notices')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('tenant_id', '=', input.tenantId)
-    .where('run_key', '=', runKey)
+    .where('run_key', '=', input.syncRunId ?? input.workflowId)
     .executeTakeFirstOrThrow();
   return { notices: Number(total.n) };
+}
+
+/** The notices one outbox event makes (none when the tenant does not want them), and the cursor past it. */
+async function produce(deps: NoticeDeps, tenant: Tenant, event: RunEvent): Promise<void> {
+  const wantedNow = wanted(tenant, event.outcome);
+  const report = wantedNow
+    ? await buildRunReport(deps.db, { ...event, tenantId: tenant.id, tenantName: tenant.name })
+    : undefined;
+  const rendered = report && renderRunNotice(report, tenant.settings.schedule.timeZone);
+  const inserted = await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('notice_cursors')
+      .values({ tenant_id: tenant.id, last_event_id: event.id })
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ last_event_id: event.id, updated_at: new Date() }))
+      .execute();
+    if (!report || !rendered) return [];
+    return trx
+      .insertInto('notices')
+      .values(
+        targetsOf(tenant, deps.mailer).map((t) => ({
+          tenant_id: tenant.id,
+          sync_run_id: event.syncRunId,
+          workflow_id: event.workflowId,
+          trigger: event.trigger,
+          event: event.outcome,
+          channel: t.channel,
+          recipient: t.recipient,
+          subject: rendered.subject,
+          payload: JSON.stringify(report),
+          status: t.status,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['tenant_id', 'run_key', 'channel', 'recipient']).doNothing())
+      .returning(['id', 'channel', 'recipient', 'status'])
+      .execute();
+  });
+  for (const n of inserted.filter((r) => r.status === 'logged')) {
+    const why = n.channel === 'email' ? ` (for ${n.recipient}; SMTP_URL is not set, so nothing was mailed)` : '';
+    deps.logger.info(
+      { tenantId: tenant.id, syncRunId: event.syncRunId, noticeId: n.id, outcome: event.outcome },
+      `${rendered!.subject}${why}\n${rendered!.text}`,
+    );
+  }
 }
 
 async function deliver(

@@ -92,8 +92,9 @@ export class AppSide {
     });
     const out = new Map<string, SideRecord>();
     for (const [id, row] of rows) {
-      if ('problem' in row) {
-        out.set(String(id), { id: String(id), label: `${entity} (app ${id})`, problem: row.problem });
+      if (!('canonical' in row) || row.problem) {
+        const named = 'canonical' in row ? `${mapping.label(row.canonical)} (app ${id})` : `${entity} (app ${id})`;
+        out.set(String(id), { id: String(id), label: named, problem: row.problem! });
         continue;
       }
       out.set(String(id), {

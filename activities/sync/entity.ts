@@ -11,6 +11,8 @@ export interface AppRow<C> {
   canonical: C;
   removed?: 'deleted' | 'voided' | 'inactive';
   updatedAt: Date;
+  /** A value the canonical form cannot hold as stored (an address that is a JSON string): the record is not sent. */
+  problem?: MappingProblem;
 }
 
 /**

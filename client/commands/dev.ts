@@ -87,7 +87,10 @@ export function registerDev(program: Command): void {
           databaseUrl = embedded.url;
           say(`embedded PostgreSQL ready; other qbsync commands can use it with DATABASE_URL=${databaseUrl}`);
         }
-        const db = await openDatabase(databaseUrl, { create: databaseUrl === config.DATABASE_URL });
+        const db = await openDatabase(databaseUrl, {
+          schema: config.dbSchema,
+          create: databaseUrl === config.DATABASE_URL,
+        });
         stack.push('database pool', () => db.destroy());
         const applied = await migrateToLatest(db);
         say(
@@ -122,7 +125,7 @@ export function registerDev(program: Command): void {
         );
         say(`Temporal: ${temporalAddress}${webUrl ? `   Temporal Web: ${webUrl}` : ''}`);
         // With the embedded emulator, the console's "Connect to QuickBooks" comes back to this server's callback.
-        const listen = apiListen();
+        const listen = apiListen(config);
         let servingConfig = config;
         if (demoTenant !== undefined && !config.QBO_REDIRECT_URI && listen.port) {
           const callback = `http://127.0.0.1:${listen.port}/oauth/callback`;

@@ -14,6 +14,7 @@ import { EVENT_TYPES, type EventType } from '../../schema/tables/events';
 import { commandContext, openDatabase, StartupError, untilSignal } from '../context';
 import { withDatabase } from './tenant';
 import { ApiProblem, QbsyncApi } from '../api';
+import { DEFAULT_API_PORT } from '../../server/serve';
 
 function parseSince(value: string): Date {
   const relative = /^(\d+)([smhd])$/.exec(value);
@@ -83,8 +84,9 @@ export function registerEvents(program: Command): void {
     .option('--limit <n>', 'how many', '20')
     .option('--type <type>', 'only this event type')
     .action(async (tenant: string, opts: { limit: string; type?: string }) => {
-      const baseUrl = process.env.QBSYNC_API_URL?.trim() || 'http://127.0.0.1:8920';
-      const apiKey = process.env.QBSYNC_API_KEY?.trim();
+      const { config } = commandContext();
+      const baseUrl = config.QBSYNC_API_URL ?? `http://127.0.0.1:${DEFAULT_API_PORT}`;
+      const apiKey = config.QBSYNC_API_KEY;
       if (!apiKey)
         throw new StartupError(
           'QBSYNC_API_KEY is missing: create one with qbsync apikey create <name> --tenant <tenant>',
@@ -116,7 +118,7 @@ export function registerEvents(program: Command): void {
     .description('run the event dispatcher alone until SIGINT/SIGTERM (qbsync serve runs one too)')
     .action(async () => {
       const { config, logger } = commandContext();
-      const db = await openDatabase(config.DATABASE_URL, { create: false });
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema, create: false });
       const dispatcher = new EventDispatcher({
         db,
         databaseUrl: config.DATABASE_URL,

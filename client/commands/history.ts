@@ -42,7 +42,7 @@ export function registerHistory(program: Command): void {
     .option('-n, --limit <n>', 'how many runs', '10')
     .action(async (tenant: string, options: { json?: boolean; limit: string }) => {
       const { config } = commandContext();
-      const db = await openDatabase(config.DATABASE_URL, { create: false });
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema, create: false });
       try {
         await getTenant(db, tenant); // a mistyped tenant is named as such, not shown as "no sync runs yet"
         const limit = Number(options.limit);

@@ -9,7 +9,7 @@ export function registerMigrate(program: Command): void {
     .option('--down', 'roll back the newest migration instead')
     .action(async (options: { down?: boolean }) => {
       const { config } = commandContext();
-      const db = await openDatabase(config.DATABASE_URL, { create: true });
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema, create: true });
       try {
         if (options.down) {
           const result = await createMigrator(db).migrateDown();

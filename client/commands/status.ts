@@ -109,7 +109,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (tenantId: string, options: { json?: boolean }) => {
       const { config } = commandContext();
-      const db = await openDatabase(config.DATABASE_URL, { create: false });
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema, create: false });
       try {
         await getTenant(db, tenantId);
         const { warnings } = await health(db, tenantId, currentKeyVersion(config));

@@ -20,7 +20,7 @@ export function registerSync(program: Command): void {
     .option('--json', 'print JSON (with --wait: the finished run)')
     .action(async (tenantId: string, options: { wait?: boolean; json?: boolean }) => {
       const { config } = commandContext();
-      const db = await openDatabase(config.DATABASE_URL, { create: false });
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema, create: false });
       try {
         await getTenant(db, tenantId);
       } finally {

@@ -27,7 +27,7 @@ import { readPassword } from '../password';
  */
 export async function withDatabase<T>(work: (db: Db) => Promise<T>): Promise<T> {
   const { config } = commandContext();
-  const db = await openDatabase(config.DATABASE_URL);
+  const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema });
   try {
     const { rows } = await sql<{
       found: string | null;

@@ -59,7 +59,7 @@ export function registerWebConnector(program: Command): void {
     )
     .action(async () => {
       const { config, logger } = commandContext();
-      const db = await openDatabase(config.DATABASE_URL);
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema });
       await migrateToLatest(db);
       // The arrival of a company's Web Connector is signalled to its tenant's coordinator.
       const temporal = await connectTemporalClient(config);

@@ -10,7 +10,7 @@ export function registerWorker(program: Command): void {
     .action(async () => {
       const { config, logger } = commandContext();
       installRuntime(logger);
-      const db = await openDatabase(config.DATABASE_URL, { create: false });
+      const db = await openDatabase(config.DATABASE_URL, { schema: config.dbSchema, create: false });
       const connection = await connectTemporalWorker(config);
       const running = await startWorker(config, db, connection, logger);
       const stopped = untilSignal().then(async (signal) => {

@@ -51,8 +51,16 @@ export interface InvoiceEmailColumns {
   email_message_id: string | null;
 }
 
+/** How far the notices have consumed a tenant's outbox (0015): the last `sync.*` event turned into notices. */
+export interface NoticeCursorsTable {
+  tenant_id: string;
+  last_event_id: number;
+  updated_at: DefaultedTimestamp;
+}
+
 export interface NotificationTables {
   notices: NoticesTable;
+  notice_cursors: NoticeCursorsTable;
   invoice_deliveries: InvoiceDeliveriesTable;
   invoices: InvoiceEmailColumns;
 }

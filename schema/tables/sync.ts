@@ -106,6 +106,10 @@ export interface SyncConflictsTable {
   app_version: Json<unknown>;
   remote_version: Json<unknown>;
   decided_at: DefaultedTimestamp;
+  /** A person's choice of side (0014): when, who (the API key), which side is kept; null while open. */
+  resolved_at: NullableTimestamp;
+  resolved_by: string | null;
+  resolved_keep: 'app' | 'quickbooks' | null;
 }
 
 export interface PushIntentsTable {

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { ApiProblem, OPERATIONS, type QbsyncApi } from '../../client/api';
+import { OPERATIONS, type QbsyncApi } from '../../client/api';
 import { addTenant } from '../../activities/connection/tenants';
 import { revokeApiKey } from '../../server/apiKeys';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startApiHarness, type ApiHarness } from './harness';
+import { problemOf, startApiHarness, type ApiHarness } from './harness';
 
 let database: TestDatabase;
 let h: ApiHarness;
@@ -25,16 +25,6 @@ afterAll(async () => {
   await database?.drop();
   expect(h.checker.checked).toBeGreaterThan(40);
 });
-
-async function problemOf(p: Promise<unknown>): Promise<ApiProblem> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof ApiProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a problem');
-}
 
 /** A request the typed client would never send; its answer is still checked against the document when the path is one. */
 async function raw(

@@ -57,15 +57,19 @@ afterAll(async () => {
 });
 
 async function syncAndWait(tenant: string): Promise<void> {
-  const before = (await api.listRuns(tenant)).data.length;
+  // Synchronize All names the run that serves it; its request is followed to the end, and the run read by its id.
   const requested = await api.synchronizeAll(tenant);
   expect(requested.coordinator).toContain(tenant);
-  const runs = await until(
+  expect(requested.phase).not.toBe('unseen');
+  expect(requested.run!.workflow_id).toContain(tenant);
+  const done = await until(
     'the requested run finished',
-    () => api.listRuns(tenant),
-    (p) => p.data.length > before && p.data[0].status !== 'running',
+    () => api.getSyncRequest(tenant, requested.request_id),
+    (r) => r.phase === 'succeeded' || r.phase === 'failed',
   );
-  expect(runs.data[0].status).toBe('succeeded');
+  expect(done.run!.workflow_id).toBe(requested.run!.workflow_id);
+  const run = await api.getRun(tenant, done.run!.id!);
+  expect(run).toMatchObject({ workflow_id: requested.run!.workflow_id, status: 'succeeded' });
 }
 
 test('an app connects QuickBooks and synchronizes through the API, writes sales by SQL and by the API, and learns the numbers QuickBooks gave them', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { TokenCipher } from '../../activities/connection/crypto';
-import { QbsyncApi, type ResponseRecord } from '../../client/api';
+import { ApiProblem, QbsyncApi, type ResponseRecord } from '../../client/api';
 import type { Db } from '../../schema/db';
 import { startApiServer, type ApiDeps, type RunningApi } from '../../server';
 import { createApiKey } from '../../server/apiKeys';
@@ -97,4 +97,15 @@ export async function startApiHarness(
     key: async (tenants, name = 'test') => (await createApiKey(db, { name, tenants })).key,
     close: () => api.close(),
   };
+}
+
+/** The problem a call must end in (fails the test when it succeeds). */
+export async function problemOf(p: Promise<unknown>): Promise<ApiProblem> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof ApiProblem) return error;
+    throw error;
+  }
+  throw new Error('expected a problem');
 }

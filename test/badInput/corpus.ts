@@ -1,12 +1,20 @@
 /**
- * The bad-input corpus of the entrances the hardening work owns: environment, tenant settings, CLI arguments,
- * QuickBooks answers and the OAuth callback. Each case feeds one input through the real entrance and states the
+ * The bad-input corpus of every entrance: environment, tenant settings, CLI arguments, QuickBooks answers, the OAuth
+ * callback, app rows (through a real sync), the REST API and the Web Connector endpoint (over HTTP). Each case feeds one input through the real entrance and states the
  * outcome: `refused` (a clear error naming the thing and what to do, nothing changed), `retried` (a transient fault
  * for Temporal to retry: never read as data), `ignored` (answered and dropped, the pending work goes on) or
  * `accepted` (an odd but legal input that works). docs/reliability.md lists them (scripts/bad-input-doc.ts), and
  * test/badInput/corpus.test.ts runs each one and checks the doc did not drift.
  */
-export type Entrance = 'environment' | 'tenant settings' | 'CLI arguments' | 'QuickBooks answers' | 'OAuth callback';
+export type Entrance =
+  | 'environment'
+  | 'tenant settings'
+  | 'CLI arguments'
+  | 'QuickBooks answers'
+  | 'OAuth callback'
+  | 'app rows'
+  | 'REST API'
+  | 'Web Connector';
 export type Outcome = 'refused' | 'retried' | 'ignored' | 'accepted';
 
 export interface BadInputCase {
@@ -18,36 +26,18 @@ export interface BadInputCase {
   says: string;
 }
 
-const env = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'environment',
-  input,
-  outcome,
-  says,
-});
-const setting = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'tenant settings',
-  input,
-  outcome,
-  says,
-});
-const cli = (input: string, says: string, outcome: Outcome = 'refused'): BadInputCase => ({
-  entrance: 'CLI arguments',
-  input,
-  outcome,
-  says,
-});
-const qbo = (input: string, says: string, outcome: Outcome = 'retried'): BadInputCase => ({
-  entrance: 'QuickBooks answers',
-  input,
-  outcome,
-  says,
-});
-const callback = (input: string, says: string, outcome: Outcome = 'ignored'): BadInputCase => ({
-  entrance: 'OAuth callback',
-  input,
-  outcome,
-  says,
-});
+/** A case builder for one entrance, with the outcome most of its cases have. */
+const at =
+  (entrance: Entrance, usual: Outcome = 'refused') =>
+  (input: string, says: string, outcome: Outcome = usual): BadInputCase => ({ entrance, input, outcome, says });
+const env = at('environment');
+const setting = at('tenant settings');
+const cli = at('CLI arguments');
+const qbo = at('QuickBooks answers', 'retried');
+const callback = at('OAuth callback', 'ignored');
+const row = at('app rows');
+const rest = at('REST API');
+const soap = at('Web Connector');
 
 export const CASES: BadInputCase[] = [
   // ——— environment (loadConfig, key and TLS loading) ———
@@ -192,4 +182,64 @@ export const CASES: BadInputCase[] = [
   callback('GET /callback?state=<pending>&code=…&realmId=abc', 'the callback carries no realmId', 'refused'),
   callback('the real callback again (replayed)', 'the OAuth state is unknown, already used or expired', 'refused'),
   callback('the real callback, after stray ones', 'connected', 'accepted'),
+
+  // ——— app rows (one run with onRecordError=skip: each bad row a problem naming it, the good one synced) ———
+  row(
+    'customers.billing_address holding a JSON string',
+    'String Address Co.*billing_address is a JSON string .*not an address object.*#>> .\\{\\}.*next run',
+  ),
+  row('customers.shipping_address holding a JSON array', 'Array Address Co.*shipping_address is a JSON array'),
+  row('customers.parent_id = its own id', 'Own Parent Co.*a customer cannot be its own parent.*set parent_id'),
+  row('customers.display_name "Acme: West"', 'Acme: West.*contains a colon.*rename it in the app'),
+  row("items.unit_price = 'NaN'", 'item .* holds a value qbsync cannot carry.*correct the value in the app'),
+  row(
+    'a good customer in the same run as the bad rows',
+    'run succeeded; QuickBooks has .*Good Customer Co',
+    'accepted',
+  ),
+
+  // ——— REST API (over HTTP; every answer problem+json naming the field, checked against /openapi.json) ———
+  rest('POST customers {"display_nam": …} (misspelt key)', '400 .*body display_nam: unknown field'),
+  rest('POST /v1/tenants {"settings": {"conflictPolicyy": …}}', '400 .*body settings.conflictPolicyy: unknown setting'),
+  rest('PATCH settings {"schedule": {"hourly": true}}', '400 .*body schedule.hourly: unknown field'),
+  rest(
+    'GET a tenant whose stored settings hold a misspelt key',
+    '422 tenant api-stale: its stored settings are invalid: unknown setting onRecordErrors.*PATCH /v1/tenants/api-stale/settings',
+  ),
+  rest('POST customers with a body that is not JSON', '400 the body is not valid JSON'),
+  rest('POST customers as text/plain', '415 send the body as application/json'),
+  rest('POST customers with a 20 KB body (limit 16 KB)', '413 the body is larger than 16384 bytes'),
+  rest('Idempotency-Key "two words"', '400 .*header Idempotency-Key: 1 to 255 visible ASCII characters'),
+  rest('Idempotency-Key on a GET', '422 GET /v1/tenants/\\{tenant\\}/customers does not take an Idempotency-Key'),
+  rest('GET customers?limit=0', '400 .*query limit:'),
+  rest('GET customers?limt=5 (misspelt)', '400 .*query limt: unknown field'),
+  rest('GET customers?cursor=garbage', '400 .*query cursor: a next_cursor from a previous page'),
+  rest('GET customers/abc', '400 .*path id:'),
+  rest('Authorization: Basic …', '401 .*header Authorization'),
+  rest('no Authorization header', '401 .*header Authorization'),
+  rest('a key for another tenant', '403 this API key may not act on tenant api-t'),
+  rest('POST payments {"amount_cents": 1.5}', '400 .*body amount_cents'),
+  rest('POST conflicts/1/resolve {"keep": "both"}', '400 .*body keep'),
+  rest('POST conflicts/999/resolve (no such conflict)', '404 tenant api-t has no conflict 999'),
+  rest(
+    'DELETE /v1/tenants/{tenant}/customers',
+    '405 DELETE /v1/tenants/api-t/customers is not an operation; use POST, GET',
+  ),
+  rest('GET /v1/nothing-here', '404 no API operation at /v1/nothing-here; see /openapi.json'),
+
+  // ——— Web Connector endpoint (SOAP over HTTP; the answer the Web Connector shows its user) ———
+  soap('GET /qbwc', '405 the Web Connector endpoint answers SOAP POSTs'),
+  soap('POST a body that is not XML', '500 qbsync: internal error; see the qbsync log'),
+  soap('POST XML that is not a SOAP envelope', '500 not a SOAP envelope'),
+  soap('POST a SOAP envelope with an empty body', '500 the SOAP body is empty'),
+  soap('POST an unknown operation (deleteCompany)', '500 unknown operation deleteCompany'),
+  soap('authenticate with a wrong password', '200 <string></string><string>nvu</string>'),
+  soap('authenticate an unknown user', '200 <string></string><string>nvu</string>'),
+  soap('sendRequestXML with an unknown ticket', '^200 $', 'ignored'),
+  soap(
+    'receiveResponseXML with an unknown ticket, then getLastError',
+    '200 -1; getLastError: 200 qbsync: unknown session; the Web Connector will connect again',
+    'ignored',
+  ),
+  soap('closeConnection with an unknown ticket', '200 qbsync: unknown session', 'ignored'),
 ];

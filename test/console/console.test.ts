@@ -182,8 +182,7 @@ test('a state-changing request with the session cookie but without the CSRF toke
   expect(shown).toContain(OPERATOR.name);
 });
 
-// Enable when POST /v1/tenants/{tenant}/conflicts/{id}/resolve lands in main (another helper builds it).
-test.skip('a conflict shows both versions side by side and is resolved by keeping one', async () => {
+test('a conflict shows both versions side by side and is resolved by keeping one', async () => {
   const db = c.stack.database.db;
   await page.goto(`${c.api.url}/console/#/tenants/${tenant}`);
   // Both sides change the same customer between runs; the policy decides, the console lets the operator choose.
@@ -207,11 +206,11 @@ test.skip('a conflict shows both versions side by side and is resolved by keepin
     Id: link.remote_id,
     SyncToken: remote.SyncToken,
     sparse: true,
-    Notes: 'changed in QuickBooks',
+    CompanyName: 'changed in QuickBooks',
   });
   await db
     .updateTable('customers')
-    .set({ notes: 'changed in the app', updated_at: new Date() })
+    .set({ company_name: 'changed in the app', updated_at: new Date() })
     .where('id', '=', customer.id)
     .execute();
   expect(await synchronizeAll()).toBe('succeeded');
@@ -220,5 +219,12 @@ test.skip('a conflict shows both versions side by side and is resolved by keepin
   expect(await conflict.textContent()).toContain('changed in the app');
   expect(await conflict.textContent()).toContain('changed in QuickBooks');
   await conflict.getByRole('button', { name: 'Keep the app version' }).click();
-  await page.locator('article.conflict', { hasText: 'resolved' }).first().waitFor();
+  await page.locator('article.conflict', { hasText: 'app version kept by' }).first().waitFor();
+  const resolved = await db
+    .selectFrom('sync_conflicts')
+    .select(['resolved_keep', 'resolved_by'])
+    .where('tenant_id', '=', tenant)
+    .where('app_id', '=', customer.id)
+    .executeTakeFirstOrThrow();
+  expect(resolved.resolved_keep).toBe('app');
 });

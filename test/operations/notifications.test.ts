@@ -403,3 +403,39 @@ test('without SMTP configured, notices are logged and kept with status logged; l
   expect(logged[0].msg).toMatch(/customers\s+succeeded/);
   expect(await lastNotices(db, tenantId, 1)).toHaveLength(1);
 }, 120_000);
+
+test("notices are a subscriber of the outbox: each run's sync.* event becomes its notices once, in order, even a run nobody announced; the outcome is the event's", async () => {
+  const first = await succeededRun({ notifications: { on: 'all', email: ['ops@outbox.example'] } });
+  // A second run ends while no coordinator announces it (the activity is called once, for the later run only).
+  const second = await stack.sync(first.tenantId, 'schedule');
+  const events = await db
+    .selectFrom('events')
+    .select(['id', 'type'])
+    .where('tenant_id', '=', first.tenantId)
+    .where('type', 'in', ['sync.succeeded', 'sync.failed'])
+    .orderBy('id')
+    .execute();
+  expect(events.map((e) => e.type)).toEqual(['sync.succeeded', 'sync.succeeded']);
+  // The caller's outcome does not count: the outbox says both runs succeeded.
+  const run = { ...first, syncRunId: second.runId, workflowId: await workflowOf(second.runId), trigger: 'schedule' };
+  expect(await notifier().notifySyncOutcome({ ...run, outcome: 'failed' })).toEqual({ notices: 1 });
+  const rows = await noticesOf(first.tenantId);
+  expect(rows.map((r) => [r.sync_run_id, r.event, r.trigger, r.status])).toEqual([
+    [first.syncRunId, 'succeeded', 'manual', 'sent'],
+    [second.runId, 'succeeded', 'schedule', 'sent'],
+  ]);
+  expect(mailsTo('ops@outbox.example').map((m) => m.subject)).toEqual([
+    `qbsync: sync of ${first.tenantId} succeeded`,
+    `qbsync: sync of ${first.tenantId} succeeded`,
+  ]);
+  const cursor = await db
+    .selectFrom('notice_cursors')
+    .select('last_event_id')
+    .where('tenant_id', '=', first.tenantId)
+    .executeTakeFirstOrThrow();
+  expect(cursor.last_event_id).toBe(events[1].id);
+  // Called again (a retried activity, the next run's call): nothing is announced twice.
+  await notifier().notifySyncOutcome({ ...first, outcome: 'succeeded' });
+  expect(await noticesOf(first.tenantId)).toHaveLength(2);
+  expect(mailsTo('ops@outbox.example')).toHaveLength(2);
+}, 120_000);

@@ -24,6 +24,26 @@ export function addressFromApp(a: Address | null | undefined): Address | null {
   return Object.values(address).every((v) => v === null) ? null : address;
 }
 
+/**
+ * A JSON address column that is not a JSON object (a string holding JSON, an array, a number): read as "no address",
+ * it would be dropped silently, so it is a problem naming the record and the column.
+ */
+export function addressProblem(table: string, id: number, column: string, value: unknown): MappingProblem | undefined {
+  if (value === null || value === undefined || (typeof value === 'object' && !Array.isArray(value))) return undefined;
+  const kind =
+    typeof value === 'string' ? 'a JSON string' : Array.isArray(value) ? 'a JSON array' : `a JSON ${typeof value}`;
+  const shown = JSON.stringify(value).slice(0, 60);
+  const fix =
+    typeof value === 'string'
+      ? `store it as an object, e.g. \`update ${table} set ${column} = (${column} #>> '{}')::jsonb where id = ${id}\``
+      : `store it as an object such as {"line1": …, "city": …, "postalCode": …, "country": …}, or null`;
+  return new MappingProblem(
+    `${table} ${id}: ${column} is ${kind} (${shown}), not an address object; qbsync would lose the address`,
+    `${fix}; the record is sent on the next run`,
+    'qbsync-bad-value',
+  );
+}
+
 /** Names with these characters are refused by QuickBooks, Online and Desktop (':' separates a parent's name). */
 export function checkName(kind: string, value: string, max: number): MappingProblem | undefined {
   if (/[:\t\n\r]/.test(value))

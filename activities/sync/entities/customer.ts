@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Address } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
-import { addressFromApp, text } from './common';
+import { MappingProblem } from '../entity';
+import { addressFromApp, addressProblem, text } from './common';
 
 export interface CustomerRecord {
   displayName: string;
@@ -51,6 +52,7 @@ export const customerMapping: AppEntity<CustomerRecord> = {
           },
           removed: r.status === 'deleted' ? 'deleted' : r.active ? undefined : 'inactive',
           updatedAt: r.updated_at,
+          ...rowProblem(r),
         },
       ]),
     );
@@ -130,3 +132,20 @@ export const customerMapping: AppEntity<CustomerRecord> = {
       .execute();
   },
 };
+
+/** What the canonical form cannot carry as stored: a non-object address, a customer that is its own parent. */
+function rowProblem(r: { id: number; parent_id: number | null; billing_address: unknown; shipping_address: unknown }): {
+  problem?: MappingProblem;
+} {
+  const problem =
+    addressProblem('customers', r.id, 'billing_address', r.billing_address) ??
+    addressProblem('customers', r.id, 'shipping_address', r.shipping_address) ??
+    (r.parent_id === r.id
+      ? new MappingProblem(
+          `customers ${r.id}: parent_id is its own id; a customer cannot be its own parent`,
+          `set parent_id of customer ${r.id} to null (a top-level customer) or to another customer's id; the record is sent on the next run`,
+          'qbsync-bad-value',
+        )
+      : undefined);
+  return problem ? { problem } : {};
+}

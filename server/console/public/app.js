@@ -683,7 +683,7 @@ function conflictsView(tenant, conflicts, tz, refresh) {
           out.textContent = e.status === 409 ? 'Already resolved.' : errorText(e);
         }
       };
-      const resolved = c.resolved_at || c.resolution;
+      const resolved = c.resolution;
       return h(
         'article.conflict',
         { 'data-conflict': c.id },
@@ -701,7 +701,11 @@ function conflictsView(tenant, conflicts, tz, refresh) {
           h('div', {}, h('h4', {}, 'QuickBooks'), h('pre', {}, JSON.stringify(c.remote_version, null, 1))),
         ),
         resolved
-          ? h('p.muted', {}, `resolved: ${c.resolution || 'yes'}`)
+          ? h(
+              'p.muted',
+              {},
+              `resolved: ${resolved.keep === 'app' ? 'the app' : 'QuickBooks'} version kept by ${resolved.by} ${when(resolved.at, tz)}`,
+            )
           : h(
               'div',
               {},
