@@ -229,7 +229,7 @@ export const CASES: BadInputCase[] = [
 
   // ——— Web Connector endpoint (SOAP over HTTP; the answer the Web Connector shows its user) ———
   soap('GET /qbwc', '405 the Web Connector endpoint answers SOAP POSTs'),
-  soap('POST a body that is not XML', '500 qbsync: internal error; see the qbsync log'),
+  soap('POST a body that is not XML', '500 the request is not XML .*; the Web Connector sends SOAP'),
   soap('POST XML that is not a SOAP envelope', '500 not a SOAP envelope'),
   soap('POST a SOAP envelope with an empty body', '500 the SOAP body is empty'),
   soap('POST an unknown operation (deleteCompany)', '500 unknown operation deleteCompany'),

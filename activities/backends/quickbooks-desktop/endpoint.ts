@@ -346,7 +346,13 @@ function soapFault(message: string, code = 'soap:Client'): string {
 
 /** The operation and its arguments from a SOAP request body. */
 export function parseSoapCall(body: string): { operation: string; args: Record<string, string> } {
-  const root = parseQbxml(body);
+  let root: XNode;
+  try {
+    root = parseQbxml(body);
+  } catch (error) {
+    // A body that is not XML is the sender's fault: say so, as the Web Connector shows this text to its user.
+    throw new SoapClientFault(`the request is not XML (${(error as Error).message}); the Web Connector sends SOAP`);
+  }
   if (local(root.name) !== 'Envelope') throw new SoapClientFault('not a SOAP envelope');
   const soapBody = root.children.find((c) => local(c.name) === 'Body');
   const call: XNode | undefined = soapBody?.children[0];
