@@ -15,6 +15,7 @@ import { mappingsFor, stepParts, type StepPart } from './modes';
 import { handoffPlanner } from './orderTaking/handoff';
 import { OPTIONAL_ENTITIES } from './orderTaking/steps';
 import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, type RunStart } from './runs';
+import { SettingsError } from '../connection/tenantSettings';
 import { readSyncSettings, UnknownTenantError } from './settings';
 
 export interface SyncDeps {
@@ -72,7 +73,7 @@ export function toFailure(error: unknown): unknown {
       details: [error.problem],
     });
   }
-  if (error instanceof UnknownTenantError)
+  if (error instanceof UnknownTenantError || error instanceof SettingsError)
     return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
   return error;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { ConflictPolicy, OnRecordError, SyncMode } from './model';
 import { orderTakingSettings, type OrderTakingSettings } from './orderTaking/settings';
 import type { BackendId, Db } from './backend';
-import { tenantSettingsSchema, type TenantSettings } from '../connection/tenantSettings';
+import { parseSettings, SettingsError, tenantSettingsSchema, type TenantSettings } from '../connection/tenantSettings';
 
 /** The accounts items get in QuickBooks Online unless the app names one (setting `accounts.*`). */
 export type ItemAccountSettings = TenantSettings['accounts'];
@@ -40,6 +40,16 @@ export async function readSyncSettings(db: Db, tenantId: string, runId?: string)
     throw new UnknownTenantError(`tenant ${tenantId} does not exist: add it with \`qbsync tenant add ${tenantId}\``);
   const { settings, mode, backend } = row.rows[0];
   const s = settings ?? {};
+  // Settings written around the CLI and API (by SQL) are checked here too: a misspelt key or value would otherwise
+  // fall back to a default silently — `conflictPolicy: "app-win"` would run as quickbooks-wins.
+  try {
+    parseSettings(s);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    throw new SettingsError(
+      `tenant ${tenantId}: its stored settings are invalid: ${error.message}; correct them with \`qbsync tenant set ${tenantId} key=value\` or PATCH /v1/tenants/${tenantId}/settings (a key set to null is removed), then run the sync again`,
+    );
+  }
   const policy = s.conflictPolicy;
   const onError = s.onRecordError;
   return {

@@ -211,3 +211,36 @@ describe('what the CLI prints', () => {
     }
   });
 });
+
+describe('settings written around the CLI and API', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await createStack('stored_settings');
+  });
+  afterAll(async () => stack?.close());
+
+  it('a misspelt stored value fails the run at once, naming the setting and the fix, instead of a silent default', async () => {
+    const { tenantId } = await stack.addTenant({ seed: 'empty' });
+    // `app-win` would otherwise run as quickbooks-wins: the opposite of what the operator meant.
+    await stack.database.db
+      .updateTable('tenants')
+      .set({ settings: JSON.stringify({ conflictPolicy: 'app-win' }) })
+      .where('id', '=', tenantId)
+      .execute();
+    const failure = await stack.sync(tenantId).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    let text = '';
+    for (let e: Error | undefined = failure; e; e = e.cause as Error | undefined) text += ` ${e.message}`;
+    expect(text).toContain(`tenant ${tenantId}: its stored settings are invalid: setting conflictPolicy is invalid`);
+    expect(text).toContain(`qbsync tenant set ${tenantId}`);
+    const run = await stack.database.db
+      .selectFrom('sync_step_runs')
+      .select('step')
+      .where('run_id', 'in', (eb) => eb.selectFrom('sync_runs').select('id').where('tenant_id', '=', tenantId))
+      .execute();
+    // Nothing moved under the wrong policy.
+    expect(run).toEqual([]);
+  });
+});
