@@ -8,6 +8,7 @@ import type { EventTables } from './tables/events';
 import type { DesktopTables } from './tables/desktop';
 import type { NotificationTables } from './tables/notifications';
 import type { OrderTakingTables } from './tables/orderTaking';
+import type { RateLimitTables } from './tables/rateLimits';
 import type { SyncTables } from './tables/sync';
 import type { TenantTables } from './tables/tenants';
 
@@ -18,4 +19,5 @@ export type Database = CoreTables &
   NotificationTables &
   OrderTakingTables &
   EventTables &
-  DesktopTables;
+  DesktopTables &
+  RateLimitTables;

@@ -82,6 +82,10 @@ export const configSchema = z.object({
   /** Hosts (comma-separated) a tenant's webhook may reach over http or at a private address; everything else: https to public addresses. */
   QBSYNC_WEBHOOK_ALLOW_HOSTS: optionalNonEmpty,
   QBSYNC_MANAGE_SCHEDULES: z.enum(['true', 'false']).default('true'),
+  /** `shared`: every worker keeps each company's QuickBooks limits together, in PostgreSQL; `process`: each alone. */
+  QBSYNC_RATE_LIMITER: z.enum(['shared', 'process']).default('shared'),
+  /** QuickBooks' limit "minute" in ms: 60000, shorter only against a time-scaled emulator (tests, benchmarks). */
+  QBO_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   ...Object.fromEntries(SECRET_FILE_VARIABLES.map((name) => [`${name}_FILE`, optionalNonEmpty])),

@@ -9,6 +9,8 @@ export interface QboApi {
   /** One CDC call for one entity; deleted objects come as `{ Id, status: 'Deleted' }`. */
   cdc(entityName: string, since: Date): Promise<{ objects: QboObject[]; time: string }>;
   batch(items: QboBatchItem[], requestId: string): Promise<QboBatchResult[]>;
+  /** One write as its own request (sendPlan.ts); a fault of the whole request (429, 5xx, timeout) throws, as a batch's does. */
+  single(item: QboBatchItem, requestId: string): Promise<QboBatchResult>;
   /** Preferences.SalesFormsPrefs.CustomTxnNumbers. */
   customTxnNumbers(): Promise<boolean>;
 }
@@ -80,6 +82,29 @@ export function qboApiFromClient(client: QboClient): QboApi {
         });
       }
       return results;
+    },
+    async single(item, requestId) {
+      const options = { requestId };
+      try {
+        const { entityName, body } = item;
+        const ref = body as { Id: string; SyncToken: string };
+        const object =
+          item.operation === 'create'
+            ? await client.create(entityName, body, options)
+            : item.operation === 'update'
+              ? // As in a batch: a full update unless the body says sparse.
+                await client.update(entityName, body as typeof ref, {
+                  ...options,
+                  sparse: (body as { sparse?: boolean }).sparse === true,
+                })
+              : item.operation === 'void'
+                ? await client.void(entityName, ref, options)
+                : await client.delete(entityName, ref, options);
+        return { ok: true, object: object as QboObject };
+      } catch (error) {
+        if (error instanceof QboTransientError) throw error;
+        return failed(error);
+      }
     },
     async customTxnNumbers() {
       const prefs = await client.preferences();
