@@ -86,6 +86,8 @@ export const configSchema = z.object({
   QBSYNC_RATE_LIMITER: z.enum(['shared', 'process']).default('shared'),
   /** QuickBooks' limit "minute" in ms: 60000, shorter only against a time-scaled emulator (tests, benchmarks). */
   QBO_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  /** Each scheduled run starts up to this many ms after its time (activities/operations/scheduleSpec.ts). */
+  QBSYNC_SCHEDULE_JITTER_MS: z.coerce.number().int().min(0).default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   ...Object.fromEntries(SECRET_FILE_VARIABLES.map((name) => [`${name}_FILE`, optionalNonEmpty])),

@@ -89,7 +89,13 @@ test('a slot whose worker died is freed when its lease runs out', async () => {
   const limits = { ...LIMITS, concurrent: 1 };
   const dead = worker({ limits, leaseMs: 300 }).forRealm(realm);
   // A request that never settles stands for a worker that died holding the slot.
-  void dead.run(false, () => new Promise(() => undefined));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  void dead.run(false, () => {
+    holding();
+    return new Promise(() => undefined);
+  });
+  await held;
   const alive = worker({ limits, leaseMs: 300 }).forRealm(realm);
   const t0 = performance.now();
   await alive.run(false, async () => undefined);
