@@ -208,7 +208,7 @@ export function renderReports(jsonPath: string): string[] {
   return [mdPath, docPath];
 }
 
-function latestResult(): string {
+export function latestResult(): string {
   const dir = path.join(__dirname, 'results');
   const files = fs
     .readdirSync(dir)

@@ -35,7 +35,9 @@ export function scheduleJitterMs(env: NodeJS.ProcessEnv = process.env): number {
   if (!raw) return DEFAULT_SCHEDULE_JITTER_MS;
   const ms = Number(raw);
   if (!Number.isSafeInteger(ms) || ms < 0)
-    throw new RangeError(`QBSYNC_SCHEDULE_JITTER_MS is invalid: expected whole milliseconds ≥ 0, got ${JSON.stringify(raw)}`);
+    throw new RangeError(
+      `QBSYNC_SCHEDULE_JITTER_MS is invalid: expected whole milliseconds ≥ 0, got ${JSON.stringify(raw)}`,
+    );
   return ms;
 }
 

@@ -102,12 +102,15 @@ test("ensureSchedule is idempotent, follows times, time zone and on/off, and lea
 });
 
 test("the CLI: tenant set moves the schedule, schedule pause/resume/show, and a worker creates every tenant's schedule when it starts", async () => {
-  const env = { ...stack.env, QBSYNC_MANAGE_SCHEDULES: 'true', LOG_LEVEL: 'warn' };
+  // No jitter: the CLI's "next fires" are checked to the minute.
+  const env = { ...stack.env, QBSYNC_MANAGE_SCHEDULES: 'true', LOG_LEVEL: 'warn', QBSYNC_SCHEDULE_JITTER_MS: '0' };
   const { tenantId } = await stack.addTenant();
   const { tenantId: other } = await stack.addTenant({ settings: { schedule: { enabled: false } } });
 
   // No schedule yet: a worker process creates both (the second paused) as it starts.
-  const worker = await startWorkerProcess(stack, { env: { QBSYNC_MANAGE_SCHEDULES: 'true' } });
+  const worker = await startWorkerProcess(stack, {
+    env: { QBSYNC_MANAGE_SCHEDULES: 'true', QBSYNC_SCHEDULE_JITTER_MS: '0' },
+  });
   try {
     await until(
       'both schedules',
