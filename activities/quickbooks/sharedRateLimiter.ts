@@ -26,11 +26,17 @@ export function defaultMarginMs(windowMs: number): number {
   return Math.round(windowMs * 0.03) + 100;
 }
 
+interface Waiter {
+  batch: boolean;
+  resolve: (slot: number) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * A realm's limits kept by every worker together, in PostgreSQL (migration 0014): one call of
- * qbsync_rate_limit_acquire takes a slot or says how long to wait, one update gives the lease back. In a process only
- * the oldest waiter asks PostgreSQL (FIFO), the others wait behind it; a local release wakes it at once, a release in
- * another worker is seen at the next poll.
+ * qbsync_rate_limit_acquire takes as many slots as the waiters at the head of this process's queue need (and the
+ * limits allow) or says how long to wait; one update gives a lease back. Waiters start in the order they asked
+ * (FIFO); a local release wakes the queue at once, a release in another worker is seen at the next poll.
  */
 export class SharedRealmLimiter implements RequestLimiter {
   readonly limits: Readonly<RateLimits>;
@@ -38,8 +44,8 @@ export class SharedRealmLimiter implements RequestLimiter {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private active = 0;
-  private queued = 0;
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly queue: Waiter[] = [];
+  private pumping = false;
   private readonly wakers = new Set<() => void>();
   private counters = { waits: 0, peakInFlight: 0, started: 0 };
 
@@ -57,15 +63,20 @@ export class SharedRealmLimiter implements RequestLimiter {
   }
 
   stats(): RateLimiterStats {
-    return { inFlight: this.active, queued: this.queued, ...this.counters };
+    return { inFlight: this.active, queued: this.queue.length, ...this.counters };
   }
 
   async run<T>(batch: boolean, fn: () => Promise<T>): Promise<T> {
-    const slot = await this.acquire(batch);
+    const slot = await new Promise<number>((resolve, reject) => {
+      if (this.queue.length > 0 || this.active >= this.limits.concurrent) this.counters.waits++;
+      this.queue.push({ batch, resolve, reject });
+      void this.pump();
+    });
     try {
       return await fn();
     } finally {
-      await this.release(slot);
+      // The answer goes back to the caller now; the lease is given back beside it.
+      void this.release(slot);
     }
   }
 
@@ -81,37 +92,42 @@ export class SharedRealmLimiter implements RequestLimiter {
         updated_at = now()`.execute(this.db);
   }
 
-  /** Waiters take their turn one after the other: only the head asks PostgreSQL. */
-  private acquire(batch: boolean): Promise<number> {
-    this.queued++;
-    const mine = this.turn.then(() => this.take(batch));
-    this.turn = mine.catch(() => undefined);
-    return mine.finally(() => this.queued--);
-  }
-
-  private async take(batch: boolean): Promise<number> {
-    let waited = false;
-    for (;;) {
-      if (this.active < this.limits.concurrent) {
-        const { rows } = await sql<{ slot: number | null; wait_ms: number }>`
-          select slot, wait_ms from qbsync_rate_limit_acquire(${this.realmId}, ${batch}, ${this.limits.concurrent},
-            ${this.limits.requestsPerWindow}, ${this.limits.batchesPerWindow}, ${this.windowMs}, ${this.leaseMs})`.execute(
-          this.db,
-        );
-        const { slot, wait_ms } = rows[0];
-        if (slot !== null) {
-          this.active++;
-          this.counters.started++;
-          if (waited) this.counters.waits++;
-          this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.active);
-          return slot;
+  /** Serves the queue from its head: the waiters of the head's kind in one call, as many as the limits let start. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0) {
+        const room = this.limits.concurrent - this.active;
+        if (room <= 0) {
+          await this.sleep(this.leaseMs); // until a request of this process finishes (or a lease could have run out)
+          continue;
         }
-        waited = true;
-        await this.sleep(wait_ms > 0 ? wait_ms : this.pollMs);
-      } else {
-        waited = true;
-        await this.sleep(this.leaseMs);
+        const kind = this.queue[0].batch;
+        let count = 0;
+        while (count < room && count < this.queue.length && this.queue[count].batch === kind) count++;
+        let rows: Array<{ slot: number | null; wait_ms: number }>;
+        try {
+          ({ rows } = await sql<{ slot: number | null; wait_ms: number }>`
+            select slot, wait_ms from qbsync_rate_limit_acquire(${this.realmId}, ${kind}, ${count},
+              ${this.limits.concurrent}, ${this.limits.requestsPerWindow}, ${this.limits.batchesPerWindow},
+              ${this.windowMs}, ${this.leaseMs})`.execute(this.db));
+        } catch (error) {
+          for (const waiter of this.queue.splice(0, count)) waiter.reject(error);
+          continue;
+        }
+        const slots = rows.flatMap((r) => (r.slot === null ? [] : [r.slot]));
+        if (slots.length === 0) {
+          await this.sleep(rows[0]?.wait_ms > 0 ? rows[0].wait_ms : this.pollMs);
+          continue;
+        }
+        this.active += slots.length;
+        this.counters.started += slots.length;
+        this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.active);
+        this.queue.splice(0, slots.length).forEach((waiter, i) => waiter.resolve(slots[i]));
       }
+    } finally {
+      this.pumping = false;
     }
   }
 
