@@ -204,6 +204,14 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
   const verified = async (qb: BenchQuickBooks, tenantId: string, realmId: string) =>
     (await countsAgree(database.db, qb, tenantId, realmId)).ok;
 
+  // The company of the speed and no-op scenarios: run.ts's, at --scale.
+  const size = {
+    customers: Math.round(2000 * args.scale),
+    items: Math.round(2000 * args.scale),
+    invoices: Math.round(10_000 * args.scale),
+    payments: Math.round(10_000 * args.scale),
+    maxLinesPerInvoice: 20,
+  };
   try {
     // 1. The whole budget of one company: production limits (time-scaled), 1 and 3 workers on one task queue.
     if (wanted('budget')) {
@@ -242,13 +250,6 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
 
     // 2. Limits off, the engine's own speed: push into an empty company, pull a seeded one; before and after alternate.
     if (wanted('speed')) {
-      const size = {
-        customers: Math.round(2000 * args.scale),
-        items: Math.round(2000 * args.scale),
-        invoices: Math.round(10_000 * args.scale),
-        payments: Math.round(10_000 * args.scale),
-        maxLinesPerInvoice: 20,
-      };
       for (const direction of ['push', 'pull'] as const)
         for (const code of codes) {
           const { tenantId, realmId } = await newTenant(off, `speed-${direction}-${code.name}`);
@@ -272,13 +273,6 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
 
     // 3. No-op runs, each right after something different on the same warm worker — never only after the kindest.
     if (wanted('noops')) {
-      const size = {
-        customers: Math.round(2000 * args.scale),
-        items: Math.round(2000 * args.scale),
-        invoices: Math.round(10_000 * args.scale),
-        payments: Math.round(10_000 * args.scale),
-        maxLinesPerInvoice: 20,
-      };
       for (const code of codes) {
         const settled = await newTenant(off, `noop-${code.name}`);
         await off.admin.seed(settled.realmId, { kind: 'bulk', ...size });
@@ -402,7 +396,9 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
   results.machine.loadAtEnd = os.loadavg()[0].toFixed(2);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${results.date}-scale.json`);
+  // A fleet-only run has a file of its own, so it can run beside the other scenarios.
+  const suffix = args.only?.size ? `-${[...args.only].sort().join('-')}` : '-fleet';
+  const file = path.join(dir, `${results.date}-scale${suffix}.json`);
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;
 }

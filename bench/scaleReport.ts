@@ -8,14 +8,16 @@ import type { ScaleResults } from './scale';
 const num = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
 const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
 
-export function latestScaleResult(): string | undefined {
+/** The scale result files of the latest date that has any (<date>-scale-<scenarios>.json, <date>-scale-fleet.json). */
+export function latestScaleResults(): string[] {
   const dir = path.join(__dirname, 'results');
-  if (!fs.existsSync(dir)) return undefined;
+  if (!fs.existsSync(dir)) return [];
   const files = fs
     .readdirSync(dir)
-    .filter((f) => /^\d{4}-\d{2}-\d{2}-scale\.json$/.test(f))
+    .filter((f) => /^\d{4}-\d{2}-\d{2}-scale(-[a-z-]+)?\.json$/.test(f))
     .sort();
-  return files.length ? path.join(dir, files.at(-1)!) : undefined;
+  const date = files.at(-1)?.slice(0, 10);
+  return files.filter((f) => f.startsWith(`${date}-`)).map((f) => path.join(dir, f));
 }
 
 function median(values: number[]): number {
@@ -105,7 +107,10 @@ export function scaleSection(r: ScaleResults, file: string): string {
 
 /** The section for docs/performance.md, or '' when no scale result exists yet. */
 export function latestScaleSection(root: string): string {
-  const file = latestScaleResult();
-  if (!file) return '';
-  return `\n${scaleSection(JSON.parse(fs.readFileSync(file, 'utf8')) as ScaleResults, path.relative(root, file))}`;
+  return latestScaleResults()
+    .map(
+      (file) =>
+        `\n${scaleSection(JSON.parse(fs.readFileSync(file, 'utf8')) as ScaleResults, path.relative(root, file))}`,
+    )
+    .join('');
 }

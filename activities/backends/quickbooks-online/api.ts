@@ -1,9 +1,12 @@
 import { derivedRequestId, QboError, QboStaleObjectError, QboTransientError, type QboClient } from '../../quickbooks';
 import type { QueryBuilder } from '../../quickbooks/query';
 import type { QboObject } from './entity';
+import type { WriteBudget } from './sendPlan';
 
 /** The few QuickBooks calls the sync needs; activities/quickbooks' client provides them (see qboApiFromClient). */
 export interface QboApi {
+  /** The realm limiter's limits: how a push page is split into batches and single writes (sendPlan.ts). */
+  readonly budget: WriteBudget;
   /** One page of a query built with the query builder (quoting and refusals in one place). */
   query(query: QueryBuilder): Promise<{ objects: QboObject[]; time?: string }>;
   /** One CDC call for one entity; deleted objects come as `{ Id, status: 'Deleted' }`. */
@@ -38,6 +41,7 @@ function failed(error: unknown): QboBatchResult {
 /** The sync's view of QuickBooks, over the typed client. */
 export function qboApiFromClient(client: QboClient): QboApi {
   return {
+    budget: client.limiter.limits,
     async query(query) {
       const { QueryResponse, time } = await client.rawQuery(query.build(), query.entity);
       return { objects: (QueryResponse[query.entity] as QboObject[] | undefined) ?? [], time };

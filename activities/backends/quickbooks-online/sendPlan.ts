@@ -10,18 +10,35 @@ import type { QboApi, QboBatchItem, QboBatchResult } from './api';
  * batches, so 10 pages a minute fill both limits — about 1,600 records a minute instead of 1,200.
  */
 export const PUSH_PAGE_SIZE = 160;
-/** The share of a page sent as single writes: 40 of 160. */
-const SINGLE_SHARE = 40 / 160;
 /** A page this small goes out as single writes only: a batch of a few records would spend a batch for nothing. */
 const ALL_SINGLE_UP_TO = 10;
 
+/** The limits a page's split follows: the realm limiter's (QuickBooks: 500 requests and 40 batches a minute). */
+export interface WriteBudget {
+  requestsPerWindow: number;
+  batchesPerWindow: number;
+}
+
 /**
- * How many of `n` writes go out as single requests: the last ones. A function of `n` alone, so the retry of a saved
- * plan sends every write exactly as the first attempt did, under the same requestid — QuickBooks answers the replay
- * with the original response instead of writing twice.
+ * The share of a page sent as single writes: what the request budget leaves once every batch of the window goes out
+ * with about one read beside it (QuickBooks: 500 − 2 × 40 = 420 single writes beside 1,200 batched records, 26 %);
+ * none where batches are not the scarce budget (limits off: one batch always costs less than 30 requests).
  */
-export function singleWrites(n: number): number {
-  return n <= ALL_SINGLE_UP_TO ? n : Math.round(n * SINGLE_SHARE);
+export function singleShare({ requestsPerWindow, batchesPerWindow }: WriteBudget): number {
+  const singles = requestsPerWindow - 2 * batchesPerWindow;
+  return singles <= 0 ? 0 : singles / (singles + batchesPerWindow * BATCH_MAX_ITEMS);
+}
+
+/**
+ * How many of `n` writes go out as single requests: the last ones. A function of `n` and the configured limits alone
+ * (the same on every worker of a deployment), so the retry of a saved plan sends every write exactly as the first
+ * attempt did, under the same requestid — QuickBooks answers the replay with the original response instead of
+ * writing twice.
+ */
+export function singleWrites(n: number, budget: WriteBudget): number {
+  const share = singleShare(budget);
+  if (share === 0) return 0;
+  return n <= ALL_SINGLE_UP_TO ? n : Math.round(n * share);
 }
 
 /** A batch request's requestid: from the keys of the writes it carries. */
@@ -40,7 +57,7 @@ export async function sendWrites(
   writes: Array<{ item: QboBatchItem; key: string }>,
 ): Promise<QboBatchResult[]> {
   const results: QboBatchResult[] = new Array(writes.length);
-  const split = writes.length - singleWrites(writes.length);
+  const split = writes.length - singleWrites(writes.length, api.budget);
   const indexed = writes.map((w, index) => ({ ...w, index }));
   const batches = chunk(indexed.slice(0, split), BATCH_MAX_ITEMS).map(async (part) => {
     const answers = await api.batch(
