@@ -397,7 +397,9 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   // A fleet-only run has a file of its own, so it can run beside the other scenarios.
-  const suffix = args.only?.size ? `-${[...args.only].sort().join('-')}` : '-fleet';
+  const suffix =
+    (args.only?.size ? `-${[...args.only].sort().join('-')}` : '-fleet') +
+    (process.env.TEMPORAL_ADDRESS ? '-cluster' : '');
   const file = path.join(dir, `${results.date}-scale${suffix}.json`);
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;

@@ -152,6 +152,16 @@ stop_service() {
   rm -f "$DIR/$s.pid"
 }
 
+# The first service to start writes the cluster's metadata; the others, started together, would race to write it too.
+wait_metadata() {
+  for _ in $(seq 1 120); do
+    [[ "$(PGPASSWORD="$PGPASSWORD" psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$DB" -tAc \
+      'select count(*) from cluster_metadata_info' 2>/dev/null)" -ge 1 ]] 2>/dev/null && return 0
+    sleep 1
+  done
+  fail "the history service wrote no cluster metadata within 120 s; see $DIR/logs/history.log"
+}
+
 wait_frontend() {
   for _ in $(seq 1 120); do
     "$CLI" operator cluster health --address "127.0.0.1:$PORT" >/dev/null 2>&1 && return 0
@@ -180,6 +190,7 @@ case "${1:-start}" in
     for s in "${SERVICES[@]}"; do
       [[ -f "$DIR/$s.pid" ]] && kill -0 "$(cat "$DIR/$s.pid")" 2>/dev/null && continue
       start_service "$s"
+      [[ "$s" == history ]] && wait_metadata
     done
     wait_frontend
     register
