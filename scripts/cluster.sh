@@ -175,7 +175,7 @@ register() {
     "$CLI" operator namespace create --namespace default --retention 72h --address "127.0.0.1:$PORT"
   for name in QbsyncTenant QbsyncTrigger QbsyncOutcome; do
     "$CLI" operator search-attribute create --namespace default --name "$name" --type Keyword \
-      --address "127.0.0.1:$PORT" --yes >/dev/null 2>&1 || true # already there
+      --address "127.0.0.1:$PORT" >/dev/null 2>&1 || true # already there
   done
   say "namespace default and qbsync's search attributes registered"
 }
