@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../schema/db';
 import { TokenStore } from './connection/tokenStore';
-import { QboClient, RateLimiterRegistry } from './quickbooks';
+import { QboClient, type RequestLimiterRegistry } from './quickbooks';
 import { qboApiFromClient, type QboApi } from './backends/quickbooks-online/api';
 
 /**
@@ -9,7 +9,7 @@ import { qboApiFromClient, type QboApi } from './backends/quickbooks-online/api'
  * worker's configuration (QBO_ENV, QBO_API_BASE_URL) — never from a database column, which would let one row send the
  * tokens elsewhere — tokens from the token store, and the worker-wide rate limiter of that realm.
  */
-export function quickbooksFactory(db: Db, tokens: TokenStore, limiters: RateLimiterRegistry, timeoutMs?: number) {
+export function quickbooksFactory(db: Db, tokens: TokenStore, limiters: RequestLimiterRegistry, timeoutMs?: number) {
   const clients = new Map<string, QboClient>();
   return {
     async client(tenantId: string): Promise<QboClient> {

@@ -172,9 +172,10 @@ export function newKey(): string {
 }
 
 /** Bundles the workflows once, as `npm run build` does for production workers. */
-export async function bundleWorkflows(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
-  const file = path.join(os.tmpdir(), `qbsync-bench-workflows-${process.pid}.js`);
+export async function bundleWorkflows(root?: string): Promise<string> {
+  const workflowsPath = root ? path.join(root, 'workflows') : WORKFLOWS_PATH;
+  const { code } = await bundleWorkflowCode({ workflowsPath });
+  const file = path.join(os.tmpdir(), `qbsync-bench-workflows-${process.pid}-${randomBytes(3).toString('hex')}.js`);
   fs.writeFileSync(file, code);
   return file;
 }
@@ -183,6 +184,10 @@ export interface WorkerChild {
   pid: number;
   /** The process's peak resident set (VmHWM) so far, in MB; undefined where /proc is not available. */
   peakRssMb(): number | undefined;
+  /** Its resident set now, in MB. */
+  rssMb(): number | undefined;
+  /** CPU time (user + system) it used so far, in seconds. */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -196,15 +201,33 @@ function procStatusMb(pid: number, field: string): number | undefined {
   }
 }
 
+function procCpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime and stime, in clock ticks (100 a second).
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * bench/worker.ts in its own process: production activities and a prebuilt workflow bundle, with the QuickBooks
  * client's own rate limiter set by `clientLimits` ('production' at `timeScale`, or 'off' when the emulator has none).
  */
 export async function startWorkerChild(
   env: Record<string, string>,
-  options: { bundlePath: string; clientLimits: 'production' | 'off'; timeScale: number },
+  options: {
+    bundlePath: string;
+    clientLimits: 'production' | 'off';
+    timeScale: number;
+    /** Another checkout's bench/worker.ts (the commit compared against), with its own node_modules. */
+    root?: string;
+  },
 ): Promise<WorkerChild> {
-  const child: ChildProcess = fork(path.join(__dirname, 'worker.ts'), [], {
+  const root = options.root ?? path.join(__dirname, '..');
+  const child: ChildProcess = fork(path.join(root, 'bench', 'worker.ts'), [], {
+    cwd: root,
     execArgv: ['--require', 'tsx/cjs'],
     env: {
       ...process.env,
@@ -223,6 +246,8 @@ export async function startWorkerChild(
   return {
     pid: child.pid!,
     peakRssMb: () => procStatusMb(child.pid!, 'VmHWM'),
+    rssMb: () => procStatusMb(child.pid!, 'VmRSS'),
+    cpuSeconds: () => procCpuSeconds(child.pid!),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

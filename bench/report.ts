@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CompanySize } from './appSeed';
 import type { ScenarioResult } from './measure';
+import { latestScaleSection } from './scaleReport';
 
 export interface BenchResults {
   date: string;
@@ -204,11 +205,11 @@ export function renderReports(jsonPath: string): string[] {
   const mdPath = jsonPath.replace(/\.json$/, '.md');
   fs.writeFileSync(mdPath, resultMarkdown(results));
   const docPath = path.join(root, 'docs', 'performance.md');
-  fs.writeFileSync(docPath, performanceDoc(results, path.relative(root, jsonPath)));
+  fs.writeFileSync(docPath, performanceDoc(results, path.relative(root, jsonPath)) + latestScaleSection(root));
   return [mdPath, docPath];
 }
 
-function latestResult(): string {
+export function latestResult(): string {
   const dir = path.join(__dirname, 'results');
   const files = fs
     .readdirSync(dir)

@@ -1,5 +1,8 @@
 /**
  * `npm run bench [-- --scale 0.1] [--time-scale 3] [--only pull,push,incremental,noop,noop-no-eager,limited,desktop] [--sales N]`
+ * Scale scenarios (bench/scale.ts): `--only budget,speed,noops` and/or `--fleet N [--fleet-workers 1,2,4] [--jitter ms]`,
+ * with `--before <checkout>` to measure another commit in the same run; `--temporal <address>` targets a server (a
+ * cluster) instead of a dev server of the benchmark's own.
  *
  * Measures qbsync on a real Temporal dev server and real PostgreSQL against the in-process QuickBooks emulator, and
  * writes bench/results/<date>.json and .md and regenerates docs/performance.md from them.
@@ -34,15 +37,22 @@ import {
   type RunContext,
   type ScenarioResult,
 } from './measure';
-import { renderReports, type BenchResults } from './report';
+import { latestResult, renderReports, type BenchResults } from './report';
 import { countsAgree } from './verify';
 import { runDesktopBench, writeDesktopResult } from './desktop';
+import { runScaleBench } from './scale';
 
 interface Args {
   scale: number;
   timeScale: number;
   only?: Set<string>;
+  fleet?: number;
+  fleetWorkers: number[];
+  jitterMs: number;
+  before?: string;
 }
+
+const SCALE_SCENARIOS = ['budget', 'speed', 'noops'];
 
 function parseArgs(argv: string[]): Args {
   const value = (name: string) => {
@@ -53,7 +63,19 @@ function parseArgs(argv: string[]): Args {
   const timeScale = Number(value('time-scale') ?? 3);
   if (!(scale > 0) || !(timeScale > 0)) throw new Error('--scale and --time-scale must be positive numbers');
   const only = value('only');
-  return { scale, timeScale, only: only ? new Set(only.split(',')) : undefined };
+  const temporal = value('temporal');
+  if (temporal) process.env.TEMPORAL_ADDRESS = temporal;
+  const fleet = argv.includes('--fleet') ? Number(value('fleet') ?? 1000) : undefined;
+  if (fleet !== undefined && !(fleet > 0)) throw new Error('--fleet takes a number of companies');
+  return {
+    scale,
+    timeScale,
+    only: only ? new Set(only.split(',')) : undefined,
+    fleet,
+    fleetWorkers: (value('fleet-workers') ?? '1,2,4').split(',').map(Number),
+    jitterMs: Number(value('jitter') ?? 30_000),
+    before: value('before'),
+  };
 }
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -68,6 +90,13 @@ async function main(): Promise<void> {
     maxLinesPerInvoice: 20,
   };
   const wanted = (name: string) => !args.only || args.only.has(name);
+  const scaleOnly = args.only ? [...args.only].every((n) => SCALE_SCENARIOS.includes(n)) : args.fleet !== undefined;
+  if (args.fleet !== undefined || SCALE_SCENARIOS.some((n) => args.only?.has(n))) {
+    const scaleArgs = { ...args, only: args.only ?? new Set<string>() };
+    const file = await runScaleBench(scaleArgs, log);
+    log(`wrote ${path.relative(process.cwd(), file)}; ${renderReports(latestResult()).join(', ')}`);
+    if (scaleOnly) return;
+  }
   if (wanted('desktop')) {
     // QuickBooks Desktop through the Web Connector: its own database, worker and endpoint.
     const sales = Number(process.argv[process.argv.indexOf('--sales') + 1]) || 60;

@@ -1,7 +1,8 @@
 /**
  * The benchmark's worker process: production activities (as workers/deps.ts assembles them) and the prebuilt workflow
  * bundle (as a worker started from the build uses), with one difference — the QuickBooks client's own rate limiter
- * follows the emulator under test: QuickBooks' limits with the limit "minute" time-scaled, or none.
+ * follows the emulator under test: QuickBooks' limits with the limit "minute" time-scaled, or none; it is the shared
+ * (PostgreSQL) limiter, as in production.
  * Started by bench/harness.ts (startWorkerChild), which reads this process's peak RSS from /proc.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -9,7 +10,7 @@ import { createActivities } from '../activities/activities';
 import { cipherFromConfig } from '../activities/connection/crypto';
 import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
 import { TokenStore } from '../activities/connection/tokenStore';
-import { QBO_LIMITS, RateLimiterRegistry, type RateLimits } from '../activities/quickbooks';
+import { QBO_LIMITS, RateLimiterRegistry, SharedRateLimiterRegistry, type RateLimits } from '../activities/quickbooks';
 import { backendFactory } from '../activities/backends';
 import { quickbooksFactory } from '../activities/quickbooksFor';
 import { createDb } from '../schema/db';
@@ -32,7 +33,12 @@ async function main(): Promise<void> {
   const db = createDb(config.DATABASE_URL, { schema: config.dbSchema });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const tokens = new TokenStore(db, cipherFromConfig(config), new IntuitOAuth(oauthSettings(config)), systemClock);
-  const quickbooks = quickbooksFactory(db, tokens, new RateLimiterRegistry(clientLimits()));
+  // As production: every worker of the benchmark keeps each company's limits together (BENCH_LIMITER=process: each alone).
+  const limiters =
+    process.env.BENCH_LIMITER === 'process'
+      ? new RateLimiterRegistry(clientLimits())
+      : new SharedRateLimiterRegistry(db, { limits: clientLimits() });
+  const quickbooks = quickbooksFactory(db, tokens, limiters);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -9,6 +9,7 @@ import type { EventTables } from './tables/events';
 import type { DesktopTables } from './tables/desktop';
 import type { NotificationTables } from './tables/notifications';
 import type { OrderTakingTables } from './tables/orderTaking';
+import type { RateLimitTables } from './tables/rateLimits';
 import type { SyncTables } from './tables/sync';
 import type { TenantTables } from './tables/tenants';
 
@@ -20,4 +21,5 @@ export type Database = CoreTables &
   OrderTakingTables &
   EventTables &
   DesktopTables &
-  ConsoleTables;
+  ConsoleTables &
+  RateLimitTables;

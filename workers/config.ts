@@ -91,6 +91,12 @@ export const configSchema = z.object({
   /** Commands that talk to a running `qbsync serve` (qbsync events list): its URL and an API key. */
   QBSYNC_API_URL: z.string().url('an http(s) URL').optional(),
   QBSYNC_API_KEY: optionalNonEmpty,
+  /** `shared`: every worker keeps each company's QuickBooks limits together, in PostgreSQL; `process`: each alone. */
+  QBSYNC_RATE_LIMITER: z.enum(['shared', 'process']).default('shared'),
+  /** QuickBooks' limit "minute" in ms: 60000, shorter only against a time-scaled emulator (tests, benchmarks). */
+  QBO_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  /** Each scheduled run starts up to this many ms after its time (activities/operations/scheduleSpec.ts). */
+  QBSYNC_SCHEDULE_JITTER_MS: z.coerce.number().int().min(0).default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   ...Object.fromEntries(SECRET_FILE_VARIABLES.map((name) => [`${name}_FILE`, optionalNonEmpty])),

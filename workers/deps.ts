@@ -4,7 +4,7 @@ import { notificationConfig } from '../activities/notifications/config';
 import { IntuitOAuth, oauthSettings } from '../activities/connection/oauth';
 import { loadWebhookSecret } from '../activities/connection/tenantSecrets';
 import { TokenStore } from '../activities/connection/tokenStore';
-import { RateLimiterRegistry } from '../activities/quickbooks';
+import { RateLimiterRegistry, SharedRateLimiterRegistry } from '../activities/quickbooks';
 import { backendFactory } from '../activities/backends';
 import { quickbooksFactory } from '../activities/quickbooksFor';
 import { Exchanges, ExchangeWaker } from '../activities/backends/quickbooks-desktop/exchange';
@@ -17,7 +17,12 @@ import type { Logger } from './logger';
 export function buildActivityDeps(config: Config, db: Db, logger: Logger): ActivityDeps {
   const cipher = cipherFromConfig(config);
   const tokens = new TokenStore(db, cipher, new IntuitOAuth(oauthSettings(config)), systemClock);
-  const quickbooks = quickbooksFactory(db, tokens, new RateLimiterRegistry());
+  const limits = { windowMs: config.QBO_LIMIT_WINDOW_MS };
+  const limiters =
+    config.QBSYNC_RATE_LIMITER === 'shared'
+      ? new SharedRateLimiterRegistry(db, { limits })
+      : new RateLimiterRegistry(limits);
+  const quickbooks = quickbooksFactory(db, tokens, limiters);
   return {
     db,
     logger: logger.child({ component: 'activity' }),

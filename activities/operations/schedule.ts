@@ -30,6 +30,8 @@ export type ScheduleChange = 'created' | 'updated' | 'unchanged';
 export interface EnsureScheduleOptions {
   /** No fire before this time (tests use it to look at fire times across a DST change). */
   startAt?: Date;
+  /** Random delay of each fire, 0 to this; default QBSYNC_SCHEDULE_JITTER_MS or 5 minutes (scheduleSpec.ts). */
+  jitterMs?: number;
 }
 
 export interface EnsuredSchedule {
@@ -77,6 +79,7 @@ function sameSchedule(current: ScheduleDescription, desired: ScheduleOptions): b
       JSON.stringify(sortedTimes(desired.spec.calendars!.map((c) => c.comment!))) &&
     (current.spec.timezone ?? 'UTC') === desired.spec.timezone &&
     (current.spec.startAt?.getTime() ?? null) === (desired.spec.startAt?.getTime() ?? null) &&
+    (current.spec.jitter ?? 0) === desired.spec.jitter &&
     action.type === 'startWorkflow' &&
     action.workflowType === WORKFLOW_TYPES.scheduledSync &&
     action.workflowId === desired.action.workflowId &&

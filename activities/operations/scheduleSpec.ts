@@ -7,12 +7,38 @@ import type { TenantSettings } from '../connection/tenantSettings';
  * repeated hour fires twice (the defaults, 22:30 and 01:30, skip nothing; 01:30 repeats once a year, which the
  * coordinator turns into a short follow-up run).
  */
-export function scheduleSpec(schedule: TenantSettings['schedule'], options: { startAt?: Date } = {}): ScheduleSpec {
+export function scheduleSpec(
+  schedule: TenantSettings['schedule'],
+  options: { startAt?: Date; jitterMs?: number } = {},
+): ScheduleSpec {
   const calendars: CalendarSpec[] = sortedTimes(schedule.times).map((time) => {
     const [hour, minute] = time.split(':').map(Number);
     return { hour, minute, comment: time };
   });
-  return { calendars, timezone: schedule.timeZone, ...(options.startAt ? { startAt: options.startAt } : {}) };
+  return {
+    calendars,
+    timezone: schedule.timeZone,
+    jitter: options.jitterMs ?? scheduleJitterMs(),
+    ...(options.startAt ? { startAt: options.startAt } : {}),
+  };
+}
+
+/** A few minutes, so a thousand companies scheduled at 22:30 do not all start in the same second. */
+export const DEFAULT_SCHEDULE_JITTER_MS = 5 * 60_000;
+
+/**
+ * How far after its time each fire may start (a random delay from 0 to this, drawn by Temporal per fire):
+ * QBSYNC_SCHEDULE_JITTER_MS (whole milliseconds, 0 for none), default 5 minutes. workers/config.ts validates it.
+ */
+export function scheduleJitterMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.QBSYNC_SCHEDULE_JITTER_MS?.trim();
+  if (!raw) return DEFAULT_SCHEDULE_JITTER_MS;
+  const ms = Number(raw);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new RangeError(
+      `QBSYNC_SCHEDULE_JITTER_MS is invalid: expected whole milliseconds ≥ 0, got ${JSON.stringify(raw)}`,
+    );
+  return ms;
 }
 
 export function sortedTimes(times: string[]): string[] {

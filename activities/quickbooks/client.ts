@@ -9,9 +9,9 @@ import {
   QboValidationError,
   reconnectAction,
 } from './errors';
-import { errorFromFault, parseFaultJson, parseFaultXml } from './faults';
+import { errorFromFault, parseFaultJson, parseFaultXml, retryAfterMs } from './faults';
 import { entityName, QueryBuilder, select } from './query';
-import { RealmRateLimiter } from './rateLimiter';
+import { RealmRateLimiter, type RequestLimiter } from './rateLimiter';
 import { batchChunkRequestId, MAX_BATCH_REQUEST_ID, MAX_REQUEST_ID } from './requestId';
 import {
   BatchEnvelopeSchema,
@@ -36,8 +36,8 @@ export interface QboClientOptions {
   realmId: string;
   tenantId: string;
   tokens: TokenSource;
-  /** The realm's limiter from the worker's RateLimiterRegistry; a private one otherwise. */
-  limiter?: RealmRateLimiter;
+  /** The realm's limiter (shared by every worker, or the process's); a private one otherwise. */
+  limiter?: RequestLimiter;
   /** Per HTTP request; QuickBooks itself gives up after 120 s. Default 60 s. */
   timeoutMs?: number;
   /** Default 75 (what QuickBooks runs since 2025-08-01 whatever is sent). */
@@ -100,7 +100,7 @@ const FAILED_500_MEMORY = 1000;
 export class QboClient {
   readonly realmId: string;
   readonly tenantId: string;
-  readonly limiter: RealmRateLimiter;
+  readonly limiter: RequestLimiter;
   private readonly fetch: typeof fetch;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
@@ -151,6 +151,8 @@ export class QboClient {
         }
       }
     }
+    // Every worker of the realm waits QuickBooks' delay out once (the limiter keeps the block).
+    if (answer.status === 429) await this.limiter.throttled(retryAfterMs(answer.retryAfter));
     return this.interpret<T>(c, url, body, answer);
   }
 

@@ -36,7 +36,10 @@ export {
   QBO_LIMITS,
   type RateLimits,
   type RateLimiterStats,
+  type RequestLimiter,
+  type RequestLimiterRegistry,
 } from './rateLimiter';
+export { SharedRateLimiterRegistry, SharedRealmLimiter, type SharedLimiterOptions } from './sharedRateLimiter';
 export {
   deterministicRequestId,
   batchChunkRequestId,

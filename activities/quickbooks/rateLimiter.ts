@@ -26,6 +26,22 @@ export interface RateLimiterStats {
   started: number;
 }
 
+/** What the QuickBooks client asks of a realm's limiter: in-process (RealmRateLimiter) or shared by every worker. */
+export interface RequestLimiter {
+  readonly limits: Readonly<RateLimits>;
+  /** Runs `fn` once a slot is free and the window allows; the slot is released when it settles. */
+  run<T>(batch: boolean, fn: () => Promise<T>): Promise<T>;
+  /** QuickBooks answered 429: no request starts for `retryAfterMs` (a block already running is not extended). */
+  throttled(retryAfterMs: number): Promise<void>;
+  stats(): RateLimiterStats;
+}
+
+/** Hands out one limiter per realm. */
+export interface RequestLimiterRegistry {
+  forRealm(realmId: string): RequestLimiter;
+  stats(): Record<string, RateLimiterStats>;
+}
+
 interface Waiter {
   batch: boolean;
   resolve: () => void;
@@ -36,9 +52,10 @@ interface Waiter {
  * the order they asked (FIFO); waiting is a promise resolved by a release or by one timer set for the moment the
  * oldest start leaves the window — never a polling loop.
  */
-export class RealmRateLimiter {
+export class RealmRateLimiter implements RequestLimiter {
   readonly limits: Readonly<RateLimits>;
   private active = 0;
+  private blockedUntil = 0;
   private readonly starts: number[] = [];
   private readonly batchStarts: number[] = [];
   private readonly queue: Waiter[] = [];
@@ -62,6 +79,11 @@ export class RealmRateLimiter {
     return { inFlight: this.active, queued: this.queue.length, ...this.counters };
   }
 
+  async throttled(retryAfterMs: number): Promise<void> {
+    const now = this.now();
+    if (this.blockedUntil <= now) this.blockedUntil = now + retryAfterMs;
+  }
+
   /** Runs `fn` once a slot is free and the window allows; the slot is released when it settles. */
   async run<T>(batch: boolean, fn: () => Promise<T>): Promise<T> {
     await this.acquire(batch);
@@ -83,7 +105,7 @@ export class RealmRateLimiter {
   private delayFor(batch: boolean, now: number): number {
     this.prune(now);
     if (this.active >= this.limits.concurrent) return Infinity;
-    let delay = 0;
+    let delay = Math.max(0, this.blockedUntil - now);
     const { requestsPerWindow, batchesPerWindow, windowMs } = this.limits;
     if (this.starts.length >= requestsPerWindow)
       delay = this.starts[this.starts.length - requestsPerWindow] + windowMs - now;
@@ -128,7 +150,7 @@ export class RealmRateLimiter {
 }
 
 /** One limiter per realm, shared by every activity (and every client) in the worker process. */
-export class RateLimiterRegistry {
+export class RateLimiterRegistry implements RequestLimiterRegistry {
   private readonly limiters = new Map<string, RealmRateLimiter>();
 
   constructor(private readonly limits: Partial<RateLimits> = {}) {}

@@ -51,11 +51,13 @@ export interface StackOptions {
   qboTimeoutMs?: number;
   /** SMTP (e.g. an in-process smtp-server) and named secrets for the in-process worker's notices and invoice emails. */
   notifications?: NotificationConfig;
+  /** The emulator's limits (default off): QuickBooks' production limits with the limit "minute" time-scaled. */
+  emulatorLimits?: { limits: 'production'; timeScale: number };
 }
 
 export async function createStack(area: string, options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase(area);
-  const emulator = await startEmulator({ port: 0, limits: 'off' });
+  const emulator = await startEmulator({ port: 0, limits: 'off', ...options.emulatorLimits });
   const admin = new EmulatorAdmin(emulator.url);
   const app = await admin.registerApp({ redirectUris: ['http://127.0.0.1:1/callback'] });
   const config = loadConfig(

@@ -24,6 +24,7 @@ test('the default 22:30 and 01:30 America/Chicago fire at the right UTC instants
   // Spring forward, Sunday 2027-03-14 02:00 CST → 03:00 CDT: 01:30 is still CST (07:30Z), 22:30 that evening is CDT.
   const spring = await ensureSchedule(access(stack), stack.database.db, tenantId, {
     startAt: new Date('2027-03-13T12:00:00Z'),
+    jitterMs: 0, // exact fire times
   });
   expect(spring).toMatchObject({
     change: 'created',
@@ -42,6 +43,7 @@ test('the default 22:30 and 01:30 America/Chicago fire at the right UTC instants
   // Fall back, Sunday 2027-11-07 02:00 CDT → 01:00 CST: the wall clock shows 01:30 twice, and Temporal fires at both.
   const fall = await ensureSchedule(access(stack), stack.database.db, tenantId, {
     startAt: new Date('2027-11-06T12:00:00Z'),
+    jitterMs: 0,
   });
   expect(fall.change).toBe('updated');
   expect(iso((await describe_(tenantId)).info.nextActionTimes).slice(0, 6)).toEqual([
@@ -58,7 +60,7 @@ test("ensureSchedule is idempotent, follows times, time zone and on/off, and lea
   const { tenantId } = await stack.addTenant();
   const db = stack.database.db;
   const temporal = access(stack);
-  const future = { startAt: new Date('2100-01-01T00:00:00Z') };
+  const future = { startAt: new Date('2100-01-01T00:00:00Z'), jitterMs: 0 };
 
   expect((await ensureSchedule(temporal, db, tenantId, future)).change).toBe('created');
   const created = await describe_(tenantId);
@@ -100,12 +102,15 @@ test("ensureSchedule is idempotent, follows times, time zone and on/off, and lea
 });
 
 test("the CLI: tenant set moves the schedule, schedule pause/resume/show, and a worker creates every tenant's schedule when it starts", async () => {
-  const env = { ...stack.env, QBSYNC_MANAGE_SCHEDULES: 'true', LOG_LEVEL: 'warn' };
+  // No jitter: the CLI's "next fires" are checked to the minute.
+  const env = { ...stack.env, QBSYNC_MANAGE_SCHEDULES: 'true', LOG_LEVEL: 'warn', QBSYNC_SCHEDULE_JITTER_MS: '0' };
   const { tenantId } = await stack.addTenant();
   const { tenantId: other } = await stack.addTenant({ settings: { schedule: { enabled: false } } });
 
   // No schedule yet: a worker process creates both (the second paused) as it starts.
-  const worker = await startWorkerProcess(stack, { env: { QBSYNC_MANAGE_SCHEDULES: 'true' } });
+  const worker = await startWorkerProcess(stack, {
+    env: { QBSYNC_MANAGE_SCHEDULES: 'true', QBSYNC_SCHEDULE_JITTER_MS: '0' },
+  });
   try {
     await until(
       'both schedules',

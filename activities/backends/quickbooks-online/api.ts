@@ -1,14 +1,19 @@
 import { derivedRequestId, QboError, QboStaleObjectError, QboTransientError, type QboClient } from '../../quickbooks';
 import type { QueryBuilder } from '../../quickbooks/query';
 import type { QboObject } from './entity';
+import type { WriteBudget } from './sendPlan';
 
 /** The few QuickBooks calls the sync needs; activities/quickbooks' client provides them (see qboApiFromClient). */
 export interface QboApi {
+  /** The realm limiter's limits: how a push page is split into batches and single writes (sendPlan.ts). */
+  readonly budget: WriteBudget;
   /** One page of a query built with the query builder (quoting and refusals in one place). */
   query(query: QueryBuilder): Promise<{ objects: QboObject[]; time?: string }>;
   /** One CDC call for one entity; deleted objects come as `{ Id, status: 'Deleted' }`. */
   cdc(entityName: string, since: Date): Promise<{ objects: QboObject[]; time: string }>;
   batch(items: QboBatchItem[], requestId: string): Promise<QboBatchResult[]>;
+  /** One write as its own request (sendPlan.ts); a fault of the whole request (429, 5xx, timeout) throws, as a batch's does. */
+  single(item: QboBatchItem, requestId: string): Promise<QboBatchResult>;
   /** Preferences.SalesFormsPrefs.CustomTxnNumbers. */
   customTxnNumbers(): Promise<boolean>;
 }
@@ -36,6 +41,7 @@ function failed(error: unknown): QboBatchResult {
 /** The sync's view of QuickBooks, over the typed client. */
 export function qboApiFromClient(client: QboClient): QboApi {
   return {
+    budget: client.limiter.limits,
     async query(query) {
       const { QueryResponse, time } = await client.rawQuery(query.build(), query.entity);
       return { objects: (QueryResponse[query.entity] as QboObject[] | undefined) ?? [], time };
@@ -80,6 +86,29 @@ export function qboApiFromClient(client: QboClient): QboApi {
         });
       }
       return results;
+    },
+    async single(item, requestId) {
+      const options = { requestId };
+      try {
+        const { entityName, body } = item;
+        const ref = body as { Id: string; SyncToken: string };
+        const object =
+          item.operation === 'create'
+            ? await client.create(entityName, body, options)
+            : item.operation === 'update'
+              ? // As in a batch: a full update unless the body says sparse.
+                await client.update(entityName, body as typeof ref, {
+                  ...options,
+                  sparse: (body as { sparse?: boolean }).sparse === true,
+                })
+              : item.operation === 'void'
+                ? await client.void(entityName, ref, options)
+                : await client.delete(entityName, ref, options);
+        return { ok: true, object: object as QboObject };
+      } catch (error) {
+        if (error instanceof QboTransientError) throw error;
+        return failed(error);
+      }
     },
     async customTxnNumbers() {
       const prefs = await client.preferences();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../../../workers/clock';
 import { CDC_MAX_OBJECTS, NOT_IN_CDC } from '../../quickbooks/cdc';
 import { select, type QueryBuilder } from '../../quickbooks/query';
@@ -17,6 +16,7 @@ import { MappingProblem, type AppEntity, type Ref } from '../../sync/entity';
 import type { LinkStore } from '../../sync/links';
 import type { EntityName } from '../../sync/model';
 import type { QboApi, QboBatchItem, QboBatchResult } from './api';
+import { PUSH_PAGE_SIZE, sendWrites } from './sendPlan';
 import type { QboEntity, QboObject, RefMap } from './entity';
 import { loadAccountBook, type AccountBook } from './accounts';
 import { itemAccountSettings } from '../../sync/settings';
@@ -54,9 +54,7 @@ function upgrade(cursor: unknown): QboCursor | null {
   return c;
 }
 
-export function batchRequestId(keys: string[]): string {
-  return createHash('sha256').update(keys.join('\n')).digest('base64url').slice(0, 36);
-}
+export { batchRequestId } from './sendPlan';
 
 export const QUICKBOOKS_ONLINE_CAPABILITIES: BackendCapabilities = {
   changeCapture: {
@@ -69,7 +67,8 @@ export const QUICKBOOKS_ONLINE_CAPABILITIES: BackendCapabilities = {
   },
   removal: { customer: 'deactivate', item: 'deactivate', invoice: 'void', payment: 'delete', sale: 'none' },
   numbering: 'company-preference',
-  batchSize: 30,
+  // One push page: 4 batches of 30 and 40 single writes (sendPlan.ts).
+  batchSize: PUSH_PAGE_SIZE,
   rateLimits: { requestsPerMinute: 500, concurrent: 10, batchesPerMinute: 40 },
   taxModel: 'us-sales-tax',
   transport: 'call',
@@ -333,23 +332,19 @@ export class QuickBooksOnlineBackend implements Backend {
       sendable.push({ index, item: { operation: w.kind, entityName: mapping.qboName, body }, key: w.requestKey });
     });
 
-    for (const part of chunk(sendable, this.capabilities.batchSize)) {
-      const answers = await this.api.batch(
-        part.map((p) => p.item),
-        batchRequestId(part.map((p) => p.key)),
-      );
-      const objects = answers.flatMap((a) => (a.ok ? [a.object] : []));
-      const answerRefs = await this.resolveRefs(objects.flatMap((o) => mapping.qboRefs(o)));
-      part.forEach((p, i) => {
-        const answer = answers[i];
-        if (!answer.ok) {
-          results[p.index] = failure(answer);
-          return;
-        }
-        const record = this.toRecord(mapping, answer.object, answerRefs);
-        results[p.index] = { ok: true, targetId: record.id, version: record.version, canonical: record.canonical };
-      });
-    }
+    // Batches and single writes at once, within the company's limits (sendPlan.ts).
+    const answers = await sendWrites(this.api, sendable);
+    const objects = answers.flatMap((a) => (a.ok ? [a.object] : []));
+    const answerRefs = await this.resolveRefs(objects.flatMap((o) => mapping.qboRefs(o)));
+    sendable.forEach((p, i) => {
+      const answer = answers[i];
+      if (!answer.ok) {
+        results[p.index] = failure(answer);
+        return;
+      }
+      const record = this.toRecord(mapping, answer.object, answerRefs);
+      results[p.index] = { ok: true, targetId: record.id, version: record.version, canonical: record.canonical };
+    });
     return results;
   }
 
@@ -375,10 +370,7 @@ export class QuickBooksOnlineBackend implements Backend {
         });
     });
     if (sendable.length === 0) return results;
-    const answers = await this.api.batch(
-      sendable.map((s) => s.item),
-      batchRequestId(sendable.map((s) => s.key)),
-    );
+    const answers = await sendWrites(this.api, sendable);
     sendable.forEach(({ index, item }, i) => {
       const answer = answers[i];
       if (!answer.ok) {

@@ -1,0 +1,408 @@
+/**
+ * The scale scenarios of `npm run bench`: `--only budget,speed,noops` and `--fleet N`, each measured for this checkout
+ * ("after") and, with `--before <dir>` (another checkout with its own node_modules), for that commit ("before") in the
+ * same run, alternating, against the same Temporal server, PostgreSQL and emulators — so a shared, noisy machine
+ * loads both alike. Writes bench/results/<date>-scale.json; report.ts renders it into docs/performance.md.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RequestLogEntry } from '../emulator';
+import { dropDatabase } from '../schema/db';
+import { syncTenant } from '../workflows/syncTenant';
+import { seedAppCompany } from './appSeed';
+import { editApp, editQuickBooks } from './edits';
+import {
+  bundleWorkflows,
+  connectTenant,
+  freshDatabase,
+  newKey,
+  startQuickBooks,
+  startTemporal,
+  startWorkerChild,
+  workerEnv,
+  type BenchDatabase,
+  type BenchQuickBooks,
+  type BenchTemporal,
+  type WorkerChild,
+} from './harness';
+import { classifyRequests, measuredRun, type MeasuredRun, type RequestsByKind } from './measure';
+import { countsAgree } from './verify';
+
+/** QuickBooks' write bound per company: 40 batches of 30 + the other 460 requests as single writes, per minute. */
+export const WRITE_BOUND_PER_MINUTE = 40 * 30 + 460;
+
+export interface ScaleArgs {
+  only?: Set<string>;
+  fleet?: number;
+  timeScale: number;
+  scale: number;
+  before?: string;
+  /** Worker counts of the fleet scenario. */
+  fleetWorkers: number[];
+  /** The fleet's start jitter: each run starts at a random moment within it, as schedule jitter spreads a night. */
+  jitterMs: number;
+}
+
+export interface BudgetRow {
+  code: string;
+  workers: number;
+  timeScale: number;
+  pushed: number;
+  wallMs: number;
+  /** From the first write QuickBooks received to the answer of the last. */
+  pushSpanMs: number;
+  boundPerMinute: number;
+  achievedPerMinute: number;
+  ratio: number;
+  requests: RequestsByKind;
+  verified: boolean;
+}
+
+export interface SpeedRow {
+  code: string;
+  direction: 'push' | 'pull';
+  records: number;
+  wallMs: number;
+  recordsPerSecond: number;
+  requests: RequestsByKind;
+  verified: boolean;
+}
+
+export interface NoopRow {
+  code: string;
+  /** What ran on the same worker just before. */
+  after: string;
+  wallMs: number;
+  requests: number;
+  pulledOrPushed: number;
+}
+
+export interface FleetRow {
+  code: string;
+  workers: number;
+  runs: number;
+  failures: number;
+  jitterMs: number;
+  /** From the first start request to the last run's completion. */
+  totalMs: number;
+  runsPerMinutePerWorker: number;
+  medianRunMs: number;
+  p95RunMs: number;
+  cpuSecondsPerRun: number;
+  rssStartMb: number[];
+  rssEndMb: number[];
+  peakRssMb: number[];
+  pgActiveMs?: number;
+}
+
+export interface ScaleResults {
+  date: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: Record<string, string | number>;
+  temporal: string;
+  before?: string;
+  budget: BudgetRow[];
+  speed: SpeedRow[];
+  noop: NoopRow[];
+  fleet: FleetRow[];
+  /** RSS of one worker sampled every so many fleet runs: [runs done, MB]. */
+  rssGrowth: Array<{ code: string; samples: Array<[number, number]> }>;
+}
+
+interface Code {
+  name: string;
+  root?: string;
+  bundle: string;
+}
+
+const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function pushSpanMs(log: RequestLogEntry[]): number {
+  const writes = log.filter((e) => e.method === 'POST' && e.operation !== 'query' && e.status < 300);
+  if (writes.length === 0) return 0;
+  const first = Date.parse(writes[0].time);
+  return Math.max(...writes.map((e) => Date.parse(e.time) + e.ms)) - first;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+export async function runScaleBench(args: ScaleArgs, log: (line: string) => void): Promise<string> {
+  const wanted = (name: string) => !args.only || args.only.has(name);
+  const startedAt = new Date();
+  const temporal = await startTemporal(log, { dynamicConfig: { 'system.enableActivityEagerExecution': true } });
+  // Its own database per process: a fleet run and a budget run may go on side by side.
+  const database = await freshDatabase(`qbsync_bench_scale_${process.pid}`);
+  const key = newKey();
+  const codes: Code[] = [];
+  if (args.before)
+    codes.push({ name: 'before', root: path.resolve(args.before), bundle: await bundleWorkflows(args.before) });
+  codes.push({ name: 'after', bundle: await bundleWorkflows() });
+  const off = await startQuickBooks('off');
+  const limited = await startQuickBooks('production', args.timeScale);
+  const nightly = await startQuickBooks('production', 1);
+  const results: ScaleResults = {
+    date: startedAt.toISOString().slice(0, 10),
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAtStart: os.loadavg()[0].toFixed(2),
+    },
+    temporal: process.env.TEMPORAL_ADDRESS
+      ? `server at ${process.env.TEMPORAL_ADDRESS}`
+      : 'Temporal CLI dev server (eager activity execution on)',
+    before: args.before,
+    budget: [],
+    speed: [],
+    noop: [],
+    fleet: [],
+    rssGrowth: [],
+  };
+
+  const withWorkers = async <T>(
+    code: Code,
+    qb: BenchQuickBooks,
+    count: number,
+    fn: (
+      ctx: { client: BenchTemporal['client']; taskQueue: string; database: BenchDatabase },
+      workers: WorkerChild[],
+    ) => Promise<T>,
+  ): Promise<T> => {
+    const taskQueue = `scale-${randomBytes(4).toString('hex')}`;
+    const workers = await Promise.all(
+      Array.from({ length: count }, () =>
+        startWorkerChild(workerEnv(database, temporal, qb, taskQueue, key), {
+          bundlePath: code.bundle,
+          clientLimits: qb.limits,
+          timeScale: qb.timeScale,
+          root: code.root,
+        }),
+      ),
+    );
+    try {
+      return await fn({ client: temporal.client, taskQueue, database }, workers);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  };
+  let tenants = 0;
+  const newTenant = async (qb: BenchQuickBooks, prefix: string) => {
+    const tenantId = `${prefix}-${++tenants}`;
+    const { realmId } = await qb.admin.createCompany({ name: tenantId });
+    await connectTenant(database, qb, key, { tenantId, realmId });
+    return { tenantId, realmId };
+  };
+  const verified = async (qb: BenchQuickBooks, tenantId: string, realmId: string) =>
+    (await countsAgree(database.db, qb, tenantId, realmId)).ok;
+
+  // The company of the speed and no-op scenarios: run.ts's, at --scale.
+  const size = {
+    customers: Math.round(2000 * args.scale),
+    items: Math.round(2000 * args.scale),
+    invoices: Math.round(10_000 * args.scale),
+    payments: Math.round(10_000 * args.scale),
+    maxLinesPerInvoice: 20,
+  };
+  try {
+    // 1. The whole budget of one company: production limits (time-scaled), 1 and 3 workers on one task queue.
+    if (wanted('budget')) {
+      const customers = Math.max(100, Math.round(1500 * args.scale * 10));
+      for (const workers of [1, 3])
+        for (const code of codes) {
+          const { tenantId, realmId } = await newTenant(limited, `budget-${code.name}-${workers}`);
+          await seedAppCompany(database.db, tenantId, {
+            customers,
+            items: 1,
+            invoices: customers,
+            payments: 0,
+            maxLinesPerInvoice: 3,
+          });
+          const run = await withWorkers(code, limited, workers, (ctx) => measuredRun(ctx, limited, tenantId, realmId));
+          const span = pushSpanMs(run.log);
+          const boundPerMinute = WRITE_BOUND_PER_MINUTE * args.timeScale;
+          const achievedPerMinute = run.pushed / (span / 60_000);
+          const row: BudgetRow = {
+            code: code.name,
+            workers,
+            timeScale: args.timeScale,
+            pushed: run.pushed,
+            wallMs: Math.round(run.wallMs),
+            pushSpanMs: span,
+            boundPerMinute,
+            achievedPerMinute: Math.round(achievedPerMinute),
+            ratio: round(achievedPerMinute / boundPerMinute, 3),
+            requests: classifyRequests(run.log),
+            verified: await verified(limited, tenantId, realmId),
+          };
+          results.budget.push(row);
+          log(`budget: ${JSON.stringify(row)}`);
+        }
+    }
+
+    // 2. Limits off, the engine's own speed: push into an empty company, pull a seeded one; before and after alternate.
+    if (wanted('speed')) {
+      for (const direction of ['push', 'pull'] as const)
+        for (const code of codes) {
+          const { tenantId, realmId } = await newTenant(off, `speed-${direction}-${code.name}`);
+          if (direction === 'push') await seedAppCompany(database.db, tenantId, size);
+          else await off.admin.seed(realmId, { kind: 'bulk', ...size });
+          const run = await withWorkers(code, off, 1, (ctx) => measuredRun(ctx, off, tenantId, realmId));
+          const records = direction === 'push' ? run.pushed : run.pulled;
+          const row: SpeedRow = {
+            code: code.name,
+            direction,
+            records,
+            wallMs: Math.round(run.wallMs),
+            recordsPerSecond: Math.round(records / (run.wallMs / 1000)),
+            requests: classifyRequests(run.log),
+            verified: await verified(off, tenantId, realmId),
+          };
+          results.speed.push(row);
+          log(`speed: ${JSON.stringify(row)}`);
+        }
+    }
+
+    // 3. No-op runs, each right after something different on the same warm worker — never only after the kindest.
+    if (wanted('noops')) {
+      for (const code of codes) {
+        const settled = await newTenant(off, `noop-${code.name}`);
+        await off.admin.seed(settled.realmId, { kind: 'bulk', ...size });
+        const other = await newTenant(off, `noop-other-${code.name}`);
+        await withWorkers(code, off, 1, async (ctx) => {
+          const noop = async (after: string) => {
+            const run = await measuredRun(ctx, off, settled.tenantId, settled.realmId);
+            const row: NoopRow = {
+              code: code.name,
+              after,
+              wallMs: Math.round(run.wallMs),
+              requests: run.log.length,
+              pulledOrPushed: run.records,
+            };
+            results.noop.push(row);
+            log(`noop: ${JSON.stringify(row)}`);
+          };
+          await measuredRun(ctx, off, settled.tenantId, settled.realmId); // the initial pull
+          await noop('its own initial pull');
+          await noop('a no-op run');
+          await editQuickBooks(off, settled.realmId, 100);
+          await editApp(database.db, settled.tenantId, 100);
+          await measuredRun(ctx, off, settled.tenantId, settled.realmId);
+          await noop('its own 1% incremental run');
+          await noop('a no-op run');
+          await seedAppCompany(database.db, other.tenantId, { ...size, invoices: size.invoices / 4, payments: 0 });
+          await measuredRun(ctx, off, other.tenantId, other.realmId);
+          await noop("another company's initial push");
+          await noop('a no-op run');
+        });
+      }
+    }
+
+    // 4. The fleet: N small companies with a few changes each, started within the jitter as the nightly schedule does.
+    if (args.fleet) {
+      const n = args.fleet;
+      const fleet: Array<{ tenantId: string; realmId: string }> = [];
+      for (let i = 0; i < n; i++) {
+        const t = await newTenant(nightly, 'fleet');
+        await nightly.admin.seed(t.realmId, {
+          kind: 'bulk',
+          customers: 20,
+          items: 10,
+          invoices: 30,
+          payments: 10,
+          maxLinesPerInvoice: 3,
+        });
+        fleet.push(t);
+      }
+      log(`fleet: ${n} companies created`);
+      const round_ = async (code: Code, workers: number, label: string): Promise<FleetRow> =>
+        withWorkers(code, nightly, workers, async (ctx, children) => {
+          const rssStartMb = children.map((c) => c.rssMb() ?? 0);
+          const cpuStart = children.map((c) => c.cpuSeconds() ?? 0);
+          const started = performance.now();
+          const durations: number[] = [];
+          let failures = 0;
+          let done = 0;
+          const samples: Array<[number, number]> = [];
+          await Promise.all(
+            fleet.map(async (t) => {
+              const delay = Math.floor(Math.random() * args.jitterMs);
+              const handle = await ctx.client.workflow.start(syncTenant, {
+                taskQueue: ctx.taskQueue,
+                workflowId: `fleet-${t.tenantId}-${randomBytes(3).toString('hex')}`,
+                args: [{ tenantId: t.tenantId, trigger: 'schedule' }],
+                startDelay: delay,
+              });
+              try {
+                const result = await handle.result();
+                if (result.status !== 'succeeded') failures++;
+              } catch {
+                failures++;
+              }
+              durations.push(performance.now() - started - delay);
+              if (++done % 25 === 0 && children.length === 1) samples.push([done, children[0].rssMb() ?? 0]);
+            }),
+          );
+          const totalMs = performance.now() - started;
+          const cpu = children.reduce((s, c, i) => s + ((c.cpuSeconds() ?? 0) - cpuStart[i]), 0);
+          if (samples.length) results.rssGrowth.push({ code: `${code.name} (${label})`, samples });
+          return {
+            code: code.name,
+            workers,
+            runs: n,
+            failures,
+            jitterMs: args.jitterMs,
+            totalMs: Math.round(totalMs),
+            runsPerMinutePerWorker: round(n / (totalMs / 60_000) / workers, 1),
+            medianRunMs: Math.round(median(durations)),
+            p95RunMs: Math.round([...durations].sort((a, b) => a - b)[Math.floor(durations.length * 0.95)] ?? 0),
+            cpuSecondsPerRun: round(cpu / n, 3),
+            rssStartMb,
+            rssEndMb: children.map((c) => c.rssMb() ?? 0),
+            peakRssMb: children.map((c) => c.peakRssMb() ?? 0),
+          };
+        });
+      // The first round is every company's first import; the rounds after are nightly runs with a few changes each.
+      const first = await round_(codes.at(-1)!, Math.max(...args.fleetWorkers), 'first imports');
+      log(`fleet first imports: ${JSON.stringify(first)}`);
+      // "before" on the first worker count only: the comparison, without doubling the longest scenario.
+      for (const workers of args.fleetWorkers)
+        for (const code of codes.filter((c) => c.name === 'after' || workers === args.fleetWorkers[0])) {
+          for (const t of fleet.slice(0, Math.ceil(n / 2))) await editQuickBooks(nightly, t.realmId, 10);
+          for (const t of fleet) await editApp(database.db, t.tenantId, 10);
+          const row = await round_(code, workers, `${workers} worker(s)`);
+          results.fleet.push(row);
+          log(`fleet: ${JSON.stringify(row)}`);
+        }
+    }
+  } finally {
+    await off.running.close();
+    await limited.running.close();
+    await nightly.running.close();
+    await database.close();
+    await dropDatabase(database.url);
+    await temporal.close();
+    for (const code of codes) fs.rmSync(code.bundle, { force: true });
+  }
+  results.finishedAt = new Date().toISOString();
+  results.machine.loadAtEnd = os.loadavg()[0].toFixed(2);
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  // A fleet-only run has a file of its own, so it can run beside the other scenarios.
+  const suffix =
+    (args.only?.size ? `-${[...args.only].sort().join('-')}` : '-fleet') +
+    (process.env.TEMPORAL_ADDRESS ? '-cluster' : '');
+  const file = path.join(dir, `${results.date}-scale${suffix}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
+export type { MeasuredRun };

@@ -1,0 +1,109 @@
+import { SharedRateLimiterRegistry, type SharedLimiterOptions } from '../../activities/quickbooks';
+import { createDb, type Db } from '../../schema/db';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { until } from '../helpers/until';
+
+/**
+ * The limiter every worker shares (PostgreSQL, migration 0014): several registries — as several worker processes would
+ * hold, each with its own pool — on one realm never exceed the realm's limits together, and a 429 blocks all of them once.
+ */
+let database: TestDatabase;
+const pools: Db[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase('shared_limiter');
+});
+afterAll(async () => {
+  for (const pool of pools) await pool.destroy();
+  await database?.drop();
+});
+
+function worker(options: SharedLimiterOptions): SharedRateLimiterRegistry {
+  const db = createDb(database.url, { max: 3 });
+  pools.push(db);
+  return new SharedRateLimiterRegistry(db, options);
+}
+
+const LIMITS = { concurrent: 3, requestsPerWindow: 12, batchesPerWindow: 4, windowMs: 400 };
+
+test('three workers on one realm: never more than the concurrent limit in flight, nor more starts (or batches) per window than allowed', async () => {
+  const realm = 'realm-limits';
+  // The margin stands for what it does in production: a request reaches QuickBooks a little after its slot is taken.
+  const workers = [1, 2, 3].map(() => worker({ limits: LIMITS, marginMs: 100 }).forRealm(realm));
+  const starts: Array<{ at: number; batch: boolean }> = [];
+  let inFlight = 0;
+  let peak = 0;
+  const request = async (batch: boolean) => {
+    starts.push({ at: performance.now(), batch });
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    inFlight--;
+  };
+  const jobs: Array<Promise<void>> = [];
+  for (let i = 0; i < 36; i++) jobs.push(workers[i % 3].run(i % 4 === 0, () => request(i % 4 === 0)));
+  await Promise.all(jobs);
+
+  expect(starts).toHaveLength(36);
+  expect(peak).toBeLessThanOrEqual(LIMITS.concurrent);
+  for (const s of starts) {
+    const inWindow = starts.filter((t) => t.at >= s.at && t.at < s.at + LIMITS.windowMs);
+    expect(inWindow.length).toBeLessThanOrEqual(LIMITS.requestsPerWindow);
+    expect(inWindow.filter((t) => t.batch).length).toBeLessThanOrEqual(LIMITS.batchesPerWindow);
+  }
+  // 36 requests at 12 a window cannot all start inside two windows.
+  expect(starts.at(-1)!.at - starts[0].at).toBeGreaterThanOrEqual(2 * LIMITS.windowMs);
+  const stats = workers.map((w) => w.stats());
+  expect(stats.reduce((n, s) => n + s.started, 0)).toBe(36);
+  // Leases are given back beside the answers: every one of them, soon.
+  await until(
+    'every lease given back',
+    async () => workers.map((w) => w.stats().inFlight),
+    (n) => n.every((x) => x === 0),
+  );
+});
+
+test('a 429 blocks every worker of the realm for its delay, once: a second 429 during the block does not extend it', async () => {
+  const realm = 'realm-429';
+  const limits = { ...LIMITS, requestsPerWindow: 1000, batchesPerWindow: 1000 };
+  const [a, b] = [worker({ limits }).forRealm(realm), worker({ limits }).forRealm(realm)];
+  await a.run(false, async () => undefined);
+  const blockedAt = performance.now();
+  await a.throttled(600);
+  await b.throttled(600); // the same block, answered to another in-flight request a moment later
+  const other = worker({ limits }).forRealm('another-realm');
+  const t0 = performance.now();
+  await other.run(false, async () => undefined);
+  expect(performance.now() - t0).toBeLessThan(600); // another company is not blocked
+
+  const started: number[] = [];
+  await Promise.all([
+    a.run(false, async () => void started.push(performance.now())),
+    b.run(true, async () => void started.push(performance.now())),
+  ]);
+  for (const at of started) expect(at - blockedAt).toBeGreaterThanOrEqual(590);
+  const row = await database.db
+    .selectFrom('rate_limit_realms')
+    .selectAll()
+    .where('realm_id', '=', realm)
+    .executeTakeFirstOrThrow();
+  expect(row.throttled).toBe(2);
+});
+
+test('a slot whose worker died is freed when its lease runs out', async () => {
+  const realm = 'realm-lease';
+  const limits = { ...LIMITS, concurrent: 1 };
+  const dead = worker({ limits, leaseMs: 300 }).forRealm(realm);
+  // A request that never settles stands for a worker that died holding the slot.
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  void dead.run(false, () => {
+    holding();
+    return new Promise(() => undefined);
+  });
+  await held;
+  const alive = worker({ limits, leaseMs: 300 }).forRealm(realm);
+  const t0 = performance.now();
+  await alive.run(false, async () => undefined);
+  expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+});
