@@ -46,7 +46,11 @@ const MAX_CAUSES = 5;
  * values are cut from messages and stacks; failure details (which may hold record data) are not logged.
  */
 export function serializeError(value: unknown, depth = 0): unknown {
-  if (!(value instanceof Error)) return value;
+  // Errors logged from inside the workflow sandbox come from another realm: `instanceof Error` is false for them.
+  const errorLike =
+    value instanceof Error ||
+    (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && 'stack' in value);
+  if (!errorLike) return value;
   const e = value as Error & { type?: string; nonRetryable?: boolean; code?: string | number; cause?: unknown };
   const out: Record<string, unknown> = {
     type: e.type ?? e.name ?? e.constructor?.name,

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { runInNewContext } from 'node:vm';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { createLogger } from '../../workers/logger';
@@ -70,4 +71,20 @@ test('a cause chain that loops or runs deep is cut, not followed forever', () =>
   let depth = 0;
   for (let e: LoggedError | undefined = lines()[0].err; e?.cause; e = e.cause) depth++;
   expect(depth).toBe(5);
+});
+
+test('an error from another realm (the workflow sandbox logs "Workflow failed" with one) is not `{}`', () => {
+  const { logger, lines } = capture();
+  // The workflow runs in a vm context: its Error is not an instance of this realm's Error.
+  const foreign = runInNewContext(
+    `const e = new Error('Activity task failed'); e.name = 'ActivityFailure'; e.cause = new Error('tenant acme: QuickBooks rejected invoice 7'); e`,
+  ) as Error;
+  expect(foreign instanceof Error).toBe(false);
+  logger.warn({ workflowType: 'syncTenant', error: foreign }, 'Workflow failed');
+  const [line] = lines();
+  expect(line.error).toMatchObject({
+    type: 'ActivityFailure',
+    message: 'Activity task failed',
+    cause: { message: 'tenant acme: QuickBooks rejected invoice 7' },
+  });
 });
