@@ -135,6 +135,7 @@ export class StackModelRun {
   private billTo: { app: number[]; remote: string[] } = { app: [], remote: [] };
   private itemRemoteId!: string;
   private itemAppId!: number;
+  private payments = 0;
   readonly stats: StackStats = { recordsCompared: 0, syncs: 0, kills: 0, edits: 0, conflicts: 0 };
 
   constructor(
@@ -401,6 +402,9 @@ export class StackModelRun {
               customer_id: invoice.customer_id,
               txn_date: '2026-11-03',
               amount_cents: cents,
+              // Two payments alike in customer, day and amount are legal, but the comparison's natural key (and a
+              // person reading QuickBooks) tells them apart by reference.
+              reference: `P${++this.payments}`,
             })
             .returning('id')
             .executeTakeFirstOrThrow();
