@@ -123,24 +123,16 @@ export async function settleLateRefs(
     const after = { ...before, ...values };
     await ctx.app.lock(trx, mapping.entity, [String(appId)]);
     await mapping.lateRefs!.fill(trx, ctx.tenantId, appId, values);
+    const ofRecord = { tenant_id: ctx.tenantId, backend: ctx.links.backend, entity, app_id: appId };
     // The agreement moves to the full state only if it is still the one the record was pulled with.
     await trx
       .updateTable('sync_links')
       .set({ fingerprint: fingerprint(after) })
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('backend', '=', ctx.links.backend)
-      .where('entity', '=', entity)
-      .where('app_id', '=', appId)
-      .where('fingerprint', '=', fingerprint(before))
+      .where((eb) => eb.and({ ...ofRecord, fingerprint: fingerprint(before) }))
       .execute();
-    const record = (trx: Trx) =>
-      trx
-        .deleteFrom('sync_late_references')
-        .where('tenant_id', '=', ctx.tenantId)
-        .where('backend', '=', ctx.links.backend)
-        .where('entity', '=', entity)
-        .where('app_id', '=', appId);
-    await record(trx)
+    await trx
+      .deleteFrom('sync_late_references')
+      .where((eb) => eb.and(ofRecord))
       .where(
         'field',
         'in',
@@ -151,10 +143,7 @@ export async function settleLateRefs(
     await trx
       .updateTable('sync_late_references')
       .set({ canonical: JSON.stringify(after) })
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('backend', '=', ctx.links.backend)
-      .where('entity', '=', entity)
-      .where('app_id', '=', appId)
+      .where((eb) => eb.and(ofRecord))
       .execute();
   }
   if (!done) return [];
