@@ -8,7 +8,7 @@ import { AppSide } from './appSide';
 import type { Db } from './backend';
 import { settleBalances } from './balances';
 import { pullPage, pushPage, type EngineContext } from './engine';
-import { RecordRejectedError } from './errors';
+import { BackendWaitingError, RecordRejectedError } from './errors';
 import { LinkStore } from './links';
 import { emptyCounts, type Direction, type EntityName, type PageCounts, type StepName } from './model';
 import { mappingsFor, stepParts, type StepPart } from './modes';
@@ -138,6 +138,9 @@ export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps
           );
           return outcome;
         } catch (error) {
+          // Nothing moved: the same page (pull cursors live in PostgreSQL, push plans are saved) is asked for again.
+          if (error instanceof BackendWaitingError)
+            return { counts: emptyCounts(), nextCursor: input.cursor ?? null, done: false };
           throw toFailure(error);
         }
       });

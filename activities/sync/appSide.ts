@@ -26,7 +26,7 @@ export class AppSide {
     private readonly mappings: Record<string, AppEntity<unknown>>,
   ) {}
 
-  private mapping(entity: EntityName): AppEntity<unknown> {
+  mapping(entity: EntityName): AppEntity<unknown> {
     const mapping = this.mappings[entity];
     if (!mapping) throw new Error(`no mapping for entity ${entity}`);
     return mapping;

@@ -43,6 +43,20 @@ export interface SideRecord<C = unknown> {
   label: string;
   /** The side's own object, kept for re-mapping once a reference it needs exists. */
   raw?: unknown;
+  /**
+   * References to records the app does not have yet but that are pulled later in the run: left out of `canonical`,
+   * filled in when their record is linked (lateReferences.ts). Only fields the app entity declares in `lateRefs`.
+   */
+  lateRefs?: LateRef[];
+}
+
+/** A reference left out of a pulled record's canonical form until its record is linked. */
+export interface LateRef {
+  /** The canonical field that holds the reference's app id. */
+  field: string;
+  entity: EntityName;
+  /** The backend's id of the referenced record. */
+  remoteId: string;
 }
 
 export interface RecordProblem {

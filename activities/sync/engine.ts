@@ -8,6 +8,7 @@ import { decide, stateFingerprint, type Decision } from './decide';
 import type { AppEntity } from './entity';
 import { RecordRejectedError, TransientRecordError } from './errors';
 import { fingerprint } from './fingerprint';
+import { notePending, settleLateRefs, type WrittenRecord } from './lateReferences';
 import type { Link, LinkStore } from './links';
 import { emptyCounts, type ConflictPolicy, type OnRecordError, type PageCounts, type StepName } from './model';
 import { loadPlan, savePlan, settlePlan, type PlanEntry, type PushPlan } from './plans';
@@ -131,6 +132,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     page.records.map((r) => r.id),
   );
   let rejected: RecordRejectedError | undefined;
+  let lateFailures: ProblemRecord[] = [];
 
   await syncTransaction(ctx.db, async (trx) => {
     const linkedAppIds = [...links.values()].map((l) => String(l.appId));
@@ -150,6 +152,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     const pageLinks = new Map<string, number>();
     const createdLinks: Link[] = [];
     const deferred: SideRecord[] = [];
+    const written: WrittenRecord[] = [];
     const agree = (appId: number, source: SideRecord, fingerprint: string): Link => ({
       appId,
       remoteId: source.id,
@@ -189,6 +192,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
         case 'link':
           counts.unchanged++;
           await ctx.links.upsert(trx, entity, agree(Number(decision.targetId), source, decision.agreed), now);
+          written.push({ appId: Number(decision.targetId), source, created: false });
           break;
         case 'keep-target': {
           // The app's version wins: agree on the backend's state so the app's differing one is pushed in this step.
@@ -216,8 +220,10 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
           if (!result.ok) throw new Error(`app write failed for ${source.label}: ${result.problem.message}`);
           pageLinks.set(source.id, Number(result.targetId));
           const newLink = agree(Number(result.targetId), source, sourceFp!);
-          if (decision.action === 'create' && !link && !target) createdLinks.push(newLink);
+          const created = decision.action === 'create' && !link && !target;
+          if (created) createdLinks.push(newLink);
           else await ctx.links.upsert(trx, entity, newLink, now);
+          written.push({ appId: newLink.appId, source, created });
           if (decision.action === 'update' && decision.conflict) {
             counts.conflicts++;
             const ids = { appId: result.targetId, remoteId: source.id };
@@ -247,6 +253,8 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     }
     for (const source of deferred) await apply(source);
     await ctx.links.insertNew(trx, entity, createdLinks, now);
+    await notePending(trx, ctx, mapping, written);
+    lateFailures = await settleLateRefs(trx, ctx, entity, page.done, counts);
     await ctx.countPage?.(trx, 'pull', counts);
     await writeCursor(trx, ctx.tenantId, entity, page.nextCursor, now);
   }).catch(async (error) => {
@@ -257,6 +265,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     }
     throw error;
   });
+  if (lateFailures.length && ctx.onRecordError === 'stop') throw new RecordRejectedError(ctx.tenantId, lateFailures[0]);
   return { counts, nextCursor: null, done: page.done };
 }
 

@@ -33,6 +33,14 @@ export interface AppEntity<C> {
   label(c: C | undefined): string;
   /** App ids this record references, by entity (the backend resolves them before writing). */
   appRefs(c: C): Ref[];
+  /**
+   * References that may be pulled after this record in the same run (lateReferences.ts): canonical field → the entity
+   * it names, and how the resolved app ids are written into the app row (only those columns).
+   */
+  lateRefs?: {
+    fields: Partial<Record<string, EntityName>>;
+    fill(trx: Trx, tenantId: string, appId: number, values: Record<string, number>): Promise<void>;
+  };
 
   loadApp(db: Db | Trx, tenantId: string, ids: number[]): Promise<Map<number, AppRow<C>>>;
   matchApp(db: Db | Trx, tenantId: string, records: C[]): Promise<Array<number | undefined>>;

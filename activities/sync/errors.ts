@@ -29,3 +29,12 @@ export class RecordRejectedError extends Error {
 export class TransientRecordError extends Error {
   override name = 'TransientRecordError';
 }
+
+/**
+ * The backend's agent (QuickBooks Desktop's Web Connector) has not answered within one page attempt: the page ends
+ * without moving anything and the run asks for it again (a new activity, not a retry), so the wait is bounded by the
+ * backend's own limit (the tenant's `desktop.waitMinutes`, then a non-retryable failure), not by the page retry policy.
+ */
+export class BackendWaitingError extends Error {
+  override name = 'BackendWaitingError';
+}

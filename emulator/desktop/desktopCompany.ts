@@ -201,14 +201,18 @@ export class DesktopCompany {
     return flat(txnRet(this.data, this.data.txns.get(txnId)!, true));
   }
 
-  /** A user edits a record in QuickBooks (bumps TimeModified and EditSequence); fields are applied as given. */
+  /**
+   * A user edits a record in QuickBooks (bumps TimeModified and EditSequence); fields are applied as given (references
+   * by their stored ListID field, e.g. a customer's `PriceLevelListID` or `SalesTaxCodeListID`; '' clears one).
+   */
   touchRecord(id: string, fields: Record<string, string> = {}): void {
     const record =
       this.data.customers.get(id) ?? this.data.items.get(id) ?? this.data.txns.get(id) ?? this.data.priceLevels.get(id);
     if (!record) throw new Error(`no record ${id}`);
     const target = record as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(fields)) {
-      if (k === 'Name' || k === 'QuantityOnHand' || k === 'Price' || k === 'Memo' || k === 'IsActive') {
+      if (k.endsWith('ListID') && k !== 'ListID' && k in target) target[k] = v || undefined;
+      else if (k === 'Name' || k === 'QuantityOnHand' || k === 'Price' || k === 'Memo' || k === 'IsActive') {
         if (k === 'IsActive') target[k] = v === 'true';
         else if (k === 'Memo' && 'fields' in record) (record.fields as Record<string, string>)[k] = v;
         else target[k] = v;

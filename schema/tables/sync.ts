@@ -120,6 +120,20 @@ export interface PushIntentsTable {
   created_at: DefaultedTimestamp;
 }
 
+/** A reference a pulled record lacks until its record is linked later in the run (activities/sync/lateReferences.ts). */
+export interface SyncLateReferencesTable {
+  tenant_id: string;
+  backend: string;
+  entity: string;
+  app_id: number;
+  field: string;
+  ref_entity: string;
+  ref_remote_id: string;
+  /** The record's pulled canonical form (with the references already filled), as the link's fingerprint has it. */
+  canonical: Json<Record<string, unknown>>;
+  created_at: DefaultedTimestamp;
+}
+
 export interface SyncTables {
   sync_links: SyncLinksTable;
   sync_cursors: SyncCursorsTable;
@@ -128,4 +142,5 @@ export interface SyncTables {
   sync_problems: SyncProblemsTable;
   sync_conflicts: SyncConflictsTable;
   push_intents: PushIntentsTable;
+  sync_late_references: SyncLateReferencesTable;
 }

@@ -50,7 +50,13 @@ export interface DesktopStack {
 
 export async function createDesktopStack(
   area: string,
-  options: { inProcessWorker?: boolean; /** Records per iterator page (MaxReturned). */ pageSize?: number } = {},
+  options: {
+    inProcessWorker?: boolean;
+    /** Records per iterator page (MaxReturned). */
+    pageSize?: number;
+    /** How long one page attempt waits for the Web Connector (default one minute). */
+    attemptMs?: number;
+  } = {},
 ): Promise<DesktopStack> {
   const database = await createTestDatabase(area);
   // One key for the test's client, its in-process worker and worker processes: payloads are encrypted with it.
@@ -75,7 +81,7 @@ export async function createDesktopStack(
     backendFor: backendFactory({
       db: database.db,
       clock: systemClock,
-      desktop: { exchanges, attemptMs: 60_000, pageSize: options.pageSize },
+      desktop: { exchanges, attemptMs: options.attemptMs ?? 60_000, pageSize: options.pageSize },
     }),
     temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
   });

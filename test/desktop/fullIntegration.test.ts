@@ -33,9 +33,15 @@ test('first Full Integration of salesin, then a second run that writes nothing',
   expect(result).toBeDefined();
   const db = stack.database.db;
 
-  // Customers, field by field (jobs under their parent).
+  // Customers, field by field (jobs under their parent; price level and tax code, pulled in the later items step).
   const customers = company.customers();
   const customerLinks = await linkMap(tenantId, 'customer');
+  const codeLinks = await linkMap(tenantId, 'tax_code');
+  const levelLinks = await linkMap(tenantId, 'price_level');
+  const refOf = (r: unknown, links: Map<string, number>) =>
+    r ? links.get(String((r as Record<string, unknown>).ListID))! : null;
+  expect(customers.filter((c) => c.PriceLevelRef).length).toBeGreaterThan(0);
+  expect(customers.filter((c) => c.SalesTaxCodeRef).length).toBeGreaterThan(0);
   expect(customerLinks.size).toBe(customers.length);
   const appCustomers = await db.selectFrom('customers').selectAll().where('tenant_id', '=', tenantId).execute();
   expect(appCustomers).toHaveLength(customers.length);
@@ -53,6 +59,8 @@ test('first Full Integration of salesin, then a second run that writes nothing',
       phone: row.phone,
       active: row.active,
       parent: row.parent_id,
+      priceLevel: row.price_level_id,
+      taxCode: row.tax_code_id,
       bill1: row.billing_address?.line1 ?? null,
       bill2: row.billing_address?.line2 ?? null,
       billCity: row.billing_address?.city ?? null,
@@ -66,7 +74,9 @@ test('first Full Integration of salesin, then a second run that writes nothing',
       email: str(c.Email)?.toLowerCase() ?? null,
       phone: str(c.Phone),
       active: c.IsActive !== 'false',
-      parent: c.ParentRef ? customerLinks.get(String((c.ParentRef as Record<string, unknown>).ListID))! : null,
+      parent: refOf(c.ParentRef, customerLinks),
+      priceLevel: refOf(c.PriceLevelRef, levelLinks),
+      taxCode: refOf(c.SalesTaxCodeRef, codeLinks),
       bill1: str(bill.Addr1),
       bill2: str(bill.Addr2),
       billCity: str(bill.City),
@@ -76,8 +86,11 @@ test('first Full Integration of salesin, then a second run that writes nothing',
   }
 
   // Tax codes and tax items.
+  // Every late reference was filled within the run.
+  expect(await db.selectFrom('sync_late_references').selectAll().where('tenant_id', '=', tenantId).execute()).toEqual(
+    [],
+  );
   const codes = company.salesTaxCodes();
-  const codeLinks = await linkMap(tenantId, 'tax_code');
   expect(codeLinks.size).toBe(codes.length);
   const appCodes = await db.selectFrom('tax_codes').selectAll().where('tenant_id', '=', tenantId).execute();
   for (const code of codes) {
@@ -151,4 +164,30 @@ test('first Full Integration of salesin, then a second run that writes nothing',
     db,
   );
   expect(Number(rows[0].n)).toBe(0);
+
+  // A customer's price level and tax code changed in QuickBooks reach the app on the next run; one cleared too.
+  const [levelA, levelB] = company.priceLevels().map((l) => String(l.ListID));
+  const taxed = customers.find((c) => c.PriceLevelRef && c.SalesTaxCodeRef && !c.ParentRef)!;
+  const oldLevel = String((taxed.PriceLevelRef as Record<string, unknown>).ListID);
+  const newLevel = oldLevel === levelA ? levelB : levelA;
+  const otherCode = company
+    .salesTaxCodes()
+    .find((s) => s.ListID !== (taxed.SalesTaxCodeRef as { ListID: string }).ListID)!;
+  company.touchRecord(String(taxed.ListID), {
+    PriceLevelListID: newLevel,
+    SalesTaxCodeListID: String(otherCode.ListID),
+  });
+  const cleared = customers.find((c) => c.PriceLevelRef && c.ListID !== taxed.ListID && !c.ParentRef)!;
+  company.touchRecord(String(cleared.ListID), { PriceLevelListID: '' });
+  await stack.sync(tenantId);
+  const changed = await db
+    .selectFrom('customers')
+    .select(['id', 'price_level_id', 'tax_code_id'])
+    .where('id', 'in', [customerLinks.get(String(taxed.ListID))!, customerLinks.get(String(cleared.ListID))!])
+    .orderBy('id')
+    .execute();
+  expect(Object.fromEntries(changed.map((r) => [r.id, [r.price_level_id, r.tax_code_id]]))).toEqual({
+    [customerLinks.get(String(taxed.ListID))!]: [levelLinks.get(newLevel), codeLinks.get(String(otherCode.ListID))],
+    [customerLinks.get(String(cleared.ListID))!]: [null, refOf(cleared.SalesTaxCodeRef, codeLinks)],
+  });
 });

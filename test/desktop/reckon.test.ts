@@ -24,8 +24,31 @@ test('Full Integration of the reckon seed and a GST-inclusive sale, all in qbXML
     .where('tenant_id', '=', t.tenantId)
     .execute();
   expect(codes.map((c) => c.name).sort()).toEqual(['E', 'FRE', 'GST']);
-  const customers = await db.selectFrom('customers').select('id').where('tenant_id', '=', t.tenantId).execute();
+  const customers = await db
+    .selectFrom('customers')
+    .select(['display_name', 'tax_code_id', 'price_level_id'])
+    .where('tenant_id', '=', t.tenantId)
+    .execute();
   expect(customers).toHaveLength(t.company.customers().length);
+  // Each customer's AU tax code and price level (pulled after customers, in the items step) by name.
+  const names = async (table: 'tax_codes' | 'price_levels') =>
+    new Map(
+      (await db.selectFrom(table).select(['id', 'name']).where('tenant_id', '=', t.tenantId).execute()).map((r) => [
+        r.id,
+        r.name,
+      ]),
+    );
+  const [codeNames, levelNames] = [await names('tax_codes'), await names('price_levels')];
+  const nameOf = (ref: unknown) => (ref ? String((ref as Record<string, unknown>).FullName) : null);
+  const expected = t.company.customers().map((c) => [c.Name, nameOf(c.SalesTaxCodeRef), nameOf(c.PriceLevelRef)]);
+  expect(expected.filter(([, code]) => code).length).toBeGreaterThan(0);
+  expect(
+    customers.map((c) => [
+      c.display_name,
+      c.tax_code_id === null ? null : codeNames.get(c.tax_code_id),
+      c.price_level_id === null ? null : levelNames.get(c.price_level_id),
+    ]),
+  ).toEqual(expect.arrayContaining(expected));
   const drill = await appIdByName(db, t.tenantId, 'items', 'Cordless Drill');
   const drillRow = await db.selectFrom('items').selectAll().where('id', '=', drill).executeTakeFirstOrThrow();
   expect(Number(drillRow.unit_price)).toBe(163.9); // GST-inclusive AU price

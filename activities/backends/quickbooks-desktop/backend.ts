@@ -226,11 +226,13 @@ export class QuickBooksDesktopBackend implements Backend {
     const name = textAt(ret, 'FullName') ?? textAt(ret, 'Name') ?? id;
     if (canonical instanceof MappingProblem)
       return { ...base, problem: canonical, label: `QuickBooks ${mapping.entity} "${name}" (${id})` };
+    const late = mapping.lateRefs?.(ret).filter((r) => refs.appId(r.entity, r.remoteId) === undefined);
     return {
       ...base,
       canonical,
       deleted: mapping.removed(ret),
       label: `${this.label(mapping.entity, canonical)} (QuickBooks ${id})`,
+      ...(late?.length ? { lateRefs: late } : {}),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { LateRef } from '../../sync/backend';
 import type { MappingProblem, Ref } from '../../sync/entity';
 import type { EntityName } from '../../sync/model';
 import type { QbxmlVersion, XNode } from './qbxml';
@@ -27,6 +28,11 @@ export interface DesktopEntity<C> {
   /** Which `*Ret` elements of the query's answer are this entity's (an item query answers every item type). */
   accepts(ret: XNode): boolean;
   refs(ret: XNode): Ref[];
+  /**
+   * References of the record that may be pulled after it (the app entity's `lateRefs`): those not linked yet are left
+   * out of the canonical form and reported on the record (activities/sync/lateReferences.ts).
+   */
+  lateRefs?(ret: XNode): LateRef[];
   fromRet(ret: XNode, refs: DesktopRefMap): C | MappingProblem;
   removed(ret: XNode): 'inactive' | undefined;
   /** The add request's body (`<CustomerAdd>`), or a problem naming what to fix. */

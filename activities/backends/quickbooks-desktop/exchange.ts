@@ -1,3 +1,4 @@
+import { BackendWaitingError } from '../../sync/errors';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -80,12 +81,13 @@ export class ExchangeWaker {
 }
 
 /**
- * One attempt waited its time and the Web Connector has not answered: the activity is retried after a second (not
- * after the page's exponential backoff), so a run is nearly always inside `await`, woken by NOTIFY the moment the Web
- * Connector logs in or answers. The wait as a whole is bounded by `giveUpAfterMs`.
+ * One attempt waited its time and the Web Connector has not answered: the page ends without moving anything and the
+ * run asks for it again at once (BackendWaitingError: a new activity, not a retry, so the page retry policy's attempts
+ * are not spent on waiting), so a run is nearly always inside `await`, woken by NOTIFY the moment the Web Connector
+ * logs in or answers. The wait as a whole is bounded by `giveUpAfterMs` (the tenant's `desktop.waitMinutes`).
  */
-export function waitingForWebConnector(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'WaitingForWebConnectorError', message, nextRetryDelay: '1 second' });
+export function waitingForWebConnector(message: string): BackendWaitingError {
+  return new BackendWaitingError(message);
 }
 
 export interface AwaitOptions {

@@ -15,6 +15,9 @@ export interface CustomerRecord {
   shippingAddress: Address | null;
   parentId: number | null;
   active: boolean;
+  /** QuickBooks Desktop: the customer's price level and sales tax code (absent where the backend has none). */
+  priceLevelId?: number;
+  taxCodeId?: number;
 }
 
 export const customerMapping: AppEntity<CustomerRecord> = {
@@ -25,6 +28,18 @@ export const customerMapping: AppEntity<CustomerRecord> = {
   label: (c) => (c ? `customer "${c.displayName}"` : 'customer'),
 
   appRefs: (c) => (c.parentId ? [{ entity: 'customer', id: c.parentId }] : []),
+
+  // Price levels and tax codes are pulled after customers (in the items step): filled in when they are linked.
+  lateRefs: {
+    fields: { priceLevelId: 'price_level', taxCodeId: 'tax_code' },
+    async fill(trx, tenantId, appId, values) {
+      const set = {
+        ...('priceLevelId' in values ? { price_level_id: values.priceLevelId } : {}),
+        ...('taxCodeId' in values ? { tax_code_id: values.taxCodeId } : {}),
+      };
+      await trx.updateTable('customers').set(set).where('tenant_id', '=', tenantId).where('id', '=', appId).execute();
+    },
+  },
 
   async loadApp(db, tenantId, ids) {
     if (ids.length === 0) return new Map();
@@ -49,6 +64,8 @@ export const customerMapping: AppEntity<CustomerRecord> = {
             shippingAddress: addressFromApp(r.shipping_address),
             parentId: r.parent_id,
             active: r.active,
+            priceLevelId: r.price_level_id ?? undefined,
+            taxCodeId: r.tax_code_id ?? undefined,
           },
           removed: r.status === 'deleted' ? 'deleted' : r.active ? undefined : 'inactive',
           updatedAt: r.updated_at,
@@ -108,6 +125,8 @@ export const customerMapping: AppEntity<CustomerRecord> = {
       billing_address: c.billingAddress ? JSON.stringify(c.billingAddress) : null,
       shipping_address: c.shippingAddress ? JSON.stringify(c.shippingAddress) : null,
       parent_id: c.parentId,
+      price_level_id: c.priceLevelId ?? null,
+      tax_code_id: c.taxCodeId ?? null,
       active: c.active,
       status: c.active ? ('active' as const) : ('inactive' as const),
     };

@@ -2,7 +2,8 @@ import { text } from '../../../sync/entities/common';
 import { customerMapping, type CustomerRecord } from '../../../sync/entities/customer';
 import { MappingProblem } from '../../../sync/entity';
 import type { DesktopEntity } from '../entity';
-import { child, opt, textAt, x } from '../qbxml';
+import { child, opt, textAt, x, type XNode } from '../qbxml';
+import type { LateRef } from '../../../sync/backend';
 import { addressFromRet, addressToXml, isActive, qbName, qbText, refId } from './common';
 
 /** Customer names are unique across customers, vendors, employees and other names; at most 41 characters. */
@@ -28,6 +29,16 @@ function body(c: CustomerRecord, parentListId: string | undefined) {
   return { name: name.value, values, parentListId };
 }
 
+/** The customer's price level and sales tax code (by ListID): pulled after customers, in the items step. */
+function lateRefs(ret: XNode): LateRef[] {
+  const level = refId(ret, 'PriceLevelRef');
+  const code = refId(ret, 'SalesTaxCodeRef');
+  return [
+    ...(level ? [{ field: 'priceLevelId', entity: 'price_level' as const, remoteId: level }] : []),
+    ...(code ? [{ field: 'taxCodeId', entity: 'tax_code' as const, remoteId: code }] : []),
+  ];
+}
+
 export const customer: DesktopEntity<CustomerRecord> = {
   entity: 'customer',
   query: 'CustomerQueryRq',
@@ -37,8 +48,10 @@ export const customer: DesktopEntity<CustomerRecord> = {
   accepts: (ret) => ret.name === 'CustomerRet',
   refs: (ret) => {
     const parent = refId(ret, 'ParentRef');
-    return parent ? [{ entity: 'customer', id: parent }] : [];
+    const late = lateRefs(ret).map((r) => ({ entity: r.entity, id: r.remoteId }));
+    return [...(parent ? [{ entity: 'customer' as const, id: parent }] : []), ...late];
   },
+  lateRefs,
   removed: (ret) => (isActive(ret) ? undefined : 'inactive'),
 
   fromRet(ret, refs) {
@@ -62,6 +75,9 @@ export const customer: DesktopEntity<CustomerRecord> = {
       shippingAddress: addressFromRet(child(ret, 'ShipAddress')),
       parentId: parentId ?? null,
       active: isActive(ret),
+      // Not linked yet (pulled in the items step): left out, and filled in once linked (lateRefs).
+      priceLevelId: refs.appId('price_level', refId(ret, 'PriceLevelRef')),
+      taxCodeId: refs.appId('tax_code', refId(ret, 'SalesTaxCodeRef')),
     };
   },
 
