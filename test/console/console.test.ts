@@ -13,6 +13,8 @@ let page: Page;
 const tenant = `acme-${randomBytes(3).toString('hex')}`;
 
 beforeAll(async () => {
+  // The next run times shown are Temporal's, jitter included; the schedule test reads the configured times.
+  process.env.QBSYNC_SCHEDULE_JITTER_MS = '0';
   [c, browser] = await Promise.all([startConsoleStack('console'), launchBrowser()]);
   c.tenants.push(tenant);
   page = await browser.context.newPage();

@@ -15,8 +15,9 @@ test("QuickBooks' limits: a page of 160 is 4 batches and ~41 single writes, fill
   expect(Math.ceil((PUSH_PAGE_SIZE - singles) / 30)).toBe(4);
   // Ten such pages a minute: 40 batches, and batches + singles + ~4 reads a page stay within 500 requests.
   expect(10 * (4 + singles + 4)).toBeLessThanOrEqual(QBO_LIMITS.requestsPerWindow);
-  // A few writes go out as single requests only; the split depends on the count alone, so a retry repeats it.
-  expect(singleWrites(7, QBO_LIMITS)).toBe(7);
+  // A page that fits one batch is one batch; the split depends on the count alone, so a retry repeats it.
+  expect(singleWrites(7, QBO_LIMITS)).toBe(0);
+  expect(singleWrites(30, QBO_LIMITS)).toBe(0);
   expect(singleWrites(75, QBO_LIMITS)).toBe(singleWrites(75, QBO_LIMITS));
 });
 

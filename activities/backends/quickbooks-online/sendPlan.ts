@@ -10,8 +10,6 @@ import type { QboApi, QboBatchItem, QboBatchResult } from './api';
  * batches, so 10 pages a minute fill both limits — about 1,600 records a minute instead of 1,200.
  */
 export const PUSH_PAGE_SIZE = 160;
-/** A page this small goes out as single writes only: a batch of a few records would spend a batch for nothing. */
-const ALL_SINGLE_UP_TO = 10;
 
 /** The limits a page's split follows: the realm limiter's (QuickBooks: 500 requests and 40 batches a minute). */
 export interface WriteBudget {
@@ -37,8 +35,10 @@ export function singleShare({ requestsPerWindow, batchesPerWindow }: WriteBudget
  */
 export function singleWrites(n: number, budget: WriteBudget): number {
   const share = singleShare(budget);
-  if (share === 0) return 0;
-  return n <= ALL_SINGLE_UP_TO ? n : Math.round(n * share);
+  // A page that fits one batch goes as one request: the split only pays where the batch budget binds (big pushes);
+  // a nightly run's few changes would otherwise cost a request each.
+  if (share === 0 || n <= BATCH_MAX_ITEMS) return 0;
+  return Math.round(n * share);
 }
 
 /** A batch request's requestid: from the keys of the writes it carries. */
