@@ -116,8 +116,9 @@ test('SIGKILL of the worker while QuickBooks holds the answer to an invoice batc
   );
   expect(held.find((e) => e.injected === 'delay-after-execute')).toMatchObject({ status: 200 });
   const createdWhileHeld = (await stack.admin.entities(realmId, 'Invoice')).length - qboBefore;
-  expect(createdWhileHeld).toBe(30);
-  // Nothing of that batch is linked yet: only QuickBooks knows about these invoices.
+  // At least the held batch's 30; the page's other batches go out beside it and may be executed too.
+  expect(createdWhileHeld).toBeGreaterThanOrEqual(30);
+  // Nothing of that page is linked yet: only QuickBooks knows about these invoices (the page settles as a whole).
   const linkedWhileHeld = await db
     .selectFrom('sync_links')
     .select(db.fn.countAll().as('n'))
