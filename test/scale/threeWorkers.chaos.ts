@@ -6,7 +6,7 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess
  * Three worker processes on one task queue push one company under QuickBooks' production limits (the emulator's, the
  * limit minute stretched to 2 minutes): with the shared limiter, no 429 and the push completes, with batches and single
  * writes. A run's pages mostly stay on the worker that holds the workflow, and a slow shared machine may not reach the
- * limits here; test/scale/limiterAgainstEmulator.test.ts drives three workers' limiters past them (and shows that
+ * limits here; test/scale/limiterAgainstEmulator.chaos.ts drives three workers' limiters past them (and shows that
  * per-process limiters draw 429s there).
  */
 const TIME_SCALE = 0.5;
