@@ -239,6 +239,17 @@ export function summary(c: Comparison): string {
   return `compared ${c.recordsCompared} records ${JSON.stringify(c.perEntity)}${first('duplicates', c.duplicates)}${first('losses', c.losses)}${first('mismatches', c.mismatches)}`;
 }
 
+/** References between the sides as the links say: what a QuickBooks record's mapping needs to read it canonically. */
+export function refsThroughLinks(linkRows: Array<{ entity: string; app_id: number; remote_id: string }>): RefMap {
+  const toApp = new Map(linkRows.map((l) => [`${l.entity}:${l.remote_id}`, Number(l.app_id)]));
+  const toQbo = new Map(linkRows.map((l) => [`${l.entity}:${l.app_id}`, l.remote_id]));
+  return {
+    appId: (entity, id) => (id ? toApp.get(`${entity}:${id}`) : undefined),
+    qboId: (entity, id) => (id ? toQbo.get(`${entity}:${id}`) : undefined),
+    customTxnNumbers: false,
+  };
+}
+
 /**
  * Field by field, through the canonical mappings: every linked pair that is live on both sides must hold the same
  * canonical record — every synced field, both directions (names, emails, phones, addresses, memos, notes, dates, line
@@ -252,13 +263,7 @@ async function fieldMismatches(
   linkRows: Array<{ entity: string; app_id: number; remote_id: string }>,
 ): Promise<string[]> {
   const out: string[] = [];
-  const toApp = new Map(linkRows.map((l) => [`${l.entity}:${l.remote_id}`, Number(l.app_id)]));
-  const toQbo = new Map(linkRows.map((l) => [`${l.entity}:${l.app_id}`, l.remote_id]));
-  const refs: RefMap = {
-    appId: (entity, id) => (id ? toApp.get(`${entity}:${id}`) : undefined),
-    qboId: (entity, id) => (id ? toQbo.get(`${entity}:${id}`) : undefined),
-    customTxnNumbers: false,
-  };
+  const refs = refsThroughLinks(linkRows);
   const remote = qboEntitiesFor('billing');
   for (const entity of ['customer', 'item', 'invoice', 'payment'] as const) {
     const app = MAPPINGS[entity]!;

@@ -1,9 +1,9 @@
 import { qboEntitiesFor } from '../../activities/backends/quickbooks-online/entities';
-import type { QboObject, RefMap } from '../../activities/backends/quickbooks-online/entity';
+import type { QboObject } from '../../activities/backends/quickbooks-online/entity';
 import { MAPPINGS } from '../../activities/sync/entities';
 import { MappingProblem } from '../../activities/sync/entity';
 import { stableJson } from '../../activities/sync/fingerprint';
-import { compareTenant, summary } from '../chaos/compare';
+import { compareTenant, refsThroughLinks, summary } from '../chaos/compare';
 import { resultOrStuck, startRun } from '../chaos/scenario';
 import type { Stack } from '../helpers/stack';
 import { until } from '../helpers/until';
@@ -182,13 +182,7 @@ export class StackModelRun {
   /** Both sides through the canonical mappings, as the sync itself reads them. */
   private async sides(): Promise<Sides> {
     const linkRows = await this.linkRows();
-    const toApp = new Map(linkRows.map((l) => [`${l.entity}:${l.remote_id}`, Number(l.app_id)]));
-    const toQbo = new Map(linkRows.map((l) => [`${l.entity}:${l.app_id}`, l.remote_id]));
-    const refs: RefMap = {
-      appId: (entity, id) => (id ? toApp.get(`${entity}:${id}`) : undefined),
-      qboId: (entity, id) => (id ? toQbo.get(`${entity}:${id}`) : undefined),
-      customTxnNumbers: false,
-    };
+    const refs = refsThroughLinks(linkRows);
     const remoteEntities = qboEntitiesFor('billing');
     const sides = { app: {}, remote: {}, raw: {}, links: {} } as Sides;
     for (const entity of ENTITIES) {
@@ -524,7 +518,13 @@ export async function runStackModel(stack: Stack, sequences: number, length: num
   const workers = new WorkerHolder(stack);
   await workers.start();
   const totals: StackModelTotals = {
-    ...{ sequences: 0, recordsCompared: 0, syncs: 0, kills: 0, edits: 0, conflicts: 0, failures: 0 },
+    sequences: 0,
+    recordsCompared: 0,
+    syncs: 0,
+    kills: 0,
+    edits: 0,
+    conflicts: 0,
+    failures: 0,
   };
   const failures: string[] = [];
   try {
