@@ -90,7 +90,7 @@ async function main(): Promise<void> {
           .execute();
         await trx
           .insertInto('sync_step_runs')
-          .values(steps.map((s) => ({ ...s, run_id: id, error: null })))
+          .values(steps.map((s) => ({ ...s, run_id: id, error: null, resume_at: null })))
           .execute();
       }
     });

@@ -4,6 +4,7 @@ import {
   ContinueAsNew,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -11,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { OUTCOME, TENANT, TRIGGER } from '../workers/searchAttributes';
 import type { Activities } from '../activities/activities';
-import type { PageResult, StepPart } from '../activities/sync/activities';
+import type { PageResult, StepPart, StepResult } from '../activities/sync/activities';
 import { addCounts, emptyCounts, STEPS, type StepName } from '../common/steps';
 import { progressQuery, syncProgressSignal, type StepProgress, type SyncProgress } from '../common/messages';
 export type { StepProgress, SyncProgress } from '../common/messages';
@@ -50,6 +51,26 @@ const pages = proxyActivities<Activities>({
     nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS,
   },
 });
+
+const steps = proxyActivities<Activities>({
+  // A step attempt moves pages for up to 20 s, then hands back; one page may take minutes (a slow QuickBooks, the Web
+  // Connector's exchange), so the attempt's limit is a page's plus the slice.
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS,
+  },
+});
+
+/**
+ * Runs recorded before this change drove each page as its own activity; newer runs drive a step as one activity
+ * (`syncStep`), which opens the run with the first step and closes it with the last. The marker keeps both replaying.
+ */
+const STEPS_IN_ONE_ACTIVITY = 'steps-in-one-activity';
 
 export interface SyncTenantInput {
   tenantId: string;
@@ -95,7 +116,7 @@ export async function syncTenant(input: SyncTenantInput): Promise<SyncProgress> 
     await reportProgress(run);
     throw failure;
   }
-  await bookkeeping.endSyncRun({ runId: run.runId, status: 'succeeded' });
+  if (!run.ended) await bookkeeping.endSyncRun({ runId: run.runId, status: 'succeeded' });
   run.progress.status = 'succeeded';
   run.progress.currentStep = undefined;
   run.progress.current = undefined;
@@ -119,6 +140,10 @@ interface Run {
   completed: Set<StepName>;
   resumeStep?: ResumeState['step'];
   progress: SyncProgress;
+  /** Not yet opened: the first step's activity opens the run (newer runs). */
+  beginRun?: { runId: string; tenantId: string; workflowId: string; trigger: string };
+  /** The last step's activity closed the run as succeeded. */
+  ended?: boolean;
 }
 
 async function openRun(input: SyncTenantInput): Promise<Run> {
@@ -132,12 +157,9 @@ async function openRun(input: SyncTenantInput): Promise<Run> {
     };
   }
   const runId = workflowInfo().runId;
-  await bookkeeping.beginSyncRun({
-    runId,
-    tenantId: input.tenantId,
-    workflowId: workflowInfo().workflowId,
-    trigger: input.trigger,
-  });
+  const start = { runId, tenantId: input.tenantId, workflowId: workflowInfo().workflowId, trigger: input.trigger };
+  const fused = patched(STEPS_IN_ONE_ACTIVITY);
+  if (!fused) await bookkeeping.beginSyncRun(start);
   const steps = STEPS.map((step): StepProgress => ({
     step,
     status: 'pending',
@@ -150,11 +172,13 @@ async function openRun(input: SyncTenantInput): Promise<Run> {
     runId,
     completed: new Set(),
     progress: { runId, tenantId: input.tenantId, status: 'running', steps },
+    ...(fused ? { beginRun: start } : {}),
   };
 }
 
 async function syncStep(run: Run, step: StepName): Promise<void> {
   if (run.completed.has(step)) return;
+  if (patched(STEPS_IN_ONE_ACTIVITY)) return syncStepInOneActivity(run, step);
   const progress = run.progress.steps.find((s) => s.step === step)!;
   progress.status = 'running';
   run.progress.currentStep = step;
@@ -198,6 +222,52 @@ async function syncStep(run: Run, step: StepName): Promise<void> {
   await bookkeeping.endSyncStep({ runId: run.runId, step, status: 'succeeded' });
   progress.status = 'succeeded';
   run.completed.add(step);
+}
+
+/**
+ * One step as one activity (`syncStep`), asked again while it hands back unfinished (after a slice of pages, or while
+ * the Web Connector is awaited). Progress goes to the coordinator alongside the next activity, not before it.
+ */
+async function syncStepInOneActivity(run: Run, step: StepName): Promise<void> {
+  const progress = run.progress.steps.find((s) => s.step === step)!;
+  progress.status = 'running';
+  run.progress.currentStep = step;
+  const resuming = run.resumeStep?.name === step ? run.resumeStep : undefined;
+  run.resumeStep = undefined;
+  const last = step === STEPS[STEPS.length - 1];
+  for (;;) {
+    const reported = reportProgress(run);
+    const result: StepResult = await steps.syncStep({
+      tenantId: run.input.tenantId,
+      runId: run.runId,
+      step,
+      ...(run.beginRun ? { beginRun: run.beginRun } : {}),
+      ...(last ? { endRun: true } : {}),
+      ...(resuming ? { resume: { part: resuming.part, cursor: resuming.cursor } } : {}),
+    });
+    await reported;
+    run.beginRun = undefined;
+    progress.pages += result.pages;
+    progress.pulled = addCounts(progress.pulled, result.pulled);
+    progress.pushed = addCounts(progress.pushed, result.pushed);
+    if (result.current) run.progress.current = result.current;
+    if (result.done) break;
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof syncTenant>({
+        ...run.input,
+        resume: {
+          runId: run.runId,
+          completed: [...run.completed],
+          // The step's activity finds where it stood in sync_step_runs; the part and cursor are only a fallback.
+          step: { name: step, part: 0, cursor: null },
+          progress: run.progress,
+        },
+      });
+    }
+  }
+  progress.status = 'succeeded';
+  run.completed.add(step);
+  if (last) run.ended = true;
 }
 
 /** Records the failing step and reason, then returns the failure the workflow ends with (Failed in Temporal Web). */

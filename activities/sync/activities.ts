@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { StepError } from '../../schema/tables/sync';
+import type { StepError, StepResume } from '../../schema/tables/sync';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
 import type { BackendFactory } from '../backends';
@@ -10,11 +10,11 @@ import { settleBalances } from './balances';
 import { pullPage, pushPage, type EngineContext } from './engine';
 import { BackendWaitingError, RecordRejectedError } from './errors';
 import { LinkStore } from './links';
-import { emptyCounts, type Direction, type EntityName, type PageCounts, type StepName } from './model';
+import { addCounts, emptyCounts, type Direction, type EntityName, type PageCounts, type StepName } from './model';
 import { mappingsFor, stepParts, type StepPart } from './modes';
 import { handoffPlanner } from './orderTaking/handoff';
 import { OPTIONAL_ENTITIES } from './orderTaking/steps';
-import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, type RunStart } from './runs';
+import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, stepResume, type RunStart } from './runs';
 import { SettingsError } from '../connection/tenantSettings';
 import { readSyncSettings, UnknownTenantError } from './settings';
 
@@ -42,6 +42,43 @@ export interface PageResult {
   counts: PageCounts;
   nextCursor: unknown;
   done: boolean;
+}
+
+/** How long one `syncStep` attempt moves pages before it hands back to the workflow (progress, continue-as-new). */
+export const STEP_SLICE_MS = 20_000;
+
+export interface StepInput {
+  tenantId: string;
+  runId: string;
+  step: StepName;
+  /** The run's first step also opens the run (one activity fewer). */
+  beginRun?: RunStart;
+  /** The run's last step also closes it as succeeded. */
+  endRun?: boolean;
+  /** Where a run continued as new from per-page activities stood; `sync_step_runs.resume_at` wins when present. */
+  resume?: { part: number; cursor: unknown };
+}
+
+export interface StepResult {
+  /** The step finished (and is recorded as succeeded); else the workflow asks for the rest. */
+  done: boolean;
+  pages: number;
+  pulled: PageCounts;
+  pushed: PageCounts;
+  /** The part the attempt was on when it handed back. */
+  current?: { entity: EntityName; direction: Direction };
+}
+
+/** The part and cursor a step attempt starts at: after the last committed page, else where the workflow says. */
+export function resumePoint(
+  parts: StepPart[],
+  saved: StepResume | undefined,
+  fallback: StepInput['resume'],
+): { part: number; cursor: unknown } {
+  if (!saved) return fallback ?? { part: 0, cursor: null };
+  const part = parts.findIndex((p) => p.entity === saved.entity && p.direction === saved.direction);
+  if (part < 0) return { part: 0, cursor: null };
+  return saved.done ? { part: part + 1, cursor: null } : { part, cursor: saved.cursor };
 }
 
 /** A backend's throttling answer says how long to wait (QuickBooks: 60 s, or Retry-After). */
@@ -79,13 +116,64 @@ export function toFailure(error: unknown): unknown {
 }
 
 export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps) {
+  /** One page of one part of a step; a backend that is waiting (the Web Connector) moves nothing and says so. */
+  async function page(input: PageInput): Promise<PageResult & { waiting?: true }> {
+    try {
+      const { tenantId, runId, step, entity } = input;
+      const settings = await readSyncSettings(db, tenantId, runId);
+      const appEntities = mappingsFor(settings.mode);
+      const mapping = appEntities[entity];
+      if (!mapping) throw new Error(`tenant ${tenantId}: ${entity} is not synced in ${settings.mode} mode`);
+      const links = new LinkStore(tenantId, settings.backend);
+      const { backend, mode } = settings;
+      const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
+      // An entity only some backends hold (price levels: QuickBooks Desktop) is nothing to move elsewhere.
+      if (OPTIONAL_ENTITIES.has(entity) && !remote.capabilities.changeCapture[entity])
+        return { counts: emptyCounts(), nextCursor: null, done: true };
+      const ctx: EngineContext = {
+        ...{ db, clock, tenantId, runId, step, remote, links },
+        app: new AppSide(db, tenantId, appEntities),
+        policy: settings.conflictPolicy,
+        onRecordError: settings.onRecordError,
+        deferRuns: settings.deferRuns,
+        onVanished: settings.onVanished,
+        countPage: (trx, direction, counts, next) =>
+          addPageCounts(trx, runId, step, direction, counts, next && { entity, direction, ...next }),
+      };
+      const outcome =
+        input.direction === 'pull'
+          ? await pullPage(ctx, mapping)
+          : await pushPage(
+              ctx,
+              mapping,
+              input.cursor,
+              entity === 'sale' ? handoffPlanner(settings.orderTaking) : undefined,
+            );
+      logger.debug({ tenantId, runId, entity, direction: input.direction, counts: outcome.counts }, 'sync page done');
+      return outcome;
+    } catch (error) {
+      // Nothing moved: the same page (pull cursors live in PostgreSQL, push plans are saved) is asked for again.
+      if (error instanceof BackendWaitingError)
+        return { counts: emptyCounts(), nextCursor: input.cursor ?? null, done: false, waiting: true };
+      throw toFailure(error);
+    }
+  }
+
+  async function beginSyncRun(start: RunStart): Promise<void> {
+    const settings = await readSyncSettings(db, start.tenantId).catch((e) => {
+      throw toFailure(e);
+    });
+    await beginRun(db, start, clock.now(), settings.mode);
+  }
+
+  async function settleStepBalances(tenantId: string): Promise<{ invoices: number; customers: number }> {
+    // Order-taking moves no payments; balances are QuickBooks' business there.
+    if ((await readSyncSettings(db, tenantId)).mode === 'order-taking') return { invoices: 0, customers: 0 };
+    return settleBalances(db, tenantId);
+  }
+
   return {
-    async beginSyncRun(start: RunStart): Promise<void> {
-      const settings = await readSyncSettings(db, start.tenantId).catch((e) => {
-        throw toFailure(e);
-      });
-      await beginRun(db, start, clock.now(), settings.mode);
-    },
+    beginSyncRun,
 
     /** Marks the step running and says which entities and directions it moves (the run's mode decides). */
     async beginSyncStep(input: { runId: string; step: StepName }): Promise<StepPart[]> {
@@ -93,64 +181,50 @@ export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps
       return stepParts(await runMode(db, input.runId), input.step);
     },
 
-    /** One page: at most 1000 records pulled, or one QuickBooks batch pushed. */
+    /** One page: at most 1000 records pulled, or one QuickBooks batch pushed (runs recorded before `syncStep`). */
     async syncPage(input: PageInput): Promise<PageResult> {
+      return withHeartbeat(() => page(input));
+    },
+
+    /**
+     * A step's pages inside one activity: begins the step, moves each part (entity and direction) page after page,
+     * and ends the step — one activity where a no-op step used to be four or more. It hands back to the workflow
+     * after `STEP_SLICE_MS` (progress, continue-as-new) or when the backend is waiting (the Web Connector), and a
+     * retried attempt goes on from the last committed page (`sync_step_runs.resume_at`), never from the start.
+     */
+    async syncStep(input: StepInput): Promise<StepResult> {
       return withHeartbeat(async () => {
-        try {
-          const { tenantId, runId, step, entity } = input;
-          const settings = await readSyncSettings(db, tenantId, runId);
-          const appEntities = mappingsFor(settings.mode);
-          const mapping = appEntities[entity];
-          if (!mapping) throw new Error(`tenant ${tenantId}: ${entity} is not synced in ${settings.mode} mode`);
-          const links = new LinkStore(tenantId, settings.backend);
-          const { backend, mode } = settings;
-          const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
-          // An entity only some backends hold (price levels: QuickBooks Desktop) is nothing to move elsewhere.
-          if (OPTIONAL_ENTITIES.has(entity) && !remote.capabilities.changeCapture[entity])
-            return { counts: emptyCounts(), nextCursor: null, done: true };
-          const ctx: EngineContext = {
-            ...{ db, clock, tenantId, runId, step, remote, links },
-            app: new AppSide(db, tenantId, appEntities),
-            policy: settings.conflictPolicy,
-            onRecordError: settings.onRecordError,
-            deferRuns: settings.deferRuns,
-            onVanished: settings.onVanished,
-            countPage: (trx, direction, counts) => addPageCounts(trx, runId, step, direction, counts),
-          };
-          const outcome =
-            input.direction === 'pull'
-              ? await pullPage(ctx, mapping)
-              : await pushPage(
-                  ctx,
-                  mapping,
-                  input.cursor,
-                  entity === 'sale' ? handoffPlanner(settings.orderTaking) : undefined,
-                );
-          logger.debug(
-            {
-              tenantId: input.tenantId,
-              runId: input.runId,
-              entity: input.entity,
-              direction: input.direction,
-              counts: outcome.counts,
-            },
-            'sync page done',
-          );
-          return outcome;
-        } catch (error) {
-          // Nothing moved: the same page (pull cursors live in PostgreSQL, push plans are saved) is asked for again.
-          if (error instanceof BackendWaitingError)
-            return { counts: emptyCounts(), nextCursor: input.cursor ?? null, done: false };
-          throw toFailure(error);
+        const { tenantId, runId, step } = input;
+        if (input.beginRun) await beginSyncRun(input.beginRun);
+        const slice = clock.now().getTime() + STEP_SLICE_MS;
+        const result: StepResult = { done: false, pages: 0, pulled: emptyCounts(), pushed: emptyCounts() };
+        await startStep(db, runId, step, clock.now());
+        const parts = stepParts(await runMode(db, runId), step);
+        let { part, cursor } = resumePoint(parts, await stepResume(db, runId, step), input.resume);
+        for (; part < parts.length; part++, cursor = null) {
+          const { entity, direction } = parts[part];
+          result.current = { entity, direction };
+          for (;;) {
+            const outcome = await page({ tenantId, runId, step, entity, direction, cursor });
+            result.pages++;
+            if (direction === 'pull') result.pulled = addCounts(result.pulled, outcome.counts);
+            else result.pushed = addCounts(result.pushed, outcome.counts);
+            if (outcome.waiting) return result;
+            cursor = outcome.nextCursor;
+            if (outcome.done) break;
+            if (clock.now().getTime() >= slice) return result;
+          }
         }
+        if (step === 'payments') await settleStepBalances(tenantId);
+        await finishStep(db, runId, step, 'succeeded', clock.now());
+        if (input.endRun) await finishRun(db, runId, 'succeeded', clock.now());
+        return { ...result, done: true };
       });
     },
 
     /** Closes the payments step: invoice and customer balances follow the payments applied (billing mode only). */
     async settleBalances(input: { tenantId: string }): Promise<{ invoices: number; customers: number }> {
-      // Order-taking moves no payments; balances are QuickBooks' business there.
-      if ((await readSyncSettings(db, input.tenantId)).mode === 'order-taking') return { invoices: 0, customers: 0 };
-      return withHeartbeat(() => settleBalances(db, input.tenantId));
+      return withHeartbeat(() => settleStepBalances(input.tenantId));
     },
 
     async endSyncStep(input: {

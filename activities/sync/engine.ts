@@ -40,7 +40,13 @@ export interface EngineContext {
   /** A linked record the backend no longer has: reported (`stop`) or created again (`recreate`). */
   onVanished: 'stop' | 'recreate';
   /** Called inside each page's transaction, so counts are committed exactly when the page is. */
-  countPage?: (trx: Trx, direction: 'pull' | 'push', counts: PageCounts) => Promise<void>;
+  countPage?: (
+    trx: Trx,
+    direction: 'pull' | 'push',
+    counts: PageCounts,
+    /** Where the part's next page starts; absent when this page must be read again (a write to retry). */
+    next?: { cursor: unknown; done: boolean },
+  ) => Promise<void>;
 }
 
 export interface PageOutcome {
@@ -255,7 +261,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     await ctx.links.insertNew(trx, entity, createdLinks, now);
     await notePending(trx, ctx, mapping, written);
     lateFailures = await settleLateRefs(trx, ctx, entity, page.done, counts);
-    await ctx.countPage?.(trx, 'pull', counts);
+    await ctx.countPage?.(trx, 'pull', counts, { cursor: null, done: page.done });
     await writeCursor(trx, ctx.tenantId, entity, page.nextCursor, now);
   }).catch(async (error) => {
     if (error === rejected && rejected) {
@@ -564,7 +570,8 @@ async function settle(
       trx,
       done.flatMap((id) => plan.receipts[id] ?? []),
     );
-    await ctx.countPage?.(trx, 'push', counts);
+    // A write to retry leaves the resume point at this page's start, so the retried step reads the page again.
+    await ctx.countPage?.(trx, 'push', counts, transient ? undefined : { cursor: plan.nextCursor, done: plan.done });
     await settlePlan(trx, ctx.tenantId, entity);
   });
 

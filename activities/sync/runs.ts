@@ -1,4 +1,4 @@
-import type { StepError } from '../../schema/tables/sync';
+import type { StepError, StepResume } from '../../schema/tables/sync';
 import { STEPS, type Direction, type PageCounts, type StepName, type SyncMode } from './model';
 import type { Db, Trx } from './backend';
 
@@ -74,13 +74,17 @@ const COLUMNS = {
   },
 } as const;
 
-/** Adds one page's counts; called in the page's own transaction where there is one, so a replayed page is not counted twice. */
+/**
+ * Adds one page's counts and notes where the step goes on; called in the page's own transaction where there is one, so
+ * a replayed page is not counted twice and the resume point never runs ahead of what the page committed.
+ */
 export async function addPageCounts(
   db: Db | Trx,
   runId: string,
   step: StepName,
   direction: Direction,
   counts: PageCounts,
+  resume?: StepResume,
 ): Promise<void> {
   const c = COLUMNS[direction];
   await db
@@ -95,10 +99,22 @@ export async function addPageCounts(
       ignored: eb('ignored', '+', counts.ignored ?? 0),
       deferred: eb('deferred', '+', counts.deferred ?? 0),
       pages: eb('pages', '+', 1),
+      ...(resume ? { resume_at: JSON.stringify(resume) } : {}),
     }))
     .where('run_id', '=', runId)
     .where('step', '=', step)
     .execute();
+}
+
+/** Where a step goes on after its last committed page (none before its first). */
+export async function stepResume(db: Db, runId: string, step: StepName): Promise<StepResume | undefined> {
+  const row = await db
+    .selectFrom('sync_step_runs')
+    .select('resume_at')
+    .where('run_id', '=', runId)
+    .where('step', '=', step)
+    .executeTakeFirst();
+  return row?.resume_at ?? undefined;
 }
 
 export async function finishStep(

@@ -74,6 +74,18 @@ export interface SyncStepRunsTable {
   deferred: Generated<number>;
   pages: Generated<number>;
   error: NullableJson<StepError>;
+  /** Where the step goes on after its last committed page (0019); a retried step activity starts there. */
+  resume_at: NullableJson<StepResume>;
+}
+
+/** The part (entity and direction) of a step whose last page committed, and where its next page starts. */
+export interface StepResume {
+  entity: string;
+  direction: 'pull' | 'push';
+  /** The next push page's cursor (pull cursors live in sync_cursors). */
+  cursor: unknown;
+  /** The part had no more pages: the step goes on with the next part. */
+  done: boolean;
 }
 
 export interface SyncProblemsTable {

@@ -29,10 +29,10 @@ test('an absent Web Connector is waited for the tenant’s waitMinutes, then the
   expect(run.status).toBe('failed');
   const message = `tenant ${t.tenantId}: the Web Connector of ${t.tenantId} did not connect for 1 minutes; open QuickBooks with the company file and make sure the Web Connector runs qbsync (Update Selected), then run the sync again`;
   expect(run.error).toMatchObject({ type: 'WebConnectorAbsentError', message });
-  // Far more page activities than the retry policy's 12 attempts, each a first attempt: the tenant's limit decided.
+  // Far more step activities than the retry policy's 12 attempts, each a first attempt: the tenant's limit decided.
   const history = await stack.temporal.client.workflow.getHandle(run.workflow_id).fetchHistory();
   const events = history.events ?? [];
-  const pages = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'syncPage');
+  const pages = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'syncStep');
   expect(pages.length).toBeGreaterThan(12);
   const attempts = events.flatMap((e) => e.activityTaskStartedEventAttributes?.attempt ?? []);
   expect(Math.max(...attempts)).toBe(1);

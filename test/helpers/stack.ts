@@ -53,6 +53,8 @@ export interface StackOptions {
   notifications?: NotificationConfig;
   /** The emulator's limits (default off): QuickBooks' production limits with the limit "minute" time-scaled. */
   emulatorLimits?: { limits: 'production'; timeScale: number };
+  /** The stack's QBSYNC_ENCRYPTION_KEY (default: a random one per test process); recorded histories use a known one. */
+  encryptionKey?: string;
 }
 
 export async function createStack(area: string, options: StackOptions = {}): Promise<Stack> {
@@ -71,10 +73,11 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
     '/nonexistent',
   );
   const oauth = new IntuitOAuth(oauthSettings(config));
-  const cipher = new TokenCipher(KEY);
+  const key = options.encryptionKey ?? KEY;
+  const cipher = new TokenCipher(key);
   const tokens = new TokenStore(database.db, cipher, oauth, systemClock);
   const quickbooks = quickbooksFactory(database.db, tokens, new RateLimiterRegistry(), options.qboTimeoutMs);
-  const temporal = await connectTestTemporal(area, { encryptionKey: KEY });
+  const temporal = await connectTestTemporal(area, { encryptionKey: key });
   const activities = createActivities({
     db: database.db,
     logger: createLogger('silent'),
@@ -110,7 +113,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
     QBO_CLIENT_ID: app.clientId,
     QBO_CLIENT_SECRET: app.clientSecret,
     QBO_REDIRECT_URI: 'http://127.0.0.1:1/callback',
-    QBSYNC_ENCRYPTION_KEY: KEY,
+    QBSYNC_ENCRYPTION_KEY: key,
     // A worker process leaves schedules alone: a test's tenants must not fire at 22:30 Chicago time mid-test.
     QBSYNC_MANAGE_SCHEDULES: 'false',
   };
