@@ -20,6 +20,8 @@ export interface ActivityDeps {
   notifications?: NotificationConfig;
   /** Lets the scheduled trigger signal (or start) a tenant's coordinator; workers provide it. */
   temporal?: TemporalAccess;
+  /** How long a step activity moves pages before handing back to its workflow (tests shorten it). */
+  stepSliceMs?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -24,6 +24,8 @@ export interface SyncDeps {
   logger: Logger;
   /** The tenant's accounting backend for a page of work (activities/backends names them all). */
   backendFor: BackendFactory;
+  /** How long a step attempt moves pages before handing back (default STEP_SLICE_MS; tests use 0: a page each). */
+  stepSliceMs?: number;
 }
 
 export type { StepPart };
@@ -115,7 +117,7 @@ export function toFailure(error: unknown): unknown {
   return error;
 }
 
-export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps) {
+export function createSyncActivities({ db, clock, logger, backendFor, stepSliceMs = STEP_SLICE_MS }: SyncDeps) {
   /** One page of one part of a step; a backend that is waiting (the Web Connector) moves nothing and says so. */
   async function page(input: PageInput): Promise<PageResult & { waiting?: true }> {
     try {
@@ -196,7 +198,7 @@ export function createSyncActivities({ db, clock, logger, backendFor }: SyncDeps
       return withHeartbeat(async () => {
         const { tenantId, runId, step } = input;
         if (input.beginRun) await beginSyncRun(input.beginRun);
-        const slice = clock.now().getTime() + STEP_SLICE_MS;
+        const slice = clock.now().getTime() + stepSliceMs;
         const result: StepResult = { done: false, pages: 0, pulled: emptyCounts(), pushed: emptyCounts() };
         await startStep(db, runId, step, clock.now());
         const parts = stepParts(await runMode(db, runId), step);

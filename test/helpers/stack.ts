@@ -55,6 +55,8 @@ export interface StackOptions {
   emulatorLimits?: { limits: 'production'; timeScale: number };
   /** The stack's QBSYNC_ENCRYPTION_KEY (default: a random one per test process); recorded histories use a known one. */
   encryptionKey?: string;
+  /** The in-process worker's step slice (activities/sync/activities.ts); 0 hands back after every page. */
+  stepSliceMs?: number;
 }
 
 export async function createStack(area: string, options: StackOptions = {}): Promise<Stack> {
@@ -85,6 +87,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
     backendFor: backendFactory({ db: database.db, clock: systemClock, quickbooksOnline: (t) => quickbooks.api(t) }),
     temporal: { client: temporal.client, taskQueue: temporal.taskQueue },
     notifications: options.notifications,
+    stepSliceMs: options.stepSliceMs,
   });
   const worker =
     options.inProcessWorker === false
