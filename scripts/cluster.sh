@@ -209,6 +209,20 @@ case "${1:-start}" in
     [[ -f "$DIR/${2:-}.pid" ]] || fail "no running ${2:-service} recorded in $DIR"
     kill -9 "$(cat "$DIR/$2.pid")" && rm -f "$DIR/$2.pid" && say "$2 killed"
     ;;
+  check)
+    # Whether the cluster can start here (binaries, schema files, CLI): optional suites skip themselves when it cannot.
+    check_binaries
+    ;;
+  drop)
+    # Stops the services and removes the cluster's databases and directory (the reliability scenario cleans up so).
+    for s in worker frontend matching history; do stop_service "$s"; done
+    for name in "$DB" "${DB}_visibility"; do
+      PGPASSWORD="$PGPASSWORD" psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc \
+        "drop database if exists \"$name\" with (force)"
+    done
+    rm -rf "$DIR"
+    say "databases $DB and ${DB}_visibility dropped, $DIR removed"
+    ;;
   status)
     for s in "${SERVICES[@]}"; do
       if [[ -f "$DIR/$s.pid" ]] && kill -0 "$(cat "$DIR/$s.pid")" 2>/dev/null; then
@@ -216,5 +230,5 @@ case "${1:-start}" in
       else say "$s not running"; fi
     done
     ;;
-  *) fail "usage: npm run cluster -- [start|stop|status|restart <service>|kill <service>]" ;;
+  *) fail "usage: npm run cluster -- [start|stop|status|check|drop|restart <service>|kill <service>]" ;;
 esac
