@@ -224,6 +224,8 @@ register() {
 case "${1:-start}" in
   start)
     check_binaries
+    # Temporal keeps each service's membership port (the gRPC port + 100) in a smallint column.
+    ((PORT + 106 <= 32767)) || fail "QBSYNC_CLUSTER_PORT=$PORT is too high: the membership ports (+100…+106) must stay below 32768"
     say "PostgreSQL databases $DB and ${DB}_visibility on $PGHOST:$PGPORT"
     setup_database "$DB" temporal
     setup_database "${DB}_visibility" visibility
