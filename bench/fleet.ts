@@ -12,7 +12,7 @@ import pg from 'pg';
 import { coordinatorId, scheduledSyncId, WORKFLOW_TYPES } from '../common/ids';
 import { OUTCOME, TENANT } from '../workers/searchAttributes';
 import { editApp, editQuickBooks } from './edits';
-import { databaseUrl, type BenchDatabase, type BenchQuickBooks, type WorkerChild } from './harness';
+import { databaseUrl, procCpuSeconds, type BenchDatabase, type BenchQuickBooks, type WorkerChild } from './harness';
 
 export interface FleetRow {
   code: string;
@@ -129,16 +129,6 @@ function clusterPids(): Record<string, number> {
   return pids;
 }
 
-function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime and stime, in clock ticks (100 a second).
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 /** qbsync's database and, on the cluster, Temporal's two (QBSYNC_CLUSTER_DB, as scripts/cluster.sh names them). */
 function watchedDatabases(database: BenchDatabase): string[] {
   if (!process.env.TEMPORAL_ADDRESS) return [database.name];
@@ -212,7 +202,7 @@ export async function fleetRound(
     const names = watchedDatabases(deps.database);
     const pgStart = await pgSnapshot(monitor, names);
     const pids = clusterPids();
-    const temporalCpuStart = Object.fromEntries(Object.entries(pids).map(([s, pid]) => [s, cpuSecondsOf(pid) ?? 0]));
+    const temporalCpuStart = Object.fromEntries(Object.entries(pids).map(([s, pid]) => [s, procCpuSeconds(pid) ?? 0]));
     const rssStartMb = workers.map((c) => c.rssMb() ?? 0);
     const cpuStart = workers.map((c) => c.cpuSeconds() ?? 0);
     // Visibility's start times have the server's clock; a second of margin covers a clock read a little ahead here.
@@ -277,7 +267,7 @@ export async function fleetRound(
       postgres: pgDelta(pgStart, pgEnd),
       pgBackendsMax: backendsMax,
       temporalCpuSeconds: Object.fromEntries(
-        Object.entries(pids).map(([s, pid]) => [s, round1((cpuSecondsOf(pid) ?? 0) - temporalCpuStart[s], 1)]),
+        Object.entries(pids).map(([s, pid]) => [s, round1((procCpuSeconds(pid) ?? 0) - temporalCpuStart[s], 1)]),
       ),
     };
   } finally {

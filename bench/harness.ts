@@ -203,7 +203,7 @@ function procStatusMb(pid: number, field: string): number | undefined {
   }
 }
 
-function procCpuSeconds(pid: number): number | undefined {
+export function procCpuSeconds(pid: number): number | undefined {
   try {
     // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime and stime, in clock ticks (100 a second).
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
