@@ -64,10 +64,10 @@ async function main(): Promise<void> {
     shutdownGraceTime: '20 seconds',
     maxConcurrentActivityTaskExecutions: 20,
     workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
-    // Only to measure what the sticky cache costs (the default follows the heap limit: ~2,300 on a 4 GB heap).
-    ...(process.env.BENCH_MAX_CACHED_WORKFLOWS
-      ? { maxCachedWorkflows: Number(process.env.BENCH_MAX_CACHED_WORKFLOWS) }
-      : {}),
+    // As a production worker sized with QBSYNC_MAX_CACHED_WORKFLOWS (workers/run.ts); unset: the SDK's default.
+    ...(config.QBSYNC_MAX_CACHED_WORKFLOWS === undefined
+      ? {}
+      : { maxCachedWorkflows: config.QBSYNC_MAX_CACHED_WORKFLOWS }),
   });
   process.once('SIGTERM', () => worker.shutdown());
   process.on('message', (message: unknown) => {
