@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +24,8 @@ const SCRIPT = path.join(ROOT, 'scripts', 'cluster.sh');
 const PORT = Number(process.env.QBSYNC_CHAOS_CLUSTER_PORT ?? 27233);
 const clusterEnv = {
   ...process.env,
-  QBSYNC_CLUSTER_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'qbsync-chaos-cluster-')),
+  // Named, not made: scripts/cluster.sh creates it on start and `drop` removes it (nothing is left when skipped).
+  QBSYNC_CLUSTER_DIR: path.join(os.tmpdir(), `qbsync-chaos-cluster-${randomBytes(4).toString('hex')}`),
   QBSYNC_CLUSTER_PORT: String(PORT),
   QBSYNC_CLUSTER_DB: 'qbsync_temporal_chaos',
 };
