@@ -188,6 +188,8 @@ export interface WorkerChild {
   rssMb(): number | undefined;
   /** CPU time (user + system) it used so far, in seconds. */
   cpuSeconds(): number | undefined;
+  /** Its main V8 heap (used, total) and RSS as the process itself reports them, in MB. */
+  memory(): Promise<{ rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number }>;
   stop(): Promise<void>;
 }
 
@@ -201,7 +203,7 @@ function procStatusMb(pid: number, field: string): number | undefined {
   }
 }
 
-function procCpuSeconds(pid: number): number | undefined {
+export function procCpuSeconds(pid: number): number | undefined {
   try {
     // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime and stime, in clock ticks (100 a second).
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -248,6 +250,23 @@ export async function startWorkerChild(
     peakRssMb: () => procStatusMb(child.pid!, 'VmHWM'),
     rssMb: () => procStatusMb(child.pid!, 'VmRSS'),
     cpuSeconds: () => procCpuSeconds(child.pid!),
+    memory: () =>
+      new Promise((resolve) => {
+        const mb = (n: number) => Math.round(n / 2 ** 20);
+        const onMessage = (message: { memory?: Record<'rss' | 'heapUsed' | 'heapTotal' | 'external', number> }) => {
+          if (!message.memory) return;
+          child.off('message', onMessage);
+          const m = message.memory;
+          resolve({
+            rssMb: mb(m.rss),
+            heapUsedMb: mb(m.heapUsed),
+            heapTotalMb: mb(m.heapTotal),
+            externalMb: mb(m.external),
+          });
+        };
+        child.on('message', onMessage);
+        child.send('memory');
+      }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --scale 0.1] [--time-scale 3] [--only pull,push,incremental,noop,noop-no-eager,limited,desktop] [--sales N]`
- * Scale scenarios (bench/scale.ts): `--only budget,speed,noops` and/or `--fleet N [--fleet-workers 1,2,4] [--jitter ms]`,
+ * Scale scenarios (bench/scale.ts): `--only budget,speed,noops` and/or `--fleet N [--fleet-workers 1,2,4] [--jitter ms] [--rss-runs M]`,
  * with `--before <checkout>` to measure another commit in the same run; `--temporal <address>` targets a server (a
  * cluster) instead of a dev server of the benchmark's own.
  *
@@ -49,6 +49,7 @@ interface Args {
   fleet?: number;
   fleetWorkers: number[];
   jitterMs: number;
+  rssRuns: number;
   before?: string;
 }
 
@@ -74,6 +75,7 @@ function parseArgs(argv: string[]): Args {
     fleet,
     fleetWorkers: (value('fleet-workers') ?? '1,2,4').split(',').map(Number),
     jitterMs: Number(value('jitter') ?? 30_000),
+    rssRuns: Number(value('rss-runs') ?? 0),
     before: value('before'),
   };
 }

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestLogEntry } from '../emulator';
 import { dropDatabase } from '../schema/db';
-import { syncTenant } from '../workflows/syncTenant';
 import { seedAppCompany } from './appSeed';
 import { editApp, editQuickBooks } from './edits';
+import { createFleet, editFleet, endCoordinators, fleetRound, type FleetRow, type MemorySample } from './fleet';
 import {
   bundleWorkflows,
   connectTenant,
@@ -43,6 +43,8 @@ export interface ScaleArgs {
   fleetWorkers: number[];
   /** The fleet's start jitter: each run starts at a random moment within it, as schedule jitter spreads a night. */
   jitterMs: number;
+  /** Runs of the fleet on one warm worker, its memory sampled after each round (0: none). */
+  rssRuns?: number;
 }
 
 export interface BudgetRow {
@@ -79,23 +81,7 @@ export interface NoopRow {
   pulledOrPushed: number;
 }
 
-export interface FleetRow {
-  code: string;
-  workers: number;
-  runs: number;
-  failures: number;
-  jitterMs: number;
-  /** From the first start request to the last run's completion. */
-  totalMs: number;
-  runsPerMinutePerWorker: number;
-  medianRunMs: number;
-  p95RunMs: number;
-  cpuSecondsPerRun: number;
-  rssStartMb: number[];
-  rssEndMb: number[];
-  peakRssMb: number[];
-  pgActiveMs?: number;
-}
+export type { FleetRow } from './fleet';
 
 export interface ScaleResults {
   date: string;
@@ -108,8 +94,10 @@ export interface ScaleResults {
   speed: SpeedRow[];
   noop: NoopRow[];
   fleet: FleetRow[];
-  /** RSS of one worker sampled every so many fleet runs: [runs done, MB]. */
-  rssGrowth: Array<{ code: string; samples: Array<[number, number]> }>;
+  /** RSS of one worker sampled every so many fleet runs: [runs done, MB] (results before fleetMemory existed). */
+  rssGrowth?: Array<{ code: string; samples: Array<[number, number]> }>;
+  /** One warm worker's memory after each round of the fleet (`--rss-runs`). */
+  fleetMemory?: Array<{ code: string; fleet: number; samples: MemorySample[] }>;
 }
 
 interface Code {
@@ -125,11 +113,6 @@ function pushSpanMs(log: RequestLogEntry[]): number {
   if (writes.length === 0) return 0;
   const first = Date.parse(writes[0].time);
   return Math.max(...writes.map((e) => Date.parse(e.time) + e.ms)) - first;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 export async function runScaleBench(args: ScaleArgs, log: (line: string) => void): Promise<string> {
@@ -165,7 +148,7 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
     speed: [],
     noop: [],
     fleet: [],
-    rssGrowth: [],
+    fleetMemory: [],
   };
 
   const withWorkers = async <T>(
@@ -176,8 +159,8 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
       ctx: { client: BenchTemporal['client']; taskQueue: string; database: BenchDatabase },
       workers: WorkerChild[],
     ) => Promise<T>,
+    taskQueue = `scale-${randomBytes(4).toString('hex')}`,
   ): Promise<T> => {
-    const taskQueue = `scale-${randomBytes(4).toString('hex')}`;
     const workers = await Promise.all(
       Array.from({ length: count }, () =>
         startWorkerChild(workerEnv(database, temporal, qb, taskQueue, key), {
@@ -306,82 +289,74 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
       }
     }
 
-    // 4. The fleet: N small companies with a few changes each, started within the jitter as the nightly schedule does.
+    // 4. The fleet: N small companies with a few changes each, started within the jitter as the nightly schedule does
+    // (bench/fleet.ts). One task queue for the whole scenario: each company's coordinator lives on it between rounds.
     if (args.fleet) {
       const n = args.fleet;
-      const fleet: Array<{ tenantId: string; realmId: string }> = [];
-      for (let i = 0; i < n; i++) {
-        const t = await newTenant(nightly, 'fleet');
-        await nightly.admin.seed(t.realmId, {
-          kind: 'bulk',
-          customers: 20,
-          items: 10,
-          invoices: 30,
-          payments: 10,
-          maxLinesPerInvoice: 3,
-        });
-        fleet.push(t);
-      }
-      log(`fleet: ${n} companies created`);
-      const round_ = async (code: Code, workers: number, label: string): Promise<FleetRow> =>
-        withWorkers(code, nightly, workers, async (ctx, children) => {
-          const rssStartMb = children.map((c) => c.rssMb() ?? 0);
-          const cpuStart = children.map((c) => c.cpuSeconds() ?? 0);
-          const started = performance.now();
-          const durations: number[] = [];
-          let failures = 0;
-          let done = 0;
-          const samples: Array<[number, number]> = [];
-          await Promise.all(
-            fleet.map(async (t) => {
-              const delay = Math.floor(Math.random() * args.jitterMs);
-              const handle = await ctx.client.workflow.start(syncTenant, {
-                taskQueue: ctx.taskQueue,
-                workflowId: `fleet-${t.tenantId}-${randomBytes(3).toString('hex')}`,
-                args: [{ tenantId: t.tenantId, trigger: 'schedule' }],
-                startDelay: delay,
-              });
-              try {
-                const result = await handle.result();
-                if (result.status !== 'succeeded') failures++;
-              } catch {
-                failures++;
+      const taskQueue = `fleet-${randomBytes(4).toString('hex')}`;
+      // Tenant ids of their own: coordinators are named after tenants, and a cluster outlives one benchmark run.
+      const prefix = `fleet-${randomBytes(2).toString('hex')}`;
+      const deps = {
+        client: temporal.client,
+        database,
+        qb: nightly,
+        taskQueue,
+        newTenant: () => newTenant(nightly, prefix),
+        log,
+      };
+      const fleet = await createFleet(deps, n);
+      let roundNo = 0;
+      const round_ = (code: Code, workers: WorkerChild[], kind: string) =>
+        fleetRound(deps, fleet, workers, { code: code.name, kind, jitterMs: args.jitterMs, round: ++roundNo });
+      try {
+        // The first round is every company's first import; the rounds after are nightly runs with a few changes each.
+        const first = await withWorkers(
+          codes.at(-1)!,
+          nightly,
+          Math.max(...args.fleetWorkers),
+          (_ctx, children) => round_(codes.at(-1)!, children, 'first imports'),
+          taskQueue,
+        );
+        results.fleet.push(first);
+        log(`fleet first imports: ${JSON.stringify(first)}`);
+        // "before" on the first worker count only: the comparison, without doubling the longest scenario.
+        for (const workers of args.fleetWorkers)
+          for (const code of codes.filter((c) => c.name === 'after' || workers === args.fleetWorkers[0])) {
+            await editFleet(deps, fleet);
+            const row = await withWorkers(
+              code,
+              nightly,
+              workers,
+              (_ctx, children) => round_(code, children, 'nightly'),
+              taskQueue,
+            );
+            results.fleet.push(row);
+            log(`fleet: ${JSON.stringify(row)}`);
+          }
+        // One warm worker, the fleet again and again: its memory after every round (a plateau, or growth).
+        if (args.rssRuns) {
+          const code = codes.at(-1)!;
+          await withWorkers(
+            code,
+            nightly,
+            1,
+            async (_ctx, [child]) => {
+              const samples: MemorySample[] = [{ runs: 0, ...(await child.memory()) }];
+              for (let runs = 0; runs < args.rssRuns!;) {
+                await editFleet(deps, fleet);
+                const row = await round_(code, [child], 'nightly, one warm worker');
+                runs += row.runs;
+                samples.push({ runs, ...(await child.memory()) });
+                log(`fleet memory: ${JSON.stringify(samples.at(-1))} (${row.failures} failures)`);
               }
-              durations.push(performance.now() - started - delay);
-              if (++done % 25 === 0 && children.length === 1) samples.push([done, children[0].rssMb() ?? 0]);
-            }),
+              results.fleetMemory!.push({ code: code.name, fleet: n, samples });
+            },
+            taskQueue,
           );
-          const totalMs = performance.now() - started;
-          const cpu = children.reduce((s, c, i) => s + ((c.cpuSeconds() ?? 0) - cpuStart[i]), 0);
-          if (samples.length) results.rssGrowth.push({ code: `${code.name} (${label})`, samples });
-          return {
-            code: code.name,
-            workers,
-            runs: n,
-            failures,
-            jitterMs: args.jitterMs,
-            totalMs: Math.round(totalMs),
-            runsPerMinutePerWorker: round(n / (totalMs / 60_000) / workers, 1),
-            medianRunMs: Math.round(median(durations)),
-            p95RunMs: Math.round([...durations].sort((a, b) => a - b)[Math.floor(durations.length * 0.95)] ?? 0),
-            cpuSecondsPerRun: round(cpu / n, 3),
-            rssStartMb,
-            rssEndMb: children.map((c) => c.rssMb() ?? 0),
-            peakRssMb: children.map((c) => c.peakRssMb() ?? 0),
-          };
-        });
-      // The first round is every company's first import; the rounds after are nightly runs with a few changes each.
-      const first = await round_(codes.at(-1)!, Math.max(...args.fleetWorkers), 'first imports');
-      log(`fleet first imports: ${JSON.stringify(first)}`);
-      // "before" on the first worker count only: the comparison, without doubling the longest scenario.
-      for (const workers of args.fleetWorkers)
-        for (const code of codes.filter((c) => c.name === 'after' || workers === args.fleetWorkers[0])) {
-          for (const t of fleet.slice(0, Math.ceil(n / 2))) await editQuickBooks(nightly, t.realmId, 10);
-          for (const t of fleet) await editApp(database.db, t.tenantId, 10);
-          const row = await round_(code, workers, `${workers} worker(s)`);
-          results.fleet.push(row);
-          log(`fleet: ${JSON.stringify(row)}`);
         }
+      } finally {
+        await endCoordinators(temporal.client, fleet);
+      }
     }
   } finally {
     await off.running.close();

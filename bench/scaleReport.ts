@@ -81,26 +81,53 @@ export function scaleSection(r: ScaleResults, file: string): string {
     );
   }
   if (r.fleet.length) {
+    const temporalCpu = (f: ScaleResults['fleet'][number]) =>
+      f.temporalCpuSeconds && Object.keys(f.temporalCpuSeconds).length
+        ? Object.entries(f.temporalCpuSeconds)
+            .map(([s, cpu]) => `${s} ${cpu}`)
+            .join(', ')
+        : '—';
+    const pgLoad = (f: ScaleResults['fleet'][number]) =>
+      f.postgres
+        ? f.postgres
+            .map(
+              (p) =>
+                `${p.database}: ${num(p.transactions)} xact, ${num(p.tuplesWritten)} tuples written, ${num(p.tuplesReturned)} returned, ${p.activeSeconds} s active`,
+            )
+            .join('; ') + ` (max ${f.pgBackendsMax} backends)`
+        : '—';
     parts.push(
       '',
       `### The fleet: ${num(r.fleet[0].runs)} small companies, started within ${(r.fleet[0].jitterMs / 1000).toFixed(0)} s (as schedule jitter spreads them)`,
       '',
-      'Each company: 20 customers, 10 items, 30 invoices, 10 payments in QuickBooks, already synced once; before each round a few records change on each side (1 in 10 app rows; 1 in 10 QuickBooks records for half of the companies). Production limits (not scaled).',
+      'Each company: 20 customers, 10 items, 30 invoices, 10 payments in QuickBooks. Each run is started as the nightly schedule starts it (scheduledSync → the tenant’s coordinator → syncTenant as its child). The first round is every company’s first import; before each later round a few records change on each side (1 in 10 app rows; 1 in 10 QuickBooks records for half of the companies). Production limits (not scaled).',
       '',
-      '| code | workers | runs | failures | time until all finished | runs/min/worker | median run | p95 run | worker CPU s per run | RSS start → end (MB) | peak RSS (MB) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| code | round | workers | runs | failures | time until all finished | runs/min/worker | median run | p95 run | worker CPU s per run | RSS start → end (MB) | peak RSS (MB) | Temporal CPU s | PostgreSQL |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...r.fleet.map(
         (f) =>
-          `| ${f.code} | ${f.workers} | ${f.runs} | ${f.failures} | ${(f.totalMs / 1000).toFixed(1)} s | ${f.runsPerMinutePerWorker} | ${num(f.medianRunMs)} ms | ${num(f.p95RunMs)} ms | ${f.cpuSecondsPerRun} | ${f.rssStartMb.map((s, i) => `${s} → ${f.rssEndMb[i]}`).join(', ')} | ${f.peakRssMb.join(', ')} |`,
+          `| ${f.code} | ${f.kind ?? 'nightly'} | ${f.workers} | ${f.runs} | ${f.failures} | ${(f.totalMs / 1000).toFixed(1)} s | ${f.runsPerMinutePerWorker} | ${num(f.medianRunMs)} ms | ${num(f.p95RunMs)} ms | ${f.cpuSecondsPerRun} | ${f.rssStartMb.map((s, i) => `${s} → ${f.rssEndMb[i]}`).join(', ')} | ${f.peakRssMb.join(', ')} | ${temporalCpu(f)} | ${pgLoad(f)} |`,
       ),
     );
   }
-  if (r.rssGrowth.length)
+  if (r.rssGrowth?.length)
     parts.push(
       '',
       '### Worker RSS over runs (one worker)',
       '',
       ...r.rssGrowth.map((g) => `- ${g.code}: ${g.samples.map(([runs, mb]) => `${runs} runs ${mb} MB`).join(' · ')}`),
+    );
+  if (r.fleetMemory?.length)
+    parts.push(
+      '',
+      '### One warm worker’s memory over fleet runs',
+      '',
+      'Sampled after each round of the fleet (all its runs closed), as the worker reports it: RSS, and its main V8 heap (activities; the workflows run in a worker thread whose heap counts in RSS only).',
+      '',
+      ...r.fleetMemory.map(
+        (m) =>
+          `- ${m.code} (fleet of ${num(m.fleet)}): ${m.samples.map((s) => `${num(s.runs)} runs: RSS ${s.rssMb} MB, heap ${s.heapUsedMb}/${s.heapTotalMb} MB`).join(' · ')}`,
+      ),
     );
   return `${parts.join('\n')}\n`;
 }

@@ -3,8 +3,10 @@
  * bundle (as a worker started from the build uses), with one difference — the QuickBooks client's own rate limiter
  * follows the emulator under test: QuickBooks' limits with the limit "minute" time-scaled, or none; it is the shared
  * (PostgreSQL) limiter, as in production.
- * Started by bench/harness.ts (startWorkerChild), which reads this process's peak RSS from /proc.
+ * Started by bench/harness.ts (startWorkerChild), which reads this process's peak RSS from /proc and asks it (IPC
+ * message 'memory') for its V8 heap.
  */
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/activities';
 import { cipherFromConfig } from '../activities/connection/crypto';
@@ -39,6 +41,11 @@ async function main(): Promise<void> {
       ? new RateLimiterRegistry(clientLimits())
       : new SharedRateLimiterRegistry(db, { limits: clientLimits() });
   const quickbooks = quickbooksFactory(db, tokens, limiters);
+  // As workers/run.ts: the scheduled trigger (scheduledSync → requestSync) signals coordinators through this client.
+  const temporal = {
+    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -52,12 +59,22 @@ async function main(): Promise<void> {
         clock: systemClock,
         quickbooksOnline: (tenantId) => quickbooks.api(tenantId),
       }),
+      temporal,
     }),
     shutdownGraceTime: '20 seconds',
     maxConcurrentActivityTaskExecutions: 20,
     workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! },
+    // As a production worker sized with QBSYNC_MAX_CACHED_WORKFLOWS (workers/run.ts); unset: the SDK's default.
+    ...(config.QBSYNC_MAX_CACHED_WORKFLOWS === undefined
+      ? {}
+      : { maxCachedWorkflows: config.QBSYNC_MAX_CACHED_WORKFLOWS }),
   });
   process.once('SIGTERM', () => worker.shutdown());
+  process.on('message', (message: unknown) => {
+    if (message !== 'memory') return;
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    process.send?.({ memory: { rss, heapUsed, heapTotal, external } });
+  });
   const running = worker.run();
   process.send?.({ ready: true });
   await running;

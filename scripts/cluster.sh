@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run cluster [-- start|stop|status|restart <service>]`: a real Temporal cluster on this machine, in the shape
+# `npm run cluster [-- start|stop|status|restart <service>|kill <service>|check|drop]`: a real Temporal cluster on this machine, in the shape
 # docker-compose's production setup has — frontend, history, matching and worker services as separate processes —
 # with PostgreSQL persistence and visibility databases set up by Temporal's own schema tool.
 #
@@ -8,7 +8,15 @@
 #     go.temporal.io/server/cmd/server@v1.30.4 go.temporal.io/server/cmd/tools/sql@v1.30.4
 # Settings (environment): QBSYNC_CLUSTER_DIR (.data/cluster), QBSYNC_CLUSTER_PORT (17233: the frontend; the other
 # services use the ports after it), QBSYNC_CLUSTER_DB (qbsync_temporal; visibility gets a _visibility suffix),
-# PGHOST/PGPORT/PGUSER/PGPASSWORD (127.0.0.1, 5432, postgres, none).
+# PGHOST/PGPORT/PGUSER/PGPASSWORD (127.0.0.1, 5432, postgres, none), QBSYNC_CLUSTER_HISTORY_CONNS (16: the history
+# service's PostgreSQL connections, see conns_of).
+# Settings that bound a fleet (1,000 companies a night, measured with `npm run bench -- --fleet N --temporal ...`):
+# - numHistoryShards 4: fixed when the databases are created (changing it means dropping them: `drop`). Each shard is
+#   one serial owner of its workflows' state; 4 keeps 2 cores busy without the per-shard overhead of the default 512.
+# - PostgreSQL connections per service (conns_of): the pools must fit max_connections together with qbsync's.
+# - Rate limits left at the server's defaults, far above what a fleet asks: frontend.rps and frontend.namespaceRPS
+#   2,400/s (a fleet starts ~35 workflows/s within a 30 s jitter), history.persistenceMaxQPS 9,000/s, matching 3,000/s, frontend 2,000/s;
+#   frontend.namespaceRPS.visibility 10/s (list/count: the benchmark counts once a second).
 # Then: `TEMPORAL_ADDRESS=127.0.0.1:17233 npm start` or `npm run bench -- --temporal 127.0.0.1:17233 ...`.
 set -euo pipefail
 
@@ -58,7 +66,36 @@ setup_database() {
   sql_tool --db "$name" update-schema -d "$MODULE/schema/postgresql/v12/$schema/versioned"
 }
 
+# PostgreSQL connections per service process (default store, visibility store). Every process opens its own pool and
+# keeps maxIdleConns open, so the sum must fit PostgreSQL's max_connections (100 by default, shared here with qbsync's
+# own pools and other databases): one config of 20 + 4 for all four services could hold 96. History does the writes
+# (every workflow and activity task, timers, transfer and visibility tasks); matching mostly holds tasks in memory;
+# frontend reads (describe, list, count go to visibility); the internal worker service is nearly idle.
+conns_of() {
+  case "$1" in
+    history) echo "${QBSYNC_CLUSTER_HISTORY_CONNS:-16} 2" ;;
+    matching) echo "6 1" ;;
+    frontend) echo "4 4" ;;
+    worker) echo "2 1" ;;
+  esac
+}
+
 write_config() {
+  local s
+  for s in "${SERVICES[@]}"; do
+    # shellcheck disable=SC2046
+    write_service_config "$s" $(conns_of "$s")
+  done
+  # What npm start's dev server runs with (workers/devServer.ts): activities dispatched eagerly to the scheduling worker.
+  cat >"$DIR/config/dynamicconfig/cluster.yaml" <<EOF
+system.enableActivityEagerExecution:
+  - value: true
+EOF
+}
+
+# One config file per service (`--env <service>`), alike but for the connection pools.
+write_service_config() {
+  local service="$1" conns="$2" visibility_conns="$3"
   mkdir -p "$DIR/config/dynamicconfig" "$DIR/logs"
   local store
   store() {
@@ -86,24 +123,25 @@ persistence:
   numHistoryShards: 4
   datastores:
     default:
-$(store "$DB" 20)
+$(store "$DB" "$conns")
     visibility:
-$(store "${DB}_visibility" 4)
+$(store "${DB}_visibility" "$visibility_conns")
 global:
   membership:
     maxJoinDuration: 30s
     broadcastAddress: "127.0.0.1"
 services:
 EOF
-    for s in "${SERVICES[@]}"; do
+    local t
+    for t in "${SERVICES[@]}"; do
       cat <<EOF
-  $s:
+  $t:
     rpc:
-      grpcPort: $(port_of "$s")
-      membershipPort: $(($(port_of "$s") + 100))
+      grpcPort: $(port_of "$t")
+      membershipPort: $(($(port_of "$t") + 100))
       bindOnLocalHost: true
 EOF
-      [[ "$s" == frontend ]] && echo "      httpPort: $((PORT + 10))"
+      [[ "$t" == frontend ]] && echo "      httpPort: $((PORT + 10))"
     done
     cat <<EOF
 clusterMetadata:
@@ -123,17 +161,12 @@ dynamicConfigClient:
   filepath: "$DIR/config/dynamicconfig/cluster.yaml"
   pollInterval: "10s"
 EOF
-  } >"$DIR/config/cluster.yaml"
-  # What npm start's dev server runs with (workers/devServer.ts): activities dispatched eagerly to the scheduling worker.
-  cat >"$DIR/config/dynamicconfig/cluster.yaml" <<EOF
-system.enableActivityEagerExecution:
-  - value: true
-EOF
+  } >"$DIR/config/$service.yaml"
 }
 
 start_service() {
   local s="$1"
-  nohup "$BIN/server" --root "$DIR" --config config --env cluster --allow-no-auth start --service "$s" \
+  nohup "$BIN/server" --root "$DIR" --config config --env "$s" --allow-no-auth start --service "$s" \
     >>"$DIR/logs/$s.log" 2>&1 &
   echo $! >"$DIR/$s.pid"
   say "$s started (pid $!, port $(port_of "$s"))"
@@ -173,9 +206,17 @@ wait_frontend() {
 register() {
   "$CLI" operator namespace describe --namespace default --address "127.0.0.1:$PORT" >/dev/null 2>&1 ||
     "$CLI" operator namespace create --namespace default --retention 72h --address "127.0.0.1:$PORT"
+  # Right after the namespace is created, creating search attributes can fail (the services have not loaded it yet):
+  # retried until each is listed, or workflows upserting them fail every task with BadSearchAttributes.
+  local name listed
   for name in QbsyncTenant QbsyncTrigger QbsyncOutcome; do
-    "$CLI" operator search-attribute create --namespace default --name "$name" --type Keyword \
-      --address "127.0.0.1:$PORT" >/dev/null 2>&1 || true # already there
+    for _ in $(seq 1 60); do
+      listed="$("$CLI" operator search-attribute list --namespace default --address "127.0.0.1:$PORT" 2>/dev/null || true)"
+      grep -qw "$name" <<<"$listed" && continue 2
+      "$CLI" operator search-attribute create --namespace default --name "$name" --type Keyword \
+        --address "127.0.0.1:$PORT" >/dev/null 2>&1 || sleep 1
+    done
+    fail "could not register search attribute $name in namespace default"
   done
   say "namespace default and qbsync's search attributes registered"
 }
@@ -183,6 +224,8 @@ register() {
 case "${1:-start}" in
   start)
     check_binaries
+    # Temporal keeps each service's membership port (the gRPC port + 100) in a smallint column.
+    ((PORT + 106 <= 32767)) || fail "QBSYNC_CLUSTER_PORT=$PORT is too high: the membership ports (+100…+106) must stay below 32768"
     say "PostgreSQL databases $DB and ${DB}_visibility on $PGHOST:$PGPORT"
     setup_database "$DB" temporal
     setup_database "${DB}_visibility" visibility
@@ -209,6 +252,20 @@ case "${1:-start}" in
     [[ -f "$DIR/${2:-}.pid" ]] || fail "no running ${2:-service} recorded in $DIR"
     kill -9 "$(cat "$DIR/$2.pid")" && rm -f "$DIR/$2.pid" && say "$2 killed"
     ;;
+  check)
+    # Whether the cluster can start here (binaries, schema files, CLI): optional suites skip themselves when it cannot.
+    check_binaries
+    ;;
+  drop)
+    # Stops the services and removes the cluster's databases and directory (the reliability scenario cleans up so).
+    for s in worker frontend matching history; do stop_service "$s"; done
+    for name in "$DB" "${DB}_visibility"; do
+      PGPASSWORD="$PGPASSWORD" psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc \
+        "drop database if exists \"$name\" with (force)"
+    done
+    rm -rf "$DIR"
+    say "databases $DB and ${DB}_visibility dropped, $DIR removed"
+    ;;
   status)
     for s in "${SERVICES[@]}"; do
       if [[ -f "$DIR/$s.pid" ]] && kill -0 "$(cat "$DIR/$s.pid")" 2>/dev/null; then
@@ -216,5 +273,5 @@ case "${1:-start}" in
       else say "$s not running"; fi
     done
     ;;
-  *) fail "usage: npm run cluster -- [start|stop|status|restart <service>|kill <service>]" ;;
+  *) fail "usage: npm run cluster -- [start|stop|status|check|drop|restart <service>|kill <service>]" ;;
 esac

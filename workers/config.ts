@@ -95,6 +95,15 @@ export const configSchema = z.object({
   QBSYNC_RATE_LIMITER: z.enum(['shared', 'process']).default('shared'),
   /** QuickBooks' limit "minute" in ms: 60000, shorter only against a time-scaled emulator (tests, benchmarks). */
   QBO_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * The worker's sticky workflow cache (unset: the SDK's default, ~600 per GB of heap limit). Every company's
+   * coordinator stays cached between its runs, so with many companies per worker this is what its memory plateaus at;
+   * it must stay above the workflows in flight (runs, their coordinators), or evicted runs replay on every task.
+   */
+  QBSYNC_MAX_CACHED_WORKFLOWS: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(2, 'a whole number of workflows, at least 2').optional(),
+  ),
   /** Each scheduled run starts up to this many ms after its time (activities/operations/scheduleSpec.ts). */
   QBSYNC_SCHEDULE_JITTER_MS: z.coerce.number().int().min(0).default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -40,6 +40,7 @@ export async function startWorker(
     dataConverter,
     activities: createActivities({ ...buildActivityDeps(config, db, logger), temporal }),
     shutdownGraceTime: '20 seconds',
+    maxCachedWorkflows: config.QBSYNC_MAX_CACHED_WORKFLOWS,
   });
   const done = worker.run();
   logger.info(

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   /** Let in-flight activities finish (and heartbeat their progress) before the worker stops. */
   shutdownGraceTime?: Duration;
   maxConcurrentActivityTaskExecutions?: number;
+  /** The sticky cache's size (QBSYNC_MAX_CACHED_WORKFLOWS); undefined: the SDK's default. */
+  maxCachedWorkflows?: number;
 }
 
 /** From the build, the prebuilt bundle; from sources (development, tests), the workflows folder bundled on start. */
@@ -37,6 +39,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     dataConverter: options.dataConverter,
     shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...workflowSource(),
   });
 }

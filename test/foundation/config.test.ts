@@ -13,6 +13,9 @@ test('defaults need no environment at all', () => {
   expect(config.TEMPORAL_TASK_QUEUE).toBe('qbsync');
   expect(config.QBO_ENV).toBe('emulator');
   expect(config.dataDir).toBe(path.join(emptyDir, '.data'));
+  // The worker's sticky cache keeps the SDK's default unless sized.
+  expect(config.QBSYNC_MAX_CACHED_WORKFLOWS).toBeUndefined();
+  expect(loadConfig({ QBSYNC_MAX_CACHED_WORKFLOWS: '500' }, emptyDir).QBSYNC_MAX_CACHED_WORKFLOWS).toBe(500);
 });
 
 test.each([
@@ -26,6 +29,8 @@ test.each([
   ['QBO_ENV', 'staging', 'QBO_ENV is invalid: expected one of emulator, sandbox, production'],
   ['EMULATOR_PORT', '70000', 'EMULATOR_PORT is invalid: expected a port number from 0 to 65535'],
   ['LOG_LEVEL', 'loud', 'LOG_LEVEL is invalid: expected one of'],
+  ['QBSYNC_MAX_CACHED_WORKFLOWS', '1', 'QBSYNC_MAX_CACHED_WORKFLOWS is invalid: expected a whole number of workflows'],
+  ['QBSYNC_MAX_CACHED_WORKFLOWS', 'lots', 'QBSYNC_MAX_CACHED_WORKFLOWS is invalid: expected'],
 ])('%s=%s stops with one line naming the variable', (name, value, expected) => {
   let error: unknown;
   try {
