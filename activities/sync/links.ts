@@ -60,6 +60,21 @@ export class LinkStore {
     return new Map(rows.map((r) => [r.app_id, toLink(r)]));
   }
 
+  /** A link as a sync_links row of this tenant and backend. */
+  private row(entity: EntityName, link: Link, at: Date) {
+    const { appId: app_id, remoteId: remote_id, remoteVersion: remote_version, fingerprint } = link;
+    return {
+      tenant_id: this.tenantId,
+      backend: this.backend,
+      entity,
+      app_id,
+      remote_id,
+      remote_version,
+      fingerprint,
+      agreed_at: at,
+    };
+  }
+
   /** Writes the agreement; a backend record can be linked to one app record only, and vice versa. */
   async upsert(trx: Trx, entity: EntityName, link: Link, at: Date): Promise<void> {
     await trx
@@ -106,18 +121,7 @@ export class LinkStore {
       );
       await trx
         .insertInto('sync_links')
-        .values(
-          part.map((link) => ({
-            tenant_id: this.tenantId,
-            backend: this.backend,
-            entity,
-            app_id: link.appId,
-            remote_id: link.remoteId,
-            remote_version: link.remoteVersion,
-            fingerprint: link.fingerprint,
-            agreed_at: at,
-          })),
-        )
+        .values(part.map((link) => this.row(entity, link, at)))
         .onConflict((oc) =>
           oc.columns(['tenant_id', 'entity', 'backend', 'app_id']).doUpdateSet((eb) => ({
             remote_id: eb.ref('excluded.remote_id'),
@@ -136,16 +140,7 @@ export class LinkStore {
    */
   async insertNew(trx: Trx, entity: EntityName, links: Link[], at: Date): Promise<void> {
     for (let i = 0; i < links.length; i += 1000) {
-      const rows = links.slice(i, i + 1000).map((link) => ({
-        tenant_id: this.tenantId,
-        backend: this.backend,
-        entity,
-        app_id: link.appId,
-        remote_id: link.remoteId,
-        remote_version: link.remoteVersion,
-        fingerprint: link.fingerprint,
-        agreed_at: at,
-      }));
+      const rows = links.slice(i, i + 1000).map((link) => this.row(entity, link, at));
       await trx.insertInto('sync_links').values(rows).execute();
     }
   }
