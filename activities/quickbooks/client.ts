@@ -128,7 +128,7 @@ export class QboClient {
     if (c.requestId !== undefined) url.searchParams.set('requestid', c.requestId);
     const body = c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
 
-    let token = await this.options.tokens.accessToken();
+    let token = await this.accessToken();
     let answer = await this.limiter.run(c.batch === true, () => this.send(c, url, body, token));
     if (answer.status === 401) {
       const fault = this.parseFault(answer.text);
@@ -154,6 +154,14 @@ export class QboClient {
     // Every worker of the realm waits QuickBooks' delay out once (the limiter keeps the block).
     if (answer.status === 429) await this.limiter.throttled(retryAfterMs(answer.retryAfter));
     return this.interpret<T>(c, url, body, answer);
+  }
+
+  private tokenRead?: Promise<string>;
+
+  /** Requests started together (a page's batches and single writes) share one read of the token source. */
+  private accessToken(): Promise<string> {
+    this.tokenRead ??= this.options.tokens.accessToken().finally(() => (this.tokenRead = undefined));
+    return this.tokenRead;
   }
 
   private fields(c: RawCall, answer: Answer | undefined, extra: Partial<QboError> & { userAction: string }) {

@@ -163,6 +163,16 @@ export class AppSide {
     return results;
   }
 
+  /** Inserts a page's new app records together (the entity's bulk insert when it has one); ids in input order. */
+  async createMany(entity: EntityName, canonicals: unknown[], trx: Trx): Promise<number[]> {
+    if (canonicals.length === 0) return [];
+    const mapping = this.mapping(entity);
+    if (mapping.createApp) return mapping.createApp(trx, this.tenantId, canonicals);
+    const ids: number[] = [];
+    for (const c of canonicals) ids.push(await mapping.writeApp(trx, this.tenantId, undefined, c));
+    return ids;
+  }
+
   /** Consumes the change rows read with a page (by exact id: rows committed since then stay for the next run). */
   async acknowledge(trx: Trx, changeIds: number[]): Promise<void> {
     if (changeIds.length) await trx.deleteFrom('app_changes').where('id', 'in', changeIds).execute();

@@ -157,6 +157,8 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
 
     const pageLinks = new Map<string, number>();
     const createdLinks: Link[] = [];
+    // The agreements of records that existed on both sides, written for the page at once (links.upsertMany).
+    const agreements: Link[] = [];
     const deferred: SideRecord[] = [];
     const written: WrittenRecord[] = [];
     const agree = (appId: number, source: SideRecord, fingerprint: string): Link => ({
@@ -165,6 +167,24 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
       remoteVersion: source.version ?? null,
       fingerprint,
     });
+    // New app records are inserted together (a few statements for the page, not two or three per record): queued
+    // here, written by flush() before anything that needs their app ids (the deferred sub-records, the links).
+    const creating: Array<{ source: SideRecord; sourceFp: string }> = [];
+    const flush = async (): Promise<void> => {
+      const batch = creating.splice(0);
+      const ids = await ctx.app.createMany(
+        entity,
+        batch.map((c) => c.source.canonical),
+        trx,
+      );
+      batch.forEach(({ source, sourceFp }, i) => {
+        pageLinks.set(source.id, ids[i]);
+        const newLink = agree(ids[i], source, sourceFp);
+        createdLinks.push(newLink);
+        written.push({ appId: ids[i], source, created: true });
+        counts.created++;
+      });
+    };
     const apply = async (source: SideRecord): Promise<void> => {
       const link = links.get(source.id);
       const target = link ? targets.get(String(link.appId)) : matchOf.get(source.id);
@@ -197,7 +217,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
           break;
         case 'link':
           counts.unchanged++;
-          await ctx.links.upsert(trx, entity, agree(Number(decision.targetId), source, decision.agreed), now);
+          agreements.push(agree(Number(decision.targetId), source, decision.agreed));
           written.push({ appId: Number(decision.targetId), source, created: false });
           break;
         case 'keep-target': {
@@ -205,7 +225,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
           counts.conflicts++;
           const ids = { appId: decision.targetId, remoteId: source.id };
           await recordConflict(trx, ctx.tenantId, ctx.runId, entity, ctx.policy, ids, decision.conflict, 'remote');
-          await ctx.links.upsert(trx, entity, agree(Number(decision.targetId), source, sourceFp!), now);
+          agreements.push(agree(Number(decision.targetId), source, sourceFp!));
           await ctx.app.requeue(trx, entity, decision.targetId);
           break;
         }
@@ -213,7 +233,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
           await ctx.app.applyPage(entity, [toWrite(ctx, entity, source, decision)!], trx);
           counts.deleted++;
           // The removal is the new agreement: a later change on either side (a reactivation) is a change again.
-          await ctx.links.upsert(trx, entity, agree(link!.appId, source, sourceFp!), now);
+          agreements.push(agree(link!.appId, source, sourceFp!));
           if (decision.conflict) {
             counts.conflicts++;
             const ids = { appId: String(link!.appId), remoteId: source.id };
@@ -222,14 +242,16 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
           break;
         case 'create':
         case 'update': {
+          if (decision.action === 'create' && !link && !target) {
+            creating.push({ source, sourceFp: sourceFp! });
+            break;
+          }
           const [result] = await ctx.app.applyPage(entity, [toWrite(ctx, entity, source, decision)!], trx);
           if (!result.ok) throw new Error(`app write failed for ${source.label}: ${result.problem.message}`);
           pageLinks.set(source.id, Number(result.targetId));
           const newLink = agree(Number(result.targetId), source, sourceFp!);
-          const created = decision.action === 'create' && !link && !target;
-          if (created) createdLinks.push(newLink);
-          else await ctx.links.upsert(trx, entity, newLink, now);
-          written.push({ appId: newLink.appId, source, created });
+          agreements.push(newLink);
+          written.push({ appId: newLink.appId, source, created: false });
           if (decision.action === 'update' && decision.conflict) {
             counts.conflicts++;
             const ids = { appId: result.targetId, remoteId: source.id };
@@ -247,6 +269,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
       if (source.problem?.code === 'qbsync-missing-parent') deferred.push(source);
       else await apply(source);
     }
+    await flush();
     for (let progress = true; deferred.length && progress;) {
       progress = false;
       for (const waiting of [...deferred]) {
@@ -255,9 +278,12 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
         deferred.splice(deferred.indexOf(waiting), 1);
         progress = true;
         await apply(again);
+        await flush();
       }
     }
     for (const source of deferred) await apply(source);
+    await flush();
+    await ctx.links.upsertMany(trx, entity, agreements, now);
     await ctx.links.insertNew(trx, entity, createdLinks, now);
     await notePending(trx, ctx, mapping, written);
     lateFailures = await settleLateRefs(trx, ctx, entity, page.done, counts);
@@ -451,13 +477,12 @@ async function settle(
   await syncTransaction(ctx.db, async (trx) => {
     const now = ctx.clock.now();
     const done: string[] = [];
+    // Agreements and stamp-backs are gathered and written for the whole page at once (a few statements, not a few
+    // per record); nothing in between reads them.
+    const agreements: Link[] = [];
+    const stamps: Stamp[] = [];
     const link = (appId: string, remoteId: string, version: string | undefined, fingerprint: string) =>
-      ctx.links.upsert(
-        trx,
-        entity,
-        { appId: Number(appId), remoteId, remoteVersion: version ?? null, fingerprint },
-        now,
-      );
+      agreements.push({ appId: Number(appId), remoteId, remoteVersion: version ?? null, fingerprint });
     const problem = async (entry: PlanEntry, p: RecordProblem, remoteId: string | undefined, skipped: boolean) => {
       const { code, message, detail, action } = p;
       const record: ProblemRecord = {
@@ -526,15 +551,15 @@ async function settle(
         case 'link':
           counts.unchanged++;
           // A twin adopted with values the app lacks (a handed-over sale found in the backend) carries them back.
-          if (entry.keep) await stampBack(ctx, trx, mapping, plan, entry, entry.keep.canonical, now);
-          await link(entry.sourceId, decision.targetId, decision.targetVersion, entry.keep?.fp ?? decision.agreed);
+          if (entry.keep) stamps.push({ entry, canonical: entry.keep.canonical });
+          link(entry.sourceId, decision.targetId, decision.targetVersion, entry.keep?.fp ?? decision.agreed);
           break;
         case 'keep-target': {
           counts.conflicts++;
           const ids = { appId: entry.sourceId, remoteId: decision.targetId };
           await recordConflict(trx, ctx.tenantId, ctx.runId, entity, ctx.policy, ids, decision.conflict, 'app');
-          await stampBack(ctx, trx, mapping, plan, entry, entry.keep?.canonical, now);
-          await link(entry.sourceId, decision.targetId, decision.targetVersion, entry.keep?.fp ?? entry.sourceFp!);
+          stamps.push({ entry, canonical: entry.keep?.canonical });
+          link(entry.sourceId, decision.targetId, decision.targetVersion, entry.keep?.fp ?? entry.sourceFp!);
           break;
         }
         case 'remove':
@@ -553,8 +578,8 @@ async function settle(
           const agreed = result.canonical === undefined ? entry.sourceFp! : fingerprint(result.canonical);
           // The backend may have filled in what the app left open (numbers, tax, totals): the app takes it.
           if (result.canonical !== undefined && (agreed !== entry.sourceFp || mapping.settle))
-            await stampBack(ctx, trx, mapping, plan, entry, result.canonical, now);
-          await link(entry.sourceId, result.targetId, result.version, agreed);
+            stamps.push({ entry, canonical: result.canonical });
+          link(entry.sourceId, result.targetId, result.version, agreed);
           if (decision.action === 'update' && decision.conflict) {
             counts.conflicts++;
             const ids = { appId: entry.sourceId, remoteId: result.targetId };
@@ -566,6 +591,8 @@ async function settle(
         }
       }
     }
+    await stampBack(ctx, trx, mapping, plan, stamps, now);
+    await ctx.links.upsertMany(trx, entity, agreements, now);
     await ctx.app.acknowledge(
       trx,
       done.flatMap((id) => plan.receipts[id] ?? []),
@@ -583,25 +610,43 @@ async function settle(
   return { counts, nextCursor: plan.nextCursor, done: plan.done };
 }
 
+/** A value the backend answered for a pushed record, to be written into its app row. */
+interface Stamp {
+  entry: PlanEntry;
+  canonical: unknown;
+}
+
 /**
- * Writes the backend's version into the app row. An entity with its own `settle` (a sale handed over) decides how;
- * otherwise the row is written unless the app changed it again since the page was read.
+ * Writes the backend's versions into the app rows of a page (locked and read in one statement each). An entity with
+ * its own `settle` (a sale handed over) decides how; otherwise a row is written unless the app changed it again since
+ * the page was read.
  */
 async function stampBack(
   ctx: EngineContext,
   trx: Trx,
   mapping: AppEntity<unknown>,
   plan: PushPlan,
-  entry: PlanEntry,
-  canonical: unknown,
+  stamps: Stamp[],
   now: Date,
 ): Promise<void> {
-  if (canonical === undefined) return;
-  await ctx.app.lock(trx, mapping.entity, [entry.sourceId]);
-  if (mapping.settle) return mapping.settle(trx, ctx.tenantId, Number(entry.sourceId), canonical, plan.settleWith, now);
-  const current = (await ctx.app.load(mapping.entity, [entry.sourceId], trx)).get(entry.sourceId);
-  if (!current || current.canonical === undefined || fp(current) !== entry.sourceFp) return;
-  await mapping.writeApp(trx, ctx.tenantId, Number(entry.sourceId), canonical);
+  const todo = stamps.filter((s) => s.canonical !== undefined);
+  if (todo.length === 0) return;
+  const ids = todo.map((s) => s.entry.sourceId);
+  await ctx.app.lock(trx, mapping.entity, ids);
+  if (mapping.settle) {
+    for (const { entry, canonical } of todo)
+      await mapping.settle(trx, ctx.tenantId, Number(entry.sourceId), canonical, plan.settleWith, now);
+    return;
+  }
+  const current = await ctx.app.load(mapping.entity, ids, trx);
+  const writes = todo.flatMap(({ entry, canonical: c }) => {
+    const row = current.get(entry.sourceId);
+    return !row || row.canonical === undefined || fp(row) !== entry.sourceFp
+      ? []
+      : [{ appId: Number(entry.sourceId), c }];
+  });
+  if (mapping.updateApp) return mapping.updateApp(trx, ctx.tenantId, writes);
+  for (const { appId, c } of writes) await mapping.writeApp(trx, ctx.tenantId, appId, c);
 }
 
 /** A stale version: re-read the backend's record, decide again under the conflict policy, and retry once. */

@@ -48,6 +48,13 @@ export interface AppEntity<C> {
   writeApp(trx: Trx, tenantId: string, appId: number | undefined, c: C): Promise<number>;
   removeApp(trx: Trx, tenantId: string, appId: number, how: 'deleted' | 'voided' | 'inactive'): Promise<void>;
   /**
+   * Inserts new app records in a few statements (a pull page's creates); returns their ids in input order. Without
+   * it, each is inserted with writeApp.
+   */
+  createApp?(trx: Trx, tenantId: string, cs: C[]): Promise<number[]>;
+  /** Updates existing app records in a few statements (a push page's stamp-back); writeApp one by one without it. */
+  updateApp?(trx: Trx, tenantId: string, rows: Array<{ appId: number; c: C }>): Promise<void>;
+  /**
    * Takes what the backend answered for a pushed record into the app. Without it, the answer's canonical form is
    * written with writeApp when the app has not changed meanwhile; a sale handed over uses it to take the backend's
    * number and the "done" status whatever happens to it later.

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { BackendId, Db, Trx } from './backend';
 import type { Ref } from './entity';
 import type { EntityName } from './model';
@@ -59,6 +60,21 @@ export class LinkStore {
     return new Map(rows.map((r) => [r.app_id, toLink(r)]));
   }
 
+  /** A link as a sync_links row of this tenant and backend. */
+  private row(entity: EntityName, link: Link, at: Date) {
+    const { appId: app_id, remoteId: remote_id, remoteVersion: remote_version, fingerprint } = link;
+    return {
+      tenant_id: this.tenantId,
+      backend: this.backend,
+      entity,
+      app_id,
+      remote_id,
+      remote_version,
+      fingerprint,
+      agreed_at: at,
+    };
+  }
+
   /** Writes the agreement; a backend record can be linked to one app record only, and vice versa. */
   async upsert(trx: Trx, entity: EntityName, link: Link, at: Date): Promise<void> {
     await trx
@@ -80,21 +96,51 @@ export class LinkStore {
   }
 
   /**
+   * `upsert` for a whole page in two statements: the links that disagree with one of the new agreements (the same
+   * backend record linked elsewhere, or the same app record linked to another backend record) are deleted, then the
+   * agreements are written. Equal to upserting them one by one in order; a page naming one id twice (never the case
+   * for a page of distinct records, but cheap to honour) takes the one-by-one path so the last one wins.
+   */
+  async upsertMany(trx: Trx, entity: EntityName, links: Link[], at: Date): Promise<void> {
+    const appIds = new Set(links.map((l) => l.appId));
+    const remoteIds = new Set(links.map((l) => l.remoteId));
+    if (appIds.size !== links.length || remoteIds.size !== links.length) {
+      for (const link of links) await this.upsert(trx, entity, link, at);
+      return;
+    }
+    for (let i = 0; i < links.length; i += 1000) {
+      const part = links.slice(i, i + 1000);
+      const apps = part.map((l) => l.appId);
+      const remotes = part.map((l) => l.remoteId);
+      await sql`
+        delete from sync_links l
+        where l.tenant_id = ${this.tenantId} and l.backend = ${this.backend} and l.entity = ${entity}
+          and (l.remote_id = any(${remotes}::text[]) or l.app_id = any(${apps}::bigint[]))
+          and (l.app_id, l.remote_id) not in (select * from unnest(${apps}::bigint[], ${remotes}::text[]))`.execute(
+        trx,
+      );
+      await trx
+        .insertInto('sync_links')
+        .values(part.map((link) => this.row(entity, link, at)))
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'entity', 'backend', 'app_id']).doUpdateSet((eb) => ({
+            remote_id: eb.ref('excluded.remote_id'),
+            remote_version: eb.ref('excluded.remote_version'),
+            fingerprint: eb.ref('excluded.fingerprint'),
+            agreed_at: eb.ref('excluded.agreed_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /**
    * Links for records this page created on the app side: neither id can be linked yet (the backend record was
    * unlinked when the page was read, the app id is new), so they are inserted in bulk instead of one upsert each.
    */
   async insertNew(trx: Trx, entity: EntityName, links: Link[], at: Date): Promise<void> {
     for (let i = 0; i < links.length; i += 1000) {
-      const rows = links.slice(i, i + 1000).map((link) => ({
-        tenant_id: this.tenantId,
-        backend: this.backend,
-        entity,
-        app_id: link.appId,
-        remote_id: link.remoteId,
-        remote_version: link.remoteVersion,
-        fingerprint: link.fingerprint,
-        agreed_at: at,
-      }));
+      const rows = links.slice(i, i + 1000).map((link) => this.row(entity, link, at));
       await trx.insertInto('sync_links').values(rows).execute();
     }
   }

@@ -40,6 +40,12 @@ function literalKey(literal: Value): number | string | boolean {
   return literal.toLowerCase();
 }
 
+/** What decides how key() reads a value against a literal. */
+function literalKind(literal: Value): string {
+  if (typeof literal !== 'string') return typeof literal;
+  return DATE_PREFIX.test(literal) ? 'date' : DIGITS.test(literal) ? 'digits' : 'text';
+}
+
 function likeToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*');
   return new RegExp(`^${escaped}$`, 'is');
@@ -55,11 +61,23 @@ export function predicate(c: Condition): (row: Row) => boolean {
     };
   }
   if (c.op === 'IN') {
-    const literals = c.value as Value[];
-    const wanted = literals.map((l) => ({ l, k: literalKey(l) }));
+    // A row's key depends on the literal only through its kind (number, boolean, date, digits, text): one key and one
+    // set lookup per kind instead of a comparison per literal (a match query names up to a page of values).
+    const kinds = new Map<string, { literal: Value; keys: Set<number | string | boolean> }>();
+    for (const l of c.value as Value[]) {
+      const kind = literalKind(l);
+      const entry = kinds.get(kind) ?? { literal: l, keys: new Set() };
+      const k = literalKey(l);
+      if (!(typeof k === 'number' && Number.isNaN(k))) entry.keys.add(k);
+      kinds.set(kind, entry);
+    }
+    const groups = [...kinds.values()];
     return (row) => {
       const v = fieldValue(row, c.field);
-      return wanted.some(({ l, k }) => key(v, l) === k);
+      return groups.some(({ literal, keys }) => {
+        const k = key(v, literal);
+        return k !== undefined && keys.has(k);
+      });
     };
   }
   const literal = c.value as Value;

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Address } from '../../../schema/tables/app';
+import type { Trx } from '../backend';
 import { centsToString, toCents } from '../../money';
 import { MappingProblem } from '../entity';
 
@@ -101,3 +103,50 @@ export function cents(value: unknown): number {
 
 /** Integer cents as a decimal string ("1234.50"), as the app's numeric columns take them. */
 export const centsToDecimal = centsToString;
+
+/**
+ * Ids for `n` new rows of `table`, taken from its identity sequence in one statement: rows inserted in bulk with
+ * these ids are known by position, without relying on the order of an INSERT's RETURNING rows.
+ */
+export async function allocateIds(trx: Trx, table: string, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const { rows } = await sql<{ id: number }>`
+    select nextval(pg_get_serial_sequence(${table}, 'id'))::bigint as id from generate_series(1, ${n})`.execute(trx);
+  return rows.map((r) => Number(r.id));
+}
+
+/** Rows inserted in statements of at most `size` rows (PostgreSQL takes at most 65,535 parameters per statement). */
+export async function insertInParts<R>(
+  rows: R[],
+  size: number,
+  insert: (part: R[]) => Promise<unknown>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
+}
+
+/**
+ * Updates many rows of one tenant's `table` in one statement (`update … from (values …)`): each row's id and new
+ * values, every column cast to its SQL type (`types`, in column order) so that a null or a text parameter lands as
+ * the column's type.
+ */
+export async function updateRows(
+  trx: Trx,
+  table: string,
+  tenantId: string,
+  types: Record<string, string>,
+  rows: Array<{ id: number; values: Record<string, unknown> }>,
+): Promise<void> {
+  const columns = Object.keys(types);
+  for (let i = 0; i < rows.length; i += 500) {
+    const part = rows.slice(i, i + 500);
+    const tuples = part.map(
+      (r) =>
+        sql`(${sql.join([sql`${r.id}::bigint`, ...columns.map((c) => sql`${r.values[c] ?? null}::${sql.raw(types[c])}`)])})`,
+    );
+    await sql`
+      update ${sql.table(table)} as t
+      set ${sql.join(columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
+      from (values ${sql.join(tuples)}) as v(id, ${sql.join(columns.map((c) => sql.ref(c)))})
+      where t.tenant_id = ${tenantId} and t.id = v.id`.execute(trx);
+  }
+}

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Address } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
 import { MappingProblem } from '../entity';
-import { addressFromApp, addressProblem, text } from './common';
+import { addressFromApp, addressProblem, allocateIds, insertInParts, text } from './common';
 
 export interface CustomerRecord {
   displayName: string;
@@ -115,21 +115,7 @@ export const customerMapping: AppEntity<CustomerRecord> = {
   },
 
   async writeApp(trx, tenantId, appId, c) {
-    const values = {
-      display_name: c.displayName,
-      company_name: c.companyName,
-      given_name: c.givenName,
-      family_name: c.familyName,
-      email: c.email,
-      phone: c.phone,
-      billing_address: c.billingAddress ? JSON.stringify(c.billingAddress) : null,
-      shipping_address: c.shippingAddress ? JSON.stringify(c.shippingAddress) : null,
-      parent_id: c.parentId,
-      price_level_id: c.priceLevelId ?? null,
-      tax_code_id: c.taxCodeId ?? null,
-      active: c.active,
-      status: c.active ? ('active' as const) : ('inactive' as const),
-    };
+    const values = customerValues(c);
     if (appId === undefined) {
       const row = await trx
         .insertInto('customers')
@@ -142,6 +128,13 @@ export const customerMapping: AppEntity<CustomerRecord> = {
     return appId;
   },
 
+  async createApp(trx, tenantId, cs) {
+    const ids = await allocateIds(trx, 'customers', cs.length);
+    const rows = cs.map((c, i) => ({ id: ids[i], tenant_id: tenantId, ...customerValues(c) }));
+    await insertInParts(rows, 1000, (part) => trx.insertInto('customers').values(part).execute());
+    return ids;
+  },
+
   async removeApp(trx, tenantId, appId, how) {
     await trx
       .updateTable('customers')
@@ -151,6 +144,24 @@ export const customerMapping: AppEntity<CustomerRecord> = {
       .execute();
   },
 };
+
+function customerValues(c: CustomerRecord) {
+  return {
+    display_name: c.displayName,
+    company_name: c.companyName,
+    given_name: c.givenName,
+    family_name: c.familyName,
+    email: c.email,
+    phone: c.phone,
+    billing_address: c.billingAddress ? JSON.stringify(c.billingAddress) : null,
+    shipping_address: c.shippingAddress ? JSON.stringify(c.shippingAddress) : null,
+    parent_id: c.parentId,
+    price_level_id: c.priceLevelId ?? null,
+    tax_code_id: c.taxCodeId ?? null,
+    active: c.active,
+    status: c.active ? ('active' as const) : ('inactive' as const),
+  };
+}
 
 /** What the canonical form cannot carry as stored: a non-object address, a customer that is its own parent. */
 function rowProblem(r: { id: number; parent_id: number | null; billing_address: unknown; shipping_address: unknown }): {

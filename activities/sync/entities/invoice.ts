@@ -1,7 +1,7 @@
 import type { InvoiceStatus } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
-import { isoDate, text } from './common';
-import { lineFromRow, writeLines, type SalesLine } from './lines';
+import { allocateIds, insertInParts, isoDate, text, updateRows } from './common';
+import { lineFromRow, lineToRow, writeLines, type SalesLine } from './lines';
 
 export interface InvoiceRecord {
   /** Any QuickBooks DocNumber: up to 21 characters, letters and digits alike. */
@@ -25,6 +25,41 @@ export const MAX_DOC_NUMBER = 21;
 
 function statusOf(c: InvoiceRecord): InvoiceStatus {
   return c.balanceCents === 0 && c.totalCents > 0 ? 'paid' : 'open';
+}
+
+/** The SQL types of invoiceValues' columns, in its order. */
+const INVOICE_TYPES = {
+  doc_number: 'text',
+  customer_id: 'bigint',
+  txn_date: 'date',
+  due_date: 'date',
+  tax_code_id: 'bigint',
+  subtotal_cents: 'bigint',
+  tax_cents: 'bigint',
+  total_cents: 'bigint',
+  balance_cents: 'bigint',
+  status: 'text',
+  email: 'text',
+  customer_memo: 'text',
+  private_note: 'text',
+};
+
+function invoiceValues(c: InvoiceRecord) {
+  return {
+    doc_number: c.docNumber,
+    customer_id: c.customerId,
+    txn_date: c.txnDate,
+    due_date: c.dueDate,
+    tax_code_id: c.taxCodeId,
+    subtotal_cents: c.subtotalCents,
+    tax_cents: c.taxCents,
+    total_cents: c.totalCents,
+    balance_cents: c.balanceCents,
+    status: statusOf(c),
+    email: c.email,
+    customer_memo: c.customerMemo,
+    private_note: c.privateNote,
+  };
 }
 
 export const invoiceMapping: AppEntity<InvoiceRecord> = {
@@ -119,21 +154,7 @@ export const invoiceMapping: AppEntity<InvoiceRecord> = {
   },
 
   async writeApp(trx, tenantId, appId, c) {
-    const values = {
-      doc_number: c.docNumber,
-      customer_id: c.customerId,
-      txn_date: c.txnDate,
-      due_date: c.dueDate,
-      tax_code_id: c.taxCodeId,
-      subtotal_cents: c.subtotalCents,
-      tax_cents: c.taxCents,
-      total_cents: c.totalCents,
-      balance_cents: c.balanceCents,
-      status: statusOf(c),
-      email: c.email,
-      customer_memo: c.customerMemo,
-      private_note: c.privateNote,
-    };
+    const values = invoiceValues(c);
     let id = appId;
     if (id === undefined)
       id = (
@@ -146,6 +167,59 @@ export const invoiceMapping: AppEntity<InvoiceRecord> = {
     else await trx.updateTable('invoices').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     await writeLines(trx, id, appId === undefined ? [] : undefined, c.lines);
     return id;
+  },
+
+  async updateApp(trx, tenantId, rows) {
+    if (rows.length === 0) return;
+    await updateRows(
+      trx,
+      'invoices',
+      tenantId,
+      INVOICE_TYPES,
+      rows.map(({ appId, c }) => ({ id: appId, values: invoiceValues(c) })),
+    );
+    // Every row's lines read (and locked) in one statement; only the lines that differ are written.
+    const current = await trx
+      .selectFrom('invoice_lines')
+      .select([
+        'id',
+        'invoice_id',
+        'line_num',
+        'kind',
+        'item_id',
+        'description',
+        'quantity',
+        'unit_price',
+        'amount_cents',
+        'taxable',
+      ])
+      .where(
+        'invoice_id',
+        'in',
+        rows.map((r) => r.appId),
+      )
+      .orderBy('invoice_id')
+      .orderBy('line_num')
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    const byInvoice = new Map<number, typeof current>();
+    for (const l of current) byInvoice.set(l.invoice_id, [...(byInvoice.get(l.invoice_id) ?? []), l]);
+    for (const { appId, c } of rows) await writeLines(trx, appId, byInvoice.get(appId) ?? [], c.lines);
+  },
+
+  async createApp(trx, tenantId, cs) {
+    const ids = await allocateIds(trx, 'invoices', cs.length);
+    const rows = cs.map((c, i) => ({
+      id: ids[i],
+      tenant_id: tenantId,
+      origin: 'quickbooks' as const,
+      ...invoiceValues(c),
+    }));
+    await insertInParts(rows, 500, (part) => trx.insertInto('invoices').values(part).execute());
+    const lines = cs.flatMap((c, i) => c.lines.map((line, n) => ({ invoice_id: ids[i], ...lineToRow(line, n) })));
+    await insertInParts(lines, 1000, (part) => trx.insertInto('invoice_lines').values(part).execute());
+    return ids;
   },
 
   async removeApp(trx, tenantId, appId, how) {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { ItemType } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
-import { decimal, text } from './common';
+import { allocateIds, decimal, insertInParts, text, updateRows } from './common';
 
 export interface ItemRecord {
   type: ItemType;
@@ -94,19 +94,7 @@ export const itemMapping: AppEntity<ItemRecord> = {
   },
 
   async writeApp(trx, tenantId, appId, c) {
-    const values = {
-      type: c.type,
-      name: c.name,
-      sku: c.sku,
-      description: c.description,
-      unit_price: c.unitPrice,
-      income_account: c.incomeAccount,
-      taxable: c.taxable,
-      parent_id: c.parentId,
-      quantity_on_hand: c.quantityOnHand,
-      active: c.active,
-      status: c.active ? ('active' as const) : ('inactive' as const),
-    };
+    const values = itemValues(c);
     if (appId === undefined) {
       const row = await trx
         .insertInto('items')
@@ -119,6 +107,18 @@ export const itemMapping: AppEntity<ItemRecord> = {
     return appId;
   },
 
+  async updateApp(trx, tenantId, rows) {
+    const values = rows.map(({ appId, c }) => ({ id: appId, values: itemValues(c) }));
+    await updateRows(trx, 'items', tenantId, ITEM_TYPES, values);
+  },
+
+  async createApp(trx, tenantId, cs) {
+    const ids = await allocateIds(trx, 'items', cs.length);
+    const rows = cs.map((c, i) => ({ id: ids[i], tenant_id: tenantId, ...itemValues(c) }));
+    await insertInParts(rows, 1000, (part) => trx.insertInto('items').values(part).execute());
+    return ids;
+  },
+
   async removeApp(trx, tenantId, appId, how) {
     await trx
       .updateTable('items')
@@ -128,3 +128,34 @@ export const itemMapping: AppEntity<ItemRecord> = {
       .execute();
   },
 };
+
+/** The SQL types of itemValues' columns. */
+const ITEM_TYPES = {
+  type: 'text',
+  name: 'text',
+  sku: 'text',
+  description: 'text',
+  unit_price: 'numeric',
+  income_account: 'text',
+  taxable: 'boolean',
+  parent_id: 'bigint',
+  quantity_on_hand: 'numeric',
+  active: 'boolean',
+  status: 'text',
+};
+
+function itemValues(c: ItemRecord) {
+  return {
+    type: c.type,
+    name: c.name,
+    sku: c.sku,
+    description: c.description,
+    unit_price: c.unitPrice,
+    income_account: c.incomeAccount,
+    taxable: c.taxable,
+    parent_id: c.parentId,
+    quantity_on_hand: c.quantityOnHand,
+    active: c.active,
+    status: c.active ? ('active' as const) : ('inactive' as const),
+  };
+}

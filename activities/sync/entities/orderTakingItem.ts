@@ -1,4 +1,6 @@
+import type { Trx } from '../backend';
 import type { AppEntity, AppRow } from '../entity';
+import { updateRows } from './common';
 import { itemMapping, type ItemRecord } from './item';
 
 /** In order-taking mode an item also carries its sales tax code, so the app can default the tax of a sale line. */
@@ -50,4 +52,25 @@ export const orderTakingItemMapping: AppEntity<StockItemRecord> = {
       .execute();
     return id;
   },
+
+  // The bulk writes of items, with the tax code as writeApp adds it (spread from itemMapping, they would leave it out).
+  async createApp(trx, tenantId, cs) {
+    const ids = await itemMapping.createApp!(trx, tenantId, cs);
+    await setTaxCodes(
+      trx,
+      tenantId,
+      ids.map((appId, i) => ({ appId, c: cs[i] })),
+    );
+    return ids;
+  },
+
+  async updateApp(trx, tenantId, rows) {
+    await itemMapping.updateApp!(trx, tenantId, rows);
+    await setTaxCodes(trx, tenantId, rows);
+  },
 };
+
+function setTaxCodes(trx: Trx, tenantId: string, rows: Array<{ appId: number; c: StockItemRecord }>) {
+  const values = rows.map(({ appId, c }) => ({ id: appId, values: { tax_code_id: c.taxCodeId } }));
+  return updateRows(trx, 'items', tenantId, { tax_code_id: 'bigint' }, values);
+}

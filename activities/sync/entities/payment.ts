@@ -1,5 +1,5 @@
 import type { AppEntity, AppRow } from '../entity';
-import { isoDate, text } from './common';
+import { allocateIds, insertInParts, isoDate, text } from './common';
 
 export interface PaymentApplication {
   invoiceId: number;
@@ -107,15 +107,7 @@ export const paymentMapping: AppEntity<PaymentRecord> = {
   },
 
   async writeApp(trx, tenantId, appId, c) {
-    const applied = c.applications.reduce((sum, a) => sum + a.amountCents, 0);
-    const values = {
-      customer_id: c.customerId,
-      txn_date: c.txnDate,
-      amount_cents: c.amountCents,
-      unapplied_cents: c.amountCents - applied,
-      reference: c.reference,
-      status: 'active' as const,
-    };
+    const values = paymentValues(c);
     let id = appId;
     if (id === undefined)
       id = (
@@ -136,6 +128,17 @@ export const paymentMapping: AppEntity<PaymentRecord> = {
     return id;
   },
 
+  async createApp(trx, tenantId, cs) {
+    const ids = await allocateIds(trx, 'payments', cs.length);
+    const rows = cs.map((c, i) => ({ id: ids[i], tenant_id: tenantId, ...paymentValues(c) }));
+    await insertInParts(rows, 1000, (part) => trx.insertInto('payments').values(part).execute());
+    const applications = cs.flatMap((c, i) =>
+      c.applications.map((a) => ({ payment_id: ids[i], invoice_id: a.invoiceId, amount_cents: a.amountCents })),
+    );
+    await insertInParts(applications, 2000, (part) => trx.insertInto('payment_applications').values(part).execute());
+    return ids;
+  },
+
   async removeApp(trx, tenantId, appId, how) {
     await trx
       .updateTable('payments')
@@ -146,3 +149,15 @@ export const paymentMapping: AppEntity<PaymentRecord> = {
     await trx.deleteFrom('payment_applications').where('payment_id', '=', appId).execute();
   },
 };
+
+function paymentValues(c: PaymentRecord) {
+  const applied = c.applications.reduce((sum, a) => sum + a.amountCents, 0);
+  return {
+    customer_id: c.customerId,
+    txn_date: c.txnDate,
+    amount_cents: c.amountCents,
+    unapplied_cents: c.amountCents - applied,
+    reference: c.reference,
+    status: 'active' as const,
+  };
+}
