@@ -39,9 +39,9 @@ export function scaleSection(r: ScaleResults, file: string): string {
       '',
       '### The whole budget of one company (production limits, time-scaled)',
       '',
-      `Bound: 40 batches × 30 + 460 single writes = **1,660 records per limit minute** (× the time scale per real minute). Ratio = records pushed over the span from the first write QuickBooks received to the last answer, divided by the bound. Pages of 160 = 4 batches + 40 concurrent single writes; the shared limiter (PostgreSQL) keeps every worker of the company inside 500 requests, 40 batches and 10 in flight, with a margin of 3 % of the window + 100 ms.`,
+      `Bound: 40 batches × 30 + 460 single writes = **1,660 records per limit minute** (× the time scale per real minute). Ratio = records pushed divided by the most the limits allow within the push span (from the first write QuickBooks received to the last answer): a sliding limit window lets at most ⌊span / window⌋ + 1 windows of 1,660 through, so a push of a window or two cannot score above 100 % by spending its first window at once. Pages of 160 = 4 batches + 40 concurrent single writes; the shared limiter (PostgreSQL) keeps every worker of the company inside 500 requests, 40 batches and 10 in flight, with a margin of 3 % of the window + 100 ms.`,
       '',
-      '| code | workers | pushed | push span | records per limit minute | ratio to 1,660 | 429s | batches | single writes+reads | run wall | verified |',
+      '| code | workers | pushed | push span | records per limit minute | ratio to the most allowed in the span | 429s | batches | single writes+reads | run wall | verified |',
       '|---|---|---|---|---|---|---|---|---|---|---|',
       ...r.budget.map(
         (b) =>

@@ -118,17 +118,26 @@ export function toFailure(error: unknown): unknown {
 }
 
 export function createSyncActivities({ db, clock, logger, backendFor, stepSliceMs = STEP_SLICE_MS }: SyncDeps) {
+  /** The tenant's settings and backend for a page; a step attempt reads them once for all its pages. */
+  async function connect(tenantId: string, runId: string) {
+    const settings = await readSyncSettings(db, tenantId, runId);
+    const appEntities = mappingsFor(settings.mode);
+    const links = new LinkStore(tenantId, settings.backend);
+    const { backend, mode } = settings;
+    const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
+    return { settings, appEntities, links, remote };
+  }
+
   /** One page of one part of a step; a backend that is waiting (the Web Connector) moves nothing and says so. */
-  async function page(input: PageInput): Promise<PageResult & { waiting?: true }> {
+  async function page(
+    input: PageInput,
+    connection?: ReturnType<typeof connect>,
+  ): Promise<PageResult & { waiting?: true }> {
     try {
       const { tenantId, runId, step, entity } = input;
-      const settings = await readSyncSettings(db, tenantId, runId);
-      const appEntities = mappingsFor(settings.mode);
+      const { settings, appEntities, links, remote } = await (connection ?? connect(tenantId, runId));
       const mapping = appEntities[entity];
       if (!mapping) throw new Error(`tenant ${tenantId}: ${entity} is not synced in ${settings.mode} mode`);
-      const links = new LinkStore(tenantId, settings.backend);
-      const { backend, mode } = settings;
-      const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
       // An entity only some backends hold (price levels: QuickBooks Desktop) is nothing to move elsewhere.
       if (OPTIONAL_ENTITIES.has(entity) && !remote.capabilities.changeCapture[entity])
         return { counts: emptyCounts(), nextCursor: null, done: true };
@@ -203,11 +212,14 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
         await startStep(db, runId, step, clock.now());
         const parts = stepParts(await runMode(db, runId), step);
         let { part, cursor } = resumePoint(parts, await stepResume(db, runId, step), input.resume);
+        // Settings and backend once per attempt, not per page (an attempt lasts a slice: seconds, not hours).
+        const connection = connect(tenantId, runId);
+        connection.catch(() => undefined); // awaited by the first page, which reports the failure
         for (; part < parts.length; part++, cursor = null) {
           const { entity, direction } = parts[part];
           result.current = { entity, direction };
           for (;;) {
-            const outcome = await page({ tenantId, runId, step, entity, direction, cursor });
+            const outcome = await page({ tenantId, runId, step, entity, direction, cursor }, connection);
             result.pages++;
             if (direction === 'pull') result.pulled = addCounts(result.pulled, outcome.counts);
             else result.pushed = addCounts(result.pushed, outcome.counts);
