@@ -33,6 +33,19 @@ import { countsAgree } from './verify';
 /** QuickBooks' write bound per company: 40 batches of 30 + the other 460 requests as single writes, per minute. */
 export const WRITE_BOUND_PER_MINUTE = 40 * 30 + 460;
 
+/**
+ * How close a push came to the limits: the shortest span the limits allow for its records over the span it took. A
+ * sliding window of W lets 1,660 records through per window, so N records need at least (⌈N / 1,660⌉ − 1) × W from
+ * the first write to the last (each window's share sent the moment it opens). 1 = as fast as QuickBooks permits; a
+ * plain rate would score a short push above 1 (its first window is spent at once) and a push ending early in a
+ * window below its due. Null for a push that fits one window.
+ */
+export function budgetRatio(pushed: number, pushSpanMs: number, timeScale: number): number | null {
+  const windows = Math.ceil(pushed / WRITE_BOUND_PER_MINUTE);
+  if (windows <= 1 || pushSpanMs <= 0) return null;
+  return ((windows - 1) * (60_000 / timeScale)) / pushSpanMs;
+}
+
 export interface ScaleArgs {
   only?: Set<string>;
   fleet?: number;
@@ -57,10 +70,7 @@ export interface BudgetRow {
   pushSpanMs: number;
   boundPerMinute: number;
   achievedPerMinute: number;
-  /**
-   * Records pushed over the most the limits allow within the push span: a sliding limit window of W lets at most
-   * ⌊span / W⌋ + 1 windows' worth through, so a short push cannot score above 1 by spending its first window at once.
-   */
+  /** The shortest push span the limits allow for these records over the span taken (budgetRatio). */
   ratio: number;
   /** The plain rate over the bound per minute (above 1 for pushes of a window or two: the first window is free). */
   ratePerBound: number;
@@ -219,8 +229,6 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
           const span = pushSpanMs(run.log);
           const boundPerMinute = WRITE_BOUND_PER_MINUTE * args.timeScale;
           const achievedPerMinute = run.pushed / (span / 60_000);
-          const windowMs = 60_000 / args.timeScale;
-          const mostAllowed = WRITE_BOUND_PER_MINUTE * (Math.floor(span / windowMs) + 1);
           const row: BudgetRow = {
             code: code.name,
             workers,
@@ -230,7 +238,7 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
             pushSpanMs: span,
             boundPerMinute,
             achievedPerMinute: Math.round(achievedPerMinute),
-            ratio: round(run.pushed / mostAllowed, 3),
+            ratio: round(budgetRatio(run.pushed, span, args.timeScale) ?? 0, 3),
             ratePerBound: round(achievedPerMinute / boundPerMinute, 3),
             requests: classifyRequests(run.log),
             verified: await verified(limited, tenantId, realmId),

@@ -38,18 +38,20 @@ const bookkeeping = proxyActivities<Activities>({
   },
 });
 
+// Transient QuickBooks faults back off exponentially; a 429 comes with its own 60-second delay (nextRetryDelay).
+const WORK_RETRY = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '2 minutes',
+  maximumAttempts: 12,
+  nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS,
+} as const;
+
 const pages = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   // Pages heartbeat every few seconds: a crashed worker's page is retried elsewhere after 20 s, not 5 minutes.
   heartbeatTimeout: '20 seconds',
-  // Transient QuickBooks faults back off exponentially; a 429 comes with its own 60-second delay (nextRetryDelay).
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 12,
-    nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS,
-  },
+  retry: WORK_RETRY,
 });
 
 const steps = proxyActivities<Activities>({
@@ -57,13 +59,7 @@ const steps = proxyActivities<Activities>({
   // Connector's exchange), so the attempt's limit is a page's plus the slice.
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 12,
-    nonRetryableErrorTypes: NON_RETRYABLE_SYNC_ERRORS,
-  },
+  retry: WORK_RETRY,
 });
 
 /**

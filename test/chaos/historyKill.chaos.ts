@@ -8,7 +8,7 @@ import { createStack, type Stack } from '../helpers/stack';
 import { until } from '../helpers/until';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
-import { closed, logSeq, resultOrStuck, seedBothSides, startRun } from './scenario';
+import { progressed, logSeq, resultOrStuck, seedBothSides, startRun } from './scenario';
 
 /**
  * The history service of a real Temporal cluster (scripts/cluster.sh: frontend, history, matching and worker as
@@ -86,14 +86,8 @@ maybe('a real Temporal cluster (scripts/cluster.sh)', () => {
     const killedAt: number[] = [];
     const recoveryMs: number[] = [];
     for (let i = 0; i < kills; i++) {
-      const from = await logSeq(stack, since);
       // Well into the run: after a few pages, counted in QuickBooks requests (the second kill lands in the push).
-      await until(
-        'the run to make progress',
-        async () => (await logSeq(stack, from)) - from,
-        (n) => n >= 15 * (i + 1),
-      );
-      expect(await closed(handle)).toBe(false);
+      await progressed(stack, handle, since, 15 * (i + 1));
       const length = (await historyLength(handle))!;
       killedAt.push((await logSeq(stack, since)) - since);
       const killed = Date.now();

@@ -5,6 +5,7 @@ import { seedAppCompany, type CompanySize } from '../../bench/appSeed';
 import type { BulkSeed } from '../../emulator/seed';
 import { syncTenant } from '../../workflows/syncTenant';
 import type { Stack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 /** A company with work in both directions: QuickBooks seeded in bulk, the app's tables written directly. */
 export async function seedBothSides(
@@ -28,6 +29,20 @@ export function startRun(stack: Stack, tenantId: string, label: string): Promise
 /** The latest request-log sequence number of the emulator (all realms), reading only what came after `since`. */
 export async function logSeq(stack: Stack, since = 0): Promise<number> {
   return (await stack.admin.requests({ sinceSeq: since })).at(-1)?.seq ?? since;
+}
+
+/**
+ * Waits until the run has made `requests` more QuickBooks requests from now (progress counted in requests, never in
+ * time; `since` is a request-log position before now, to read less), and checks it still runs: where a scenario strikes.
+ */
+export async function progressed(stack: Stack, handle: WorkflowHandle, since: number, requests: number): Promise<void> {
+  const from = await logSeq(stack, since);
+  await until(
+    'the run to make progress',
+    async () => (await logSeq(stack, from)) - from,
+    (n) => n >= requests,
+  );
+  if (await closed(handle)) throw new Error(`the run ${handle.workflowId} ended before ${requests} more requests`);
 }
 
 /** Whether a workflow has closed, without waiting for it. */

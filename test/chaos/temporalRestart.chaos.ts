@@ -6,7 +6,7 @@ import { createStack, type Stack } from '../helpers/stack';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
 import { until } from '../helpers/until';
-import { closed, logSeq, seedBothSides, startRun } from './scenario';
+import { progressed, logSeq, seedBothSides, startRun } from './scenario';
 
 /**
  * The Temporal server killed (SIGKILL) in the middle of a run and started again on the same port and the same SQLite
@@ -65,14 +65,8 @@ test('the Temporal server SIGKILLed mid-run and restarted on the same state: the
   const restarts = 2;
   const killedAt: number[] = [];
   for (let i = 0; i < restarts; i++) {
-    const from = await logSeq(stack, since);
     // Well into the run: after a few pages (the second restart lands in the app → QuickBooks invoices).
-    await until(
-      'the run to make progress',
-      async () => (await logSeq(stack, from)) - from,
-      (n) => n >= 15 * (i + 1),
-    );
-    expect(await closed(handle)).toBe(false);
+    await progressed(stack, handle, since, 15 * (i + 1));
     killedAt.push((await logSeq(stack, since)) - since);
     await killServer(server!);
     server = await startServer();
