@@ -40,7 +40,7 @@ export const WRITE_BOUND_PER_MINUTE = 40 * 30 + 460;
  * plain rate would score a short push above 1 (its first window is spent at once) and a push ending early in a
  * window below its due. Null for a push that fits one window.
  */
-export function budgetRatio(pushed: number, pushSpanMs: number, timeScale: number): number | null {
+function budgetRatio(pushed: number, pushSpanMs: number, timeScale: number): number | null {
   const windows = Math.ceil(pushed / WRITE_BOUND_PER_MINUTE);
   if (windows <= 1 || pushSpanMs <= 0) return null;
   return ((windows - 1) * (60_000 / timeScale)) / pushSpanMs;

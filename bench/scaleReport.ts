@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { budgetRatio, type ScaleResults } from './scale';
+import type { ScaleResults } from './scale';
 
 const num = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
 const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
@@ -45,7 +45,7 @@ export function scaleSection(r: ScaleResults, file: string): string {
       '|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...r.budget.map(
         (b) =>
-          `| ${b.code} | ${b.workers} | ${num(b.pushed)} | ${(b.pushSpanMs / 1000).toFixed(1)} s | ${num(Math.round(b.achievedPerMinute / b.timeScale))} | ${pct(b.achievedPerMinute / b.boundPerMinute)} | ${pct(budgetRatio(b.pushed, b.pushSpanMs, b.timeScale) ?? 0)} | ${b.requests.throttled} | ${num(b.requests.batch)} | ${num(b.requests.single + b.requests.query)} | ${(b.wallMs / 1000).toFixed(1)} s | ${b.verified ? 'yes' : '**no**'} |`,
+          `| ${b.code} | ${b.workers} | ${num(b.pushed)} | ${(b.pushSpanMs / 1000).toFixed(1)} s | ${num(Math.round(b.achievedPerMinute / b.timeScale))} | ${pct(b.ratePerBound)} | ${pct(b.ratio)} | ${b.requests.throttled} | ${num(b.requests.batch)} | ${num(b.requests.single + b.requests.query)} | ${(b.wallMs / 1000).toFixed(1)} s | ${b.verified ? 'yes' : '**no**'} |`,
       ),
     );
   }

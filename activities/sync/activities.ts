@@ -213,13 +213,15 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
         const parts = stepParts(await runMode(db, runId), step);
         let { part, cursor } = resumePoint(parts, await stepResume(db, runId, step), input.resume);
         // Settings and backend once per attempt, not per page (an attempt lasts a slice: seconds, not hours).
-        const connection = connect(tenantId, runId);
-        connection.catch(() => undefined); // awaited by the first page, which reports the failure
+        let connection: ReturnType<typeof connect> | undefined;
         for (; part < parts.length; part++, cursor = null) {
           const { entity, direction } = parts[part];
           result.current = { entity, direction };
           for (;;) {
-            const outcome = await page({ tenantId, runId, step, entity, direction, cursor }, connection);
+            const outcome = await page(
+              { tenantId, runId, step, entity, direction, cursor },
+              (connection ??= connect(tenantId, runId)),
+            );
             result.pages++;
             if (direction === 'pull') result.pulled = addCounts(result.pulled, outcome.counts);
             else result.pushed = addCounts(result.pushed, outcome.counts);

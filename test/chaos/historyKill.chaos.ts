@@ -8,7 +8,7 @@ import { createStack, type Stack } from '../helpers/stack';
 import { until } from '../helpers/until';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
-import { progressed, logSeq, resultOrStuck, seedBothSides, startRun } from './scenario';
+import { progressed, logSeq, resultOrStuck, seedBothSides, TWO_WAY_COMPANY, startRun } from './scenario';
 
 /**
  * The history service of a real Temporal cluster (scripts/cluster.sh: frontend, history, matching and worker as
@@ -75,10 +75,7 @@ maybe('a real Temporal cluster (scripts/cluster.sh)', () => {
   test('the history service SIGKILLed mid-run and restarted: the run completes, both sides identical', async () => {
     const startedAt = Date.now();
     const { tenantId, realmId } = await stack.addTenant();
-    await seedBothSides(stack, tenantId, realmId, {
-      quickbooks: { customers: 100, items: 40, invoices: 400, payments: 250, maxLinesPerInvoice: 5 },
-      app: { customers: 100, items: 40, invoices: 600, payments: 300, maxLinesPerInvoice: 5 },
-    });
+    await seedBothSides(stack, tenantId, realmId, TWO_WAY_COMPANY);
     const since = await logSeq(stack);
     const runStarted = Date.now();
     const handle = await startRun(stack, tenantId, 'history');

@@ -7,6 +7,12 @@ import { syncTenant } from '../../workflows/syncTenant';
 import type { Stack } from '../helpers/stack';
 import { until } from '../helpers/until';
 
+/** The chaos scenarios' company: work in both directions, a few pages of each entity. */
+export const TWO_WAY_COMPANY: { quickbooks: BulkSeed; app: CompanySize } = {
+  quickbooks: { customers: 100, items: 40, invoices: 400, payments: 250, maxLinesPerInvoice: 5 },
+  app: { customers: 100, items: 40, invoices: 600, payments: 300, maxLinesPerInvoice: 5 },
+};
+
 /** A company with work in both directions: QuickBooks seeded in bulk, the app's tables written directly. */
 export async function seedBothSides(
   stack: Stack,

@@ -6,7 +6,7 @@ import { createStack, type Stack } from '../helpers/stack';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
 import { until } from '../helpers/until';
-import { progressed, logSeq, seedBothSides, startRun } from './scenario';
+import { progressed, logSeq, seedBothSides, TWO_WAY_COMPANY, startRun } from './scenario';
 
 /**
  * The Temporal server killed (SIGKILL) in the middle of a run and started again on the same port and the same SQLite
@@ -56,10 +56,7 @@ afterAll(async () => {
 test('the Temporal server SIGKILLed mid-run and restarted on the same state: the run completes, both sides identical', async () => {
   const startedAt = Date.now();
   const { tenantId, realmId } = await stack.addTenant();
-  await seedBothSides(stack, tenantId, realmId, {
-    quickbooks: { customers: 100, items: 40, invoices: 400, payments: 250, maxLinesPerInvoice: 5 },
-    app: { customers: 100, items: 40, invoices: 600, payments: 300, maxLinesPerInvoice: 5 },
-  });
+  await seedBothSides(stack, tenantId, realmId, TWO_WAY_COMPANY);
   const since = await logSeq(stack);
   const handle = await startRun(stack, tenantId, 'temporal');
   const restarts = 2;

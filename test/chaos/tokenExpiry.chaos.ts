@@ -2,7 +2,7 @@ import { createStack, type Stack } from '../helpers/stack';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
 import { until } from '../helpers/until';
-import { closed, logSeq, seedBothSides, startRun } from './scenario';
+import { closed, logSeq, seedBothSides, TWO_WAY_COMPANY, startRun } from './scenario';
 
 /**
  * The tenant's access token expires (QuickBooks answers 401) several times during a run; each refresh rotates the
@@ -19,10 +19,7 @@ afterAll(async () => stack?.close());
 test(`the access token expiring ${EXPIRIES} times during a run, the refresh token rotating each time: the run completes, both sides identical`, async () => {
   const startedAt = Date.now();
   const { tenantId, realmId } = await stack.addTenant();
-  await seedBothSides(stack, tenantId, realmId, {
-    quickbooks: { customers: 100, items: 40, invoices: 400, payments: 250, maxLinesPerInvoice: 5 },
-    app: { customers: 100, items: 40, invoices: 600, payments: 300, maxLinesPerInvoice: 5 },
-  });
+  await seedBothSides(stack, tenantId, realmId, TWO_WAY_COMPANY);
   const storedRefresh = async () =>
     (
       await stack.database.db
