@@ -94,6 +94,8 @@ export interface NoopRow {
   after: string;
   wallMs: number;
   requests: number;
+  /** QuickBooks records received again and found unchanged (absent in results from before it was counted). */
+  reread?: number;
   pulledOrPushed: number;
 }
 
@@ -285,6 +287,7 @@ export async function runScaleBench(args: ScaleArgs, log: (line: string) => void
               after,
               wallMs: Math.round(run.wallMs),
               requests: run.log.length,
+              reread: run.result.steps.reduce((n, s) => n + s.pulled.unchanged, 0),
               pulledOrPushed: run.records,
             };
             results.noop.push(row);

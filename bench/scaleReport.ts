@@ -68,11 +68,14 @@ export function scaleSection(r: ScaleResults, file: string): string {
       '',
       '### No-op runs, after different runs on the same warm worker',
       '',
-      'Every no-op run is reported, each after something different (its own initial pull, its own incremental run, another company’s push, another no-op run), so the median cannot be chosen by what ran before.',
+      'Every no-op run is reported, each after something different (its own initial pull, its own incremental run, another company’s push, another no-op run), so the median cannot be chosen by what ran before. “Read again” counts the QuickBooks records a run received and found unchanged: records changed within the change feed’s overlap before the last run (seconds of QuickBooks time) are transferred again, however few of them changed.',
       '',
-      '| code | after | wall | QuickBooks requests | records changed |',
-      '|---|---|---|---|---|',
-      ...r.noop.map((n) => `| ${n.code} | ${n.after} | ${num(n.wallMs)} ms | ${n.requests} | ${n.pulledOrPushed} |`),
+      '| code | after | wall | QuickBooks requests | read again | records changed |',
+      '|---|---|---|---|---|---|',
+      ...r.noop.map(
+        (n) =>
+          `| ${n.code} | ${n.after} | ${num(n.wallMs)} ms | ${n.requests} | ${n.reread === undefined ? '—' : num(n.reread)} | ${n.pulledOrPushed} |`,
+      ),
       '',
       ...codes.map((c) => {
         const walls = r.noop.filter((n) => n.code === c).map((n) => n.wallMs);

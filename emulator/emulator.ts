@@ -291,7 +291,10 @@ function sleep(ms: number): Promise<void> {
 function faultCodeOf(body: unknown): string | undefined {
   let parsed = body;
   if (typeof body === 'string') {
-    if (!body.includes('"Fault"') && !body.includes('"fault"') && !body.includes('"error"')) return undefined;
+    // Only a top-level fault is logged, and a fault answer is small: its first characters say whether it is one, so
+    // a page of records (megabytes) is not scanned three times over.
+    const head = body.slice(0, 256);
+    if (!head.includes('"Fault"') && !head.includes('"fault"') && !head.includes('"error"')) return undefined;
     try {
       parsed = JSON.parse(body);
     } catch {

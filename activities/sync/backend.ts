@@ -48,7 +48,19 @@ export interface SideRecord<C = unknown> {
    * filled in when their record is linked (lateReferences.ts). Only fields the app entity declares in `lateRefs`.
    */
   lateRefs?: LateRef[];
+  /**
+   * Read at the version the core last saw it agree with the app (readChanges' `agreed`): unchanged since, so it is not
+   * mapped (no `canonical`, no `raw`) and the core counts it as unchanged without loading or comparing anything.
+   */
+  settled?: true;
 }
+
+/**
+ * The backend versions at which the core last saw records agree with the app (sync_links.remote_version), for the ids
+ * asked; ids without one are absent. A record read at that version has not changed since: re-reading it (a change
+ * feed's overlap, the echo of the sync's own write) decides nothing, so a backend may return it `settled`, unmapped.
+ */
+export type AgreedVersions = (remoteIds: string[]) => Promise<Map<string, string>>;
 
 /** A reference left out of a pulled record's canonical form until its record is linked. */
 export interface LateRef {
@@ -97,8 +109,11 @@ export type Trx = Transaction<Database>;
 export interface Backend {
   readonly id: BackendId;
   readonly capabilities: BackendCapabilities;
-  /** Up to `limit` changed records after the cursor; the cursor is stored by the core with the page's writes. */
-  readChanges(entity: EntityName, cursor: unknown, limit: number): Promise<ChangePage>;
+  /**
+   * Up to `limit` changed records after the cursor; the cursor is stored by the core with the page's writes. Records
+   * read at their `agreed` version may come back `settled` (unmapped) — the cost of a re-read is then its transfer.
+   */
+  readChanges(entity: EntityName, cursor: unknown, limit: number, agreed?: AgreedVersions): Promise<ChangePage>;
   load(entity: EntityName, ids: string[]): Promise<Map<string, SideRecord>>;
   /** For each canonical record, an existing unlinked record that is the same thing, if any. */
   findTwins(entity: EntityName, records: unknown[]): Promise<Array<SideRecord | undefined>>;

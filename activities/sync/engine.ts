@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../workers/clock';
 import type { AppSide } from './appSide';
 import { syncTransaction } from './appSide';
-import type { Backend, ChangePage, Db, RecordProblem, SideRecord, SideWrite, SideWriteResult, Trx } from './backend';
+import type {
+  AgreedVersions,
+  Backend,
+  ChangePage,
+  Db,
+  RecordProblem,
+  SideRecord,
+  SideWrite,
+  SideWriteResult,
+  Trx,
+} from './backend';
 import { readCursor, writeCursor } from './cursors';
 import { decide, stateFingerprint, type Decision } from './decide';
 import type { AppEntity } from './entity';
@@ -131,17 +141,39 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
   const { entity } = mapping;
   const counts = emptyCounts();
   const cursor = await readCursor(ctx.db, ctx.tenantId, entity);
-  const page = await ctx.remote.readChanges(entity, cursor, PULL_PAGE_SIZE);
-  const links = await ctx.links.byRemoteIds(
-    ctx.db,
-    entity,
-    page.records.map((r) => r.id),
-  );
+  // The links the backend asks about while reading (to leave records read at their agreed version unmapped) are the
+  // page's links: kept, so that only records it did not ask about are looked up again.
+  const links = new Map<string, Link>();
+  const asked = new Set<string>();
+  const lookUp = async (ids: string[]) => {
+    const fresh = ids.filter((id) => !asked.has(id));
+    fresh.forEach((id) => asked.add(id));
+    for (const [id, link] of await ctx.links.byRemoteIds(ctx.db, entity, fresh)) links.set(id, link);
+  };
+  const agreed: AgreedVersions = async (ids) => {
+    await lookUp(ids);
+    const versions = new Map<string, string>();
+    for (const id of ids) {
+      const version = links.get(id)?.remoteVersion;
+      if (version) versions.set(id, version);
+    }
+    return versions;
+  };
+  const read = await ctx.remote.readChanges(entity, cursor, PULL_PAGE_SIZE, agreed);
+  // Settled records changed nothing since their agreement: counted, and not locked, loaded or decided.
+  const page = { ...read, records: read.records.filter((r) => !r.settled) };
+  const misread = read.records.find((r) => r.settled && links.get(r.id)?.remoteVersion !== r.version);
+  if (misread) throw new Error(`${ctx.remote.id} returned ${misread.label} as settled at a version not agreed`);
+  counts.unchanged += read.records.length - page.records.length;
+  await lookUp(page.records.map((r) => r.id));
   let rejected: RecordRejectedError | undefined;
   let lateFailures: ProblemRecord[] = [];
 
   await syncTransaction(ctx.db, async (trx) => {
-    const linkedAppIds = [...links.values()].map((l) => String(l.appId));
+    const linkedAppIds = page.records.flatMap((r) => {
+      const link = links.get(r.id);
+      return link ? [String(link.appId)] : [];
+    });
     await ctx.app.lock(trx, entity, linkedAppIds);
     const targets = await ctx.app.load(entity, linkedAppIds, trx);
     const unlinked = page.records.filter(
@@ -564,8 +596,9 @@ async function settle(
         }
         case 'remove':
           counts.deleted++;
-          if (result?.ok && result.version)
-            await ctx.links.touchVersion(trx, entity, decision.targetId, result.version);
+          // The agreement stays the last state both held, so the removal's own version is not one they agreed at:
+          // its echo is read and decided (it settles the version then), never skipped as settled.
+          if (result?.ok) await ctx.links.touchVersion(trx, entity, decision.targetId, null);
           break;
         case 'ignore':
           // Consumed (so it is not reported again every run) and recorded, so the user knows where to make the change.

@@ -7,7 +7,10 @@ import type { EntityName } from './model';
 export interface Link {
   appId: number;
   remoteId: string;
-  /** The backend's version of the record when they agreed (optimistic lock for the next write). */
+  /**
+   * The backend's version at which its record was last seen agreeing with this link (a pull that decided nothing, or a
+   * write's answer): re-read at this version, the record is settled (backend.ts AgreedVersions). Null when not known.
+   */
   remoteVersion: string | null;
   fingerprint: string;
 }
@@ -145,8 +148,16 @@ export class LinkStore {
     }
   }
 
-  /** Remembers the backend's newest version without moving the agreement (the app's newer change still goes out). */
-  async touchVersion(trx: Trx, entity: EntityName, remoteId: string, version: string | undefined): Promise<void> {
+  /**
+   * Remembers the backend's version at which a record was seen agreeing, without moving the agreement; null forgets
+   * it (a version the agreement does not describe must not make the record settled).
+   */
+  async touchVersion(
+    trx: Trx,
+    entity: EntityName,
+    remoteId: string,
+    version: string | null | undefined,
+  ): Promise<void> {
     if (version === undefined) return;
     await trx
       .updateTable('sync_links')

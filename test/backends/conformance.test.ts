@@ -226,6 +226,37 @@ describe.each(BACKENDS)('backend $name', ({ name, open }) => {
     expect(changed.records.find((r) => r.id === id)?.canonical).toMatchObject({ displayName: 'A. M. Turing' });
   });
 
+  test('a record read at the version the core agreed on comes back settled, unmapped; changed since, it is mapped', async () => {
+    const [a] = await subject.backend.send('customer', [
+      { kind: 'create', sourceId: '14', canonical: customer('Grace Hopper'), requestKey: 'k-settled' },
+    ]);
+    const { targetId: id, version } = a as { targetId: string; version: string };
+    expect(version).toBeTruthy();
+    const asked: string[] = [];
+    const agreed = async (ids: string[]) => {
+      asked.push(...ids);
+      return new Map(ids.filter((x) => x === id).map((x) => [x, version]));
+    };
+    let cursor: unknown = null;
+    const readAll = async () => {
+      const records = [];
+      for (let done = false; !done;) {
+        const page = await subject.backend.readChanges('customer', cursor, 100, agreed);
+        records.push(...page.records);
+        ({ nextCursor: cursor, done } = page);
+      }
+      return records;
+    };
+    const settled = (await readAll()).find((r) => r.id === id);
+    expect(asked).toContain(id);
+    expect(settled).toMatchObject({ id, version, settled: true });
+    expect(settled?.canonical).toBeUndefined();
+    await subject.renameDirectly(id, 'Rear Admiral Grace Hopper');
+    const changed = (await readAll()).find((r) => r.id === id);
+    expect(changed?.settled).toBeUndefined();
+    expect(changed?.canonical).toMatchObject({ displayName: 'Rear Admiral Grace Hopper' });
+  });
+
   test('an unlinked twin is found for a record the app also has; a missing one is not invented', async () => {
     await subject.backend.send('customer', [
       { kind: 'create', sourceId: '5', canonical: customer('Barbara Liskov'), requestKey: 'k-twin' },

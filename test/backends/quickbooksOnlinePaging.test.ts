@@ -1,5 +1,5 @@
 import { qboApiFromClient } from '../../activities/backends/quickbooks-online/api';
-import { QuickBooksOnlineBackend } from '../../activities/backends/quickbooks-online/backend';
+import { OVERLAP_MS, QuickBooksOnlineBackend } from '../../activities/backends/quickbooks-online/backend';
 import { qboEntitiesFor } from '../../activities/backends/quickbooks-online/entities';
 import { MAPPINGS } from '../../activities/sync/entities';
 import { LinkStore } from '../../activities/sync/links';
@@ -98,4 +98,56 @@ test('a cursor saved by the offset-paged version starts its read again instead o
   const page = await qbo.readChanges('customer', old, 5);
   expect(page.records).toHaveLength(5);
   expect(page.nextCursor).toMatchObject({ mode: 'full', afterId: page.records.at(-1)!.id });
+});
+
+test("a read's window starts from QuickBooks' time, not this machine's clock, a few seconds back", async () => {
+  // This machine's clock an hour ahead: a cursor from it would skip the hour's changes.
+  const ahead = { now: () => new Date(Date.now() + 3600_000) };
+  const links = new LinkStore(realm.tenantId, 'quickbooks-online');
+  const qbo = new QuickBooksOnlineBackend(
+    qboApiFromClient(realm.client),
+    database.db,
+    links,
+    qboEntitiesFor('billing'),
+    MAPPINGS,
+    ahead,
+    () => Promise.resolve(false),
+  );
+  const before = Date.now();
+  let cursor: unknown = null;
+  for (let done = false; !done;) ({ nextCursor: cursor, done } = await qbo.readChanges('customer', cursor, 1000));
+  const since = Date.parse((cursor as { mode: string; since: string }).since);
+  expect(cursor).toMatchObject({ mode: 'cdc' });
+  expect(since).toBeLessThanOrEqual(before - OVERLAP_MS + 1000);
+  expect(since).toBeGreaterThan(before - OVERLAP_MS - 60_000);
+  // A customer changed right after is in the next read.
+  const [first] = await harness.admin.entities<{ Id: string; SyncToken: string }>(realm.realmId, 'Customer');
+  await realm.client.update(
+    'Customer',
+    { Id: first.Id, SyncToken: first.SyncToken, sparse: true, Notes: 'changed after the read' },
+    { requestId: 'paging-after-read' },
+  );
+  const next = await qbo.readChanges('customer', cursor, 1000);
+  expect(next.records.map((r) => r.id)).toContain(first.Id);
+  expect(next.nextCursor).toMatchObject({ mode: 'cdc' });
+  expect(Date.parse((next.nextCursor as { since: string }).since)).toBeLessThan(Date.now());
+});
+
+test('records read at their agreed SyncToken come back settled, except items (stock moves without a new SyncToken)', async () => {
+  const qbo = backend();
+  const read = async (entity: 'customer' | 'item') => {
+    const objects = await harness.admin.entities<{ Id: string; SyncToken: string }>(
+      realm.realmId,
+      entity === 'customer' ? 'Customer' : 'Item',
+    );
+    const agreed = async (ids: string[]) =>
+      new Map(objects.filter((o) => ids.includes(o.Id)).map((o) => [o.Id, o.SyncToken]));
+    return (await qbo.readChanges(entity, null, 1000, agreed)).records;
+  };
+  const customers = await read('customer');
+  expect(customers.length).toBeGreaterThan(5);
+  expect(customers.every((r) => r.settled && r.canonical === undefined)).toBe(true);
+  const items = await read('item');
+  expect(items.length).toBeGreaterThan(5);
+  expect(items.every((r) => !r.settled && (r.canonical !== undefined || r.problem !== undefined))).toBe(true);
 });

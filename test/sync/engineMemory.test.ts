@@ -216,3 +216,35 @@ test('a record the backend rejects stops the page and names the record, its code
   });
   expect(t.company.all('customer')).toHaveLength(0);
 });
+
+test('an echo read at its agreed version is settled without loading the app; a removal echo is decided again', async () => {
+  const t = await tenant();
+  const id = await t.appCustomer('Settled Ltd');
+  await t.push();
+  const loaded: string[] = [];
+  const load = t.ctx.app.load.bind(t.ctx.app);
+  t.ctx.app.load = (entity, ids, trx) => {
+    loaded.push(...ids);
+    return load(entity, ids, trx);
+  };
+  const version = async () =>
+    (
+      await t.ctx.db
+        .selectFrom('sync_links')
+        .select('remote_version')
+        .where('tenant_id', '=', t.ctx.tenantId)
+        .executeTakeFirstOrThrow()
+    ).remote_version;
+  expect(await version()).toBe('0');
+  const echo = await pullPage(t.ctx, customers);
+  expect(echo.counts).toMatchObject({ unchanged: 1, updated: 0, created: 0 });
+  expect(loaded).toEqual([]);
+
+  // The removal's answer carries a version the agreement does not describe: forgotten, so its echo is decided.
+  await t.ctx.db.updateTable('customers').set({ status: 'deleted' }).where('id', '=', id).execute();
+  await t.push();
+  expect(t.company.all('customer')[0].removed).toBe('inactive');
+  expect(await version()).toBeNull();
+  await t.pull();
+  expect(loaded).toContain(String(id));
+});

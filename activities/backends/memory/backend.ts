@@ -1,4 +1,5 @@
 import type {
+  AgreedVersions,
   Backend,
   BackendCapabilities,
   ChangePage,
@@ -182,11 +183,18 @@ export class MemoryBackend implements Backend {
       : { ...base, canonical: r.canonical, deleted: r.removed };
   }
 
-  async readChanges(entity: EntityName, cursor: unknown, limit: number): Promise<ChangePage> {
+  async readChanges(entity: EntityName, cursor: unknown, limit: number, agreed?: AgreedVersions): Promise<ChangePage> {
     const after = (cursor as { seq: number } | null)?.seq ?? 0;
     const changed = this.company.changesAfter(entity, after, limit);
     const seq = changed.at(-1)?.seq ?? after;
-    return { records: changed.map((r) => this.toRecord(entity, r)), nextCursor: { seq }, done: changed.length < limit };
+    const versions = agreed ? await agreed(changed.map((r) => r.id)) : new Map<string, string>();
+    const records = changed.map((r): SideRecord => {
+      const version = String(r.version);
+      if (versions.get(r.id) === version)
+        return { id: r.id, version, settled: true, label: `${entity} (memory ${r.id})` };
+      return this.toRecord(entity, r);
+    });
+    return { records, nextCursor: { seq }, done: changed.length < limit };
   }
 
   async load(entity: EntityName, ids: string[]): Promise<Map<string, SideRecord>> {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
+  AgreedVersions,
   Backend,
   BackendCapabilities,
   ChangePage,
@@ -236,15 +237,30 @@ export class QuickBooksDesktopBackend implements Backend {
     };
   }
 
-  private async toRecords(mapping: DesktopEntity<unknown>, rets: XNode[]): Promise<SideRecord[]> {
+  private async toRecords(
+    mapping: DesktopEntity<unknown>,
+    rets: XNode[],
+    agreed?: AgreedVersions,
+  ): Promise<SideRecord[]> {
     const mine = rets.filter((r) => mapping.accepts(r));
-    const refs = await this.refs(mine.flatMap((r) => mapping.refs(r)));
-    return mine.map((r) => this.toRecord(mapping, r, refs));
+    const idOf = (r: XNode) => textAt(r, 'ListID') ?? textAt(r, 'TxnID') ?? '';
+    // An EditSequence moves on every change in QuickBooks: one still at the agreed value has not changed since.
+    const versions = agreed && !mapping.unversioned ? await agreed(mine.map(idOf)) : new Map<string, string>();
+    const settled = (r: XNode) => {
+      const version = textAt(r, 'EditSequence');
+      return version !== undefined && versions.get(idOf(r)) === version ? version : undefined;
+    };
+    const refs = await this.refs(mine.filter((r) => !settled(r)).flatMap((r) => mapping.refs(r)));
+    return mine.map((r): SideRecord => {
+      const version = settled(r);
+      if (version === undefined) return this.toRecord(mapping, r, refs);
+      return { id: idOf(r), version, settled: true, label: `QuickBooks ${mapping.entity} (${idOf(r)})` };
+    });
   }
 
   // ---- reading -----------------------------------------------------------------------------------------------------
 
-  async readChanges(entity: EntityName, cursor: unknown, limit: number): Promise<ChangePage> {
+  async readChanges(entity: EntityName, cursor: unknown, limit: number, agreed?: AgreedVersions): Promise<ChangePage> {
     const mapping = this.entity(entity);
     const { runId } = this.target;
     if (mapping.capture === 'snapshot') {
@@ -252,7 +268,7 @@ export class QuickBooksDesktopBackend implements Backend {
         x(mapping.query, [x('ActiveStatus', 'All')], { requestID: '1' }),
       ]);
       this.check(rs, entity);
-      return { records: await this.toRecords(mapping, rs.rets), nextCursor: null, done: true };
+      return { records: await this.toRecords(mapping, rs.rets, agreed), nextCursor: null, done: true };
     }
     const c: DesktopCursor = (cursor as DesktopCursor | null) ?? {
       phase: 'list',
@@ -313,7 +329,7 @@ export class QuickBooksDesktopBackend implements Backend {
       const t = textAt(r, 'TimeModified');
       if (t && (!maxSeen || Date.parse(t) > Date.parse(maxSeen))) maxSeen = t;
     }
-    const records = await this.toRecords(mapping, rs.rets);
+    const records = await this.toRecords(mapping, rs.rets, agreed);
     const remaining = rs.iteratorRemainingCount ?? 0;
     if (remaining > 0 && rs.iteratorID)
       return {

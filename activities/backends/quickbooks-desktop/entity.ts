@@ -29,6 +29,11 @@ export interface DesktopEntity<C> {
   accepts(ret: XNode): boolean;
   refs(ret: XNode): Ref[];
   /**
+   * A mapped field QuickBooks changes without a new EditSequence (so a record read at its agreed EditSequence may
+   * still differ, and is never returned settled).
+   */
+  unversioned?: string;
+  /**
    * References of the record that may be pulled after it (the app entity's `lateRefs`): those not linked yet are left
    * out of the canonical form and reported on the record (activities/sync/lateReferences.ts).
    */

@@ -2,6 +2,7 @@ import type { Clock } from '../../../workers/clock';
 import { CDC_MAX_OBJECTS, NOT_IN_CDC } from '../../quickbooks/cdc';
 import { select, type QueryBuilder } from '../../quickbooks/query';
 import type {
+  AgreedVersions,
   Backend,
   BackendCapabilities,
   ChangePage,
@@ -36,10 +37,22 @@ export type QboCursor =
 
 /** CDC reaches back 30 days; keep clear of the edge. */
 const CDC_WINDOW_MS = 29 * 24 * 3600 * 1000;
-/** Re-read a little before the last cursor: QuickBooks' timestamps and our clock may disagree. Re-reads are no-ops. */
-const OVERLAP_MS = 60 * 1000;
+/**
+ * Each read starts this long before the QuickBooks time the last one was answered at, for a write QuickBooks stamped
+ * just before that answer but had not committed (or stamped on another of its servers' clocks, to the second). Every
+ * time here is QuickBooks' own (an answer's `time`), never this machine's, so no clock skew needs covering. Re-reads
+ * change nothing but cost their transfer — a record re-read at its agreed SyncToken is settled unmapped — so the
+ * window is seconds, not minutes: everything changed within it is read again by the next run.
+ */
+export const OVERLAP_MS = 10 * 1000;
 /** Name lists (customers, items) hide inactive records unless asked. */
 const NAME_LISTS = new Set(['Customer', 'Item']);
+
+/** An answer's `time` (QuickBooks' clock); this machine's only if QuickBooks left it out. */
+function quickBooksTime(time: string | undefined, now: Date): number {
+  const t = time ? Date.parse(time) : NaN;
+  return Number.isFinite(t) ? t : now.getTime();
+}
 
 function withInactive(q: QueryBuilder): QueryBuilder {
   return NAME_LISTS.has(q.entity) ? q.whereIn('Active', [true, false]) : q;
@@ -107,18 +120,20 @@ export class QuickBooksOnlineBackend implements Backend {
     return mapping;
   }
 
-  async readChanges(entity: EntityName, cursor: unknown, limit: number): Promise<ChangePage> {
+  async readChanges(entity: EntityName, cursor: unknown, limit: number, agreed?: AgreedVersions): Promise<ChangePage> {
     const mapping = this.entity(entity);
     const name = mapping.qboName;
     const now = this.clock.now();
     const overlapped = (t: number) => new Date(t - OVERLAP_MS).toISOString();
-    let state = upgrade(cursor) ?? { mode: 'full', afterId: null, since: overlapped(now.getTime()) };
+    // A first read takes its start from QuickBooks' answer to its first page (below), not from this machine's clock.
+    let state = upgrade(cursor) ?? { mode: 'full', afterId: null, since: '' };
     const cdcCapable = !NOT_IN_CDC.has(name);
     if (state.mode === 'cdc' && (!cdcCapable || now.getTime() - Date.parse(state.since) > CDC_WINDOW_MS)) {
       // Too old for CDC (or an entity CDC does not serve): read by last-updated time. Deletions in that gap are not visible.
+      // Either read's end is the QuickBooks time of its first answer (below).
       state = cdcCapable
-        ? { mode: 'query', since: state.since, afterId: null, until: now.toISOString() }
-        : { mode: 'full', afterId: null, since: now.toISOString() };
+        ? { mode: 'query', since: state.since, afterId: null, until: '' }
+        : { mode: 'full', afterId: null, since: '' };
     }
 
     let objects: QboObject[];
@@ -128,7 +143,11 @@ export class QuickBooksOnlineBackend implements Backend {
       let q = withInactive(select(name));
       if (state.mode === 'query') q = q.where('MetaData.LastUpdatedTime', '>=', new Date(state.since));
       if (state.afterId) q = q.where('Id', '>', state.afterId);
-      objects = (await this.api.query(q.orderBy('Id').maxResults(limit))).objects;
+      const answer = await this.api.query(q.orderBy('Id').maxResults(limit));
+      objects = answer.objects;
+      const answered = quickBooksTime(answer.time, now);
+      if (state.mode === 'full' && !state.since) state = { ...state, since: overlapped(answered) };
+      if (state.mode === 'query' && !state.until) state = { ...state, until: new Date(answered).toISOString() };
       done = objects.length < limit;
       const afterId = objects.at(-1)?.Id ?? state.afterId;
       // What changed while the read went on is caught by CDC from when it began.
@@ -137,18 +156,18 @@ export class QuickBooksOnlineBackend implements Backend {
     } else {
       const result = await this.api.cdc(name, new Date(state.since));
       objects = result.objects;
-      const serverTime = Date.parse(result.time);
-      const asOf = overlapped(Number.isFinite(serverTime) ? serverTime : now.getTime());
+      const answered = quickBooksTime(result.time, now);
       if (objects.length >= CDC_MAX_OBJECTS) {
-        // CDC stops at 1000 objects: read the rest of the window page by page by last-updated time.
-        next = { mode: 'query', since: state.since, afterId: null, until: asOf };
+        // CDC stops at 1000 objects: read the rest of the window page by page by last-updated time (its end is
+        // this answer's time; the overlap is taken once, when CDC takes over again).
+        next = { mode: 'query', since: state.since, afterId: null, until: new Date(answered).toISOString() };
         done = false;
       } else {
-        next = { mode: 'cdc', since: asOf };
+        next = { mode: 'cdc', since: overlapped(answered) };
         done = true;
       }
     }
-    return { records: await this.toRecords(mapping, objects), nextCursor: next, done };
+    return { records: await this.toRecords(mapping, objects, agreed), nextCursor: next, done };
   }
 
   private numbering?: Promise<boolean>;
@@ -194,10 +213,22 @@ export class QuickBooksOnlineBackend implements Backend {
     };
   }
 
-  private async toRecords(mapping: QboEntity<unknown>, objects: QboObject[]): Promise<SideRecord[]> {
+  private async toRecords(
+    mapping: QboEntity<unknown>,
+    objects: QboObject[],
+    agreed?: AgreedVersions,
+  ): Promise<SideRecord[]> {
     const live = objects.filter((o) => (o as { status?: string }).status !== 'Deleted');
-    const refs = await this.resolveRefs(live.flatMap((o) => mapping.qboRefs(o)));
-    return objects.map((o) => this.toRecord(mapping, o, refs));
+    // A SyncToken moves on every change in QuickBooks: one still at the agreed token has not changed since.
+    const versions =
+      agreed && !mapping.unversioned ? await agreed(live.map((o) => String(o.Id))) : new Map<string, string>();
+    const isSettled = (o: QboObject) => o.SyncToken !== undefined && versions.get(String(o.Id)) === o.SyncToken;
+    const refs = await this.resolveRefs(live.filter((o) => !isSettled(o)).flatMap((o) => mapping.qboRefs(o)));
+    return objects.map((o) =>
+      isSettled(o)
+        ? { id: String(o.Id), version: o.SyncToken, settled: true, label: `QuickBooks ${mapping.qboName} ${o.Id}` }
+        : this.toRecord(mapping, o, refs),
+    );
   }
 
   private toRecord(mapping: QboEntity<unknown>, o: QboObject, refs: RefMap): SideRecord {

@@ -34,6 +34,11 @@ export interface QboEntity<C> {
   qboRemoved(raw: QboObject): 'voided' | 'inactive' | undefined;
   /** QuickBooks ids this object references, by entity (resolved before fromQbo). */
   qboRefs(raw: QboObject): Ref[];
+  /**
+   * A mapped field QuickBooks may change without a new SyncToken (so a record read at its agreed SyncToken may still
+   * differ, and is never returned settled).
+   */
+  unversioned?: string;
   fromQbo(raw: QboObject, refs: RefMap): C | MappingProblem;
   toQbo(c: C, refs: RefMap, base?: { Id: string; SyncToken?: string }): Record<string, unknown> | MappingProblem;
   /** Queries whose results contain the unlinked twins of these records (one per chunk). */

@@ -40,6 +40,8 @@ export const item: DesktopEntity<StockItemRecord> = {
   entity: 'item',
   query: 'ItemQueryRq',
   capture: 'modified-since',
+  // Invoices move QuantityOnHand without touching the item's EditSequence or TimeModified.
+  unversioned: 'QuantityOnHand',
   deletedTypes: ['ItemInventory', 'ItemInventoryAssembly', 'ItemService', 'ItemNonInventory', 'ItemOtherCharge'],
   accepts: (ret) => ret.name in TYPES,
   refs(ret) {

@@ -42,6 +42,8 @@ function itemAccounts(c: ItemRecord, refs: RefMap, creating: boolean): Record<st
 export const item: QboEntity<ItemRecord> = {
   entity: 'item',
   qboName: 'Item',
+  // Sales and purchases move QtyOnHand; Intuit does not say they give the item a new SyncToken.
+  unversioned: 'QtyOnHand',
   qboRemoval: 'deactivate',
   qboRemoved: (raw) => ((raw as QboItem).Active === false ? 'inactive' : undefined),
 
