@@ -14,6 +14,7 @@ import { addCounts, emptyCounts, type Direction, type EntityName, type PageCount
 import { mappingsFor, stepParts, type StepPart } from './modes';
 import { handoffPlanner } from './orderTaking/handoff';
 import { OPTIONAL_ENTITIES } from './orderTaking/steps';
+import { ReadAhead } from './readAhead';
 import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, stepResume, type RunStart } from './runs';
 import { SettingsError } from '../connection/tenantSettings';
 import { readSyncSettings, UnknownTenantError } from './settings';
@@ -125,7 +126,7 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
     const links = new LinkStore(tenantId, settings.backend);
     const { backend, mode } = settings;
     const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
-    return { settings, appEntities, links, remote };
+    return { settings, appEntities, links, remote, readAhead: new ReadAhead() };
   }
 
   /** One page of one part of a step; a backend that is waiting (the Web Connector) moves nothing and says so. */
@@ -135,14 +136,17 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
   ): Promise<PageResult & { waiting?: true }> {
     try {
       const { tenantId, runId, step, entity } = input;
-      const { settings, appEntities, links, remote } = await (connection ?? connect(tenantId, runId));
+      // A page of its own (an old history's page activity) reads no page ahead: nothing would take it.
+      const { settings, appEntities, links, remote, readAhead } = connection
+        ? await connection
+        : { ...(await connect(tenantId, runId)), readAhead: undefined };
       const mapping = appEntities[entity];
       if (!mapping) throw new Error(`tenant ${tenantId}: ${entity} is not synced in ${settings.mode} mode`);
       // An entity only some backends hold (price levels: QuickBooks Desktop) is nothing to move elsewhere.
       if (OPTIONAL_ENTITIES.has(entity) && !remote.capabilities.changeCapture[entity])
         return { counts: emptyCounts(), nextCursor: null, done: true };
       const ctx: EngineContext = {
-        ...{ db, clock, tenantId, runId, step, remote, links },
+        ...{ db, clock, tenantId, runId, step, remote, links, readAhead },
         app: new AppSide(db, tenantId, appEntities),
         policy: settings.conflictPolicy,
         onRecordError: settings.onRecordError,

@@ -20,8 +20,16 @@ import { RecordRejectedError, TransientRecordError } from './errors';
 import { fingerprint } from './fingerprint';
 import { notePending, settleLateRefs, type WrittenRecord } from './lateReferences';
 import type { Link, LinkStore } from './links';
-import { emptyCounts, type ConflictPolicy, type OnRecordError, type PageCounts, type StepName } from './model';
+import {
+  emptyCounts,
+  type ConflictPolicy,
+  type EntityName,
+  type OnRecordError,
+  type PageCounts,
+  type StepName,
+} from './model';
 import { loadPlan, savePlan, settlePlan, type PlanEntry, type PushPlan } from './plans';
+import type { ReadAhead } from './readAhead';
 import {
   DEFERRED,
   DEPENDENCY_CODES,
@@ -49,6 +57,8 @@ export interface EngineContext {
   deferRuns: number;
   /** A linked record the backend no longer has: reported (`stop`) or created again (`recreate`). */
   onVanished: 'stop' | 'recreate';
+  /** Where a step attempt keeps the page it reads ahead of a pull (absent: pages are read one after the other). */
+  readAhead?: ReadAhead;
   /** Called inside each page's transaction, so counts are committed exactly when the page is. */
   countPage?: (
     trx: Trx,
@@ -67,6 +77,16 @@ export interface PageOutcome {
 }
 
 export const PULL_PAGE_SIZE = 1000;
+
+/** The versions the links hold now, for a read that keeps no links of its own (a page read ahead). */
+function agreedNow(ctx: EngineContext, entity: EntityName): AgreedVersions {
+  return async (ids) => {
+    const versions = new Map<string, string>();
+    for (const [id, link] of await ctx.links.byRemoteIds(ctx.db, entity, ids))
+      if (link.remoteVersion) versions.set(id, link.remoteVersion);
+    return versions;
+  };
+}
 
 const fp = stateFingerprint;
 
@@ -159,13 +179,21 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     }
     return versions;
   };
-  const read = await ctx.remote.readChanges(entity, cursor, PULL_PAGE_SIZE, agreed);
+  const read = await (ctx.readAhead?.take(entity, cursor) ??
+    ctx.remote.readChanges(entity, cursor, PULL_PAGE_SIZE, agreed));
+  // The next page is read while this one's transaction runs (readAhead.ts says why that is safe).
+  if (!read.done && ctx.readAhead && ctx.remote.capabilities.transport === 'call')
+    ctx.readAhead.start(entity, read.nextCursor, () =>
+      ctx.remote.readChanges(entity, read.nextCursor, PULL_PAGE_SIZE, agreedNow(ctx, entity)),
+    );
+  // A page read ahead was mapped against the links of its time: its links are looked up now, after the page before
+  // it committed (records it did not ask about; all of them when it was read ahead).
+  await lookUp(read.records.map((r) => r.id));
   // Settled records changed nothing since their agreement: counted, and not locked, loaded or decided.
   const page = { ...read, records: read.records.filter((r) => !r.settled) };
   const misread = read.records.find((r) => r.settled && links.get(r.id)?.remoteVersion !== r.version);
   if (misread) throw new Error(`${ctx.remote.id} returned ${misread.label} as settled at a version not agreed`);
   counts.unchanged += read.records.length - page.records.length;
-  await lookUp(page.records.map((r) => r.id));
   let rejected: RecordRejectedError | undefined;
   let lateFailures: ProblemRecord[] = [];
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryBackend, MemoryCompanies, type MemoryCompany } from '../../activities/backends/memory/backend';
 import { AppSide } from '../../activities/sync/appSide';
-import { pullPage, pushPage, type EngineContext } from '../../activities/sync/engine';
+import { PULL_PAGE_SIZE, pullPage, pushPage, type EngineContext } from '../../activities/sync/engine';
+import { ReadAhead } from '../../activities/sync/readAhead';
 import { MAPPINGS } from '../../activities/sync/entities';
 import type { CustomerRecord } from '../../activities/sync/entities/customer';
 import { LinkStore } from '../../activities/sync/links';
@@ -247,4 +248,51 @@ test('an echo read at its agreed version is settled without loading the app; a r
   expect(await version()).toBeNull();
   await t.pull();
   expect(loaded).toContain(String(id));
+});
+
+test('a pull reads its next page while the page before it is written, and drops it when that page fails', async () => {
+  const t = await tenant();
+  for (let i = 0; i < 2 * PULL_PAGE_SIZE + 500; i++) t.company.put('customer', record(`Read Ahead ${i}`));
+  t.ctx.readAhead = new ReadAhead();
+  const order: string[] = [];
+  const read = t.ctx.remote.readChanges.bind(t.ctx.remote);
+  t.ctx.remote.readChanges = (entity, cursor, limit, agreed) => {
+    order.push(`read ${(cursor as { seq: number } | null)?.seq ?? 0}`);
+    return read(entity, cursor, limit, agreed);
+  };
+  let failOnce = true;
+  t.ctx.countPage = async () => {
+    order.push('commit');
+    if (failOnce) {
+      failOnce = false;
+      throw new Error('the first page fails to commit');
+    }
+  };
+  await expect(pullPage(t.ctx, customers)).rejects.toThrow('the first page fails to commit');
+  await t.pull();
+  // The first attempt read page 2 ahead; its page 1 failed, so that read was dropped and page 1 read again. Then each
+  // page's successor is read before the page commits.
+  expect(order).toEqual([
+    'read 0',
+    `read ${PULL_PAGE_SIZE}`,
+    'commit',
+    'read 0',
+    `read ${PULL_PAGE_SIZE}`,
+    'commit',
+    `read ${2 * PULL_PAGE_SIZE}`,
+    'commit',
+    'commit',
+  ]);
+  const rows = await t.ctx.db
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('tenant_id', '=', t.ctx.tenantId)
+    .executeTakeFirstOrThrow();
+  expect(Number(rows.n)).toBe(2 * PULL_PAGE_SIZE + 500);
+  const links = await t.ctx.db
+    .selectFrom('sync_links')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('tenant_id', '=', t.ctx.tenantId)
+    .executeTakeFirstOrThrow();
+  expect(Number(links.n)).toBe(2 * PULL_PAGE_SIZE + 500);
 });
