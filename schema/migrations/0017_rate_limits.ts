@@ -24,10 +24,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       lease_until timestamptz
     )`.execute(db);
   await sql`create index rate_limit_slots_realm_started on rate_limit_slots (realm_id, started_at)`.execute(db);
+  await createAcquireFunction(db);
+}
+
+/**
+ * The acquire function as this migration wrote it (counting each request from its start); migration 0020's `down`
+ * puts it back.
+ */
+export async function createAcquireFunction(db: Kysely<unknown>): Promise<void> {
   // Up to p_count slots of one kind at once (one row each); or one row with a null slot and wait_ms: 0 = every
   // concurrent slot is taken (wait for a release), > 0 = the window (or a 429's block) frees one then.
   await sql`
-    create function qbsync_rate_limit_acquire(
+    create or replace function qbsync_rate_limit_acquire(
       p_realm text, p_batch boolean, p_count integer, p_concurrent integer, p_requests integer, p_batches integer,
       p_window_ms integer, p_lease_ms integer
     ) returns table (slot bigint, wait_ms integer)
