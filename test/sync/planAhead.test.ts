@@ -1,16 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { qboApiFromClient } from '../../activities/backends/quickbooks-online/api';
-import { QuickBooksOnlineBackend } from '../../activities/backends/quickbooks-online/backend';
-import { qboEntitiesFor } from '../../activities/backends/quickbooks-online/entities';
-import { AppSide } from '../../activities/sync/appSide';
 import { pushPage, type EngineContext, type PageOutcome } from '../../activities/sync/engine';
 import { MAPPINGS } from '../../activities/sync/entities';
-import { LinkStore } from '../../activities/sync/links';
 import type { OnRecordError } from '../../activities/sync/model';
 import { loadPlan } from '../../activities/sync/plans';
-import { addPageCounts, beginRun } from '../../activities/sync/runs';
-import { systemClock } from '../../workers/clock';
+import { addPageCounts } from '../../activities/sync/runs';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { qboPushContext } from '../helpers/qboPush';
 import { failure, startHarness, type Harness } from '../quickbooks/harness';
 
 /**
@@ -34,45 +28,26 @@ afterAll(async () => {
 async function company(names: string[], onRecordError: OnRecordError = 'stop') {
   const { db } = database;
   const realm = await harness.realm({ seed: 'empty' });
-  const { tenantId } = realm;
-  await db.insertInto('tenants').values({ id: tenantId, name: tenantId, backend: 'quickbooks-online' }).execute();
-  // One statement per customer, so their change rows (and pages) follow this order.
-  for (const display_name of names)
-    await db.insertInto('customers').values({ tenant_id: tenantId, display_name }).execute();
-  const links = new LinkStore(tenantId, 'quickbooks-online');
-  const remote = new QuickBooksOnlineBackend(
-    qboApiFromClient(realm.client),
-    db,
-    links,
-    qboEntitiesFor('billing'),
-    MAPPINGS,
-    systemClock,
-    () => Promise.resolve(false),
-  );
-  const runId = randomUUID();
-  await beginRun(db, { runId, tenantId, workflowId: runId, trigger: 'test' }, new Date());
   let failSettle = false;
-  const ctx: EngineContext = {
-    ...{ db, clock: systemClock, tenantId, runId, step: 'customers' as const, remote, links },
-    app: new AppSide(db, tenantId, MAPPINGS),
-    policy: 'quickbooks-wins',
+  const ctx = await qboPushContext(db, realm, {
     onRecordError,
-    deferRuns: 2,
-    onVanished: 'stop',
     // As the step activity counts pages (inside the settle's transaction); failing it fails the settle.
     countPage: async (trx, direction, counts, next) => {
       if (failSettle) throw new Error('the settle failed (a crash before its commit)');
       await addPageCounts(
         trx,
-        runId,
+        ctx.runId,
         'customers',
         direction,
         counts,
         next && { entity: 'customer', direction, ...next },
       );
     },
-  };
-  return { realm, tenantId, ctx, failNextSettle: (on: boolean) => (failSettle = on) };
+  });
+  // One statement per customer, so their change rows (and pages) follow this order.
+  for (const display_name of names)
+    await db.insertInto('customers').values({ tenant_id: realm.tenantId, display_name }).execute();
+  return { realm, tenantId: realm.tenantId, ctx, failNextSettle: (on: boolean) => (failSettle = on) };
 }
 
 const names = (n: number, prefix: string) =>
