@@ -12,8 +12,9 @@ export interface SharedLimiterOptions {
   /** QuickBooks' limits (a shorter window against a time-scaled emulator). */
   limits?: Partial<RateLimits>;
   /**
-   * Added to the window on our side, so that QuickBooks — which counts a request when it arrives, not when we start
-   * it — never sees one more than its limit in its own minute. Default 3 % of the window + 100 ms (1.9 s a minute).
+   * Added to the window on our side. A request counts from its answer (migration 0020), which comes after QuickBooks
+   * counted it on arrival, so the window needs no margin for travel; this one covers only PostgreSQL's clock running
+   * at another rate than QuickBooks'. Default 0.1 % of the window (60 ms a minute: twice the most NTP slews a clock).
    */
   marginMs?: number;
   /** How long a slot counts as in flight if its worker dies before releasing it. Default 2 minutes. */
@@ -23,7 +24,7 @@ export interface SharedLimiterOptions {
 }
 
 export function defaultMarginMs(windowMs: number): number {
-  return Math.round(windowMs * 0.03) + 100;
+  return Math.ceil(windowMs / 1000);
 }
 
 interface Waiter {
@@ -33,7 +34,7 @@ interface Waiter {
 }
 
 /**
- * A realm's limits kept by every worker together, in PostgreSQL (migration 0014): one call of
+ * A realm's limits kept by every worker together, in PostgreSQL (migrations 0017, 0020): one call of
  * qbsync_rate_limit_acquire takes as many slots as the waiters at the head of this process's queue need (and the
  * limits allow) or says how long to wait; one update gives a lease back. Waiters start in the order they asked
  * (FIFO); a local release wakes the queue at once, a release in another worker is seen at the next poll.
@@ -75,7 +76,8 @@ export class SharedRealmLimiter implements RequestLimiter {
     try {
       return await fn();
     } finally {
-      // The answer goes back to the caller now; the lease is given back beside it.
+      // The answer goes back to the caller now; the lease is given back beside it, and the request counts in the
+      // window from then (a release later than the answer only counts it a little longer).
       void this.release(slot);
     }
   }
@@ -157,7 +159,8 @@ export class SharedRealmLimiter implements RequestLimiter {
       const slots = this.releasing.splice(0);
       this.flushing = undefined;
       try {
-        await sql`update rate_limit_slots set lease_until = null where id = any(${slots}::bigint[])`.execute(this.db);
+        await sql`update rate_limit_slots set lease_until = null, answered_at = clock_timestamp()
+                  where id = any(${slots}::bigint[])`.execute(this.db);
       } catch {
         // The lease runs out by itself (leaseMs): a lost release only holds its slots a little longer.
       } finally {

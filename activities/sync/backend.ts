@@ -115,8 +115,15 @@ export interface Backend {
    */
   readChanges(entity: EntityName, cursor: unknown, limit: number, agreed?: AgreedVersions): Promise<ChangePage>;
   load(entity: EntityName, ids: string[]): Promise<Map<string, SideRecord>>;
-  /** For each canonical record, an existing unlinked record that is the same thing, if any. */
-  findTwins(entity: EntityName, records: unknown[]): Promise<Array<SideRecord | undefined>>;
+  /**
+   * For each canonical record, an existing unlinked record that is the same thing, if any. `taken`: backend ids to treat
+   * as linked already (a page settling while the next one is planned links them).
+   */
+  findTwins(
+    entity: EntityName,
+    records: unknown[],
+    taken?: ReadonlySet<string>,
+  ): Promise<Array<SideRecord | undefined>>;
   /** Maps a record again once the references it lacked exist (`pageLinks`: backend id → app id made in this page). */
   resolve(entity: EntityName, record: SideRecord, pageLinks: Map<string, number>): Promise<SideRecord>;
   /**

@@ -30,6 +30,8 @@ export interface Conflict {
 
 export interface DecideInput {
   source: SideRecord;
+  /** stateFingerprint(source), when the caller computed it already (it is not cheap: a hash of the whole record). */
+  sourceFp?: string;
   link?: Link;
   /** The linked target record, or the unlinked twin found by matching. */
   target?: SideRecord;
@@ -76,7 +78,15 @@ function isRemoval(r: SideRecord): r is SideRecord & { deleted: 'deleted' | 'voi
  * whose record still has that fingerprint has not changed since, so echoes of the sync's own writes are no-ops and
  * only a change on both sides since the agreement is a conflict — removals included.
  */
-export function decide({ source, link, target, matched, policy, sourceSide }: DecideInput): Decision {
+export function decide({
+  source,
+  sourceFp: knownFp,
+  link,
+  target,
+  matched,
+  policy,
+  sourceSide,
+}: DecideInput): Decision {
   if (source.problem) return { action: 'fail', reason: 'problem' };
   if (isRemoval(source)) {
     if (!link || !target) return { action: 'skip', why: 'removed-unlinked' };
@@ -98,7 +108,7 @@ export function decide({ source, link, target, matched, policy, sourceSide }: De
   // the app's is not created in the backend.
   if (source.deleted === 'inactive' && !link && sourceSide === 'app')
     return { action: 'skip', why: 'removed-unlinked' };
-  const sourceFp = stateFingerprint(source)!;
+  const sourceFp = knownFp ?? stateFingerprint(source)!;
   if (link) {
     // Linked, and the backend no longer has it: whether to create it again is the caller's policy (onVanished).
     if (!target && sourceSide === 'app') return { action: 'create' };

@@ -125,8 +125,11 @@ export function toWrite(
   decision: Decision,
   planId = '',
   canonical: unknown = source.canonical,
+  /** The source's fingerprint when the caller has it (an update's key carries it); else computed here if needed. */
+  sourceFp?: string,
 ): SideWrite | undefined {
-  const key = requestKey(planId, ctx, entity, source.id, decision, fp(source));
+  const keyFp = decision.action === 'update' ? (sourceFp ?? fp(source)) : undefined;
+  const key = requestKey(planId, ctx, entity, source.id, decision, keyFp);
   const { id: sourceId } = source;
   if (decision.action === 'create') return { kind: 'create', sourceId, canonical, requestKey: key };
   if (decision.action === 'update') {
@@ -366,7 +369,14 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
  * backend's version (two-way sync); order-taking's sales handoff is another planner (orderTaking/handoff.ts).
  */
 export interface PushPlanner {
-  plan(ctx: EngineContext, mapping: AppEntity<unknown>, page: ChangePage, plan: PushPlan): Promise<void>;
+  /** `taken`: backend ids a page settling beside this plan links (not twins of anything here). */
+  plan(
+    ctx: EngineContext,
+    mapping: AppEntity<unknown>,
+    page: ChangePage,
+    plan: PushPlan,
+    taken?: ReadonlySet<string>,
+  ): Promise<void>;
 }
 
 /** An app change the entity does not send: unchanged records stay quiet, the rest are reported as ignored. */
@@ -394,7 +404,7 @@ export function addEntry(plan: PushPlan, entry: PlanEntry, write: SideWrite | un
 
 /** Two-way sync: each record decided against its link, the backend's current version, or an unlinked twin. */
 export const twoWayPlanner: PushPlanner = {
-  async plan(ctx, mapping, page, plan) {
+  async plan(ctx, mapping, page, plan, taken) {
     const { entity } = mapping;
     const links = await ctx.links.byAppIds(
       ctx.db,
@@ -413,6 +423,7 @@ export const twoWayPlanner: PushPlanner = {
     const matches = await ctx.remote.findTwins(
       entity,
       unlinked.map((r) => r.canonical),
+      taken,
     );
     const matchOf = new Map(unlinked.map((r, i) => [r.id, matches[i]]));
 
@@ -433,15 +444,17 @@ export const twoWayPlanner: PushPlanner = {
         );
         continue;
       }
+      const sourceFp = fp(source);
       const decision = decide({
         source,
+        sourceFp,
         link,
         target,
         matched: !link && !!target,
         policy: ctx.policy,
         sourceSide: 'app',
       });
-      const entry: PlanEntry = { sourceId: source.id, label: source.label, sourceFp: fp(source), decision };
+      const entry: PlanEntry = { sourceId: source.id, label: source.label, sourceFp, decision };
       if (link && !target && decision.action === 'create') {
         // Linked, but the backend no longer has it (deleted there, a backup restored): never silently.
         const gone = vanishedProblem(ctx, source.label, `${mapping.entity} ${link.remoteId}`, 'was linked to');
@@ -458,7 +471,7 @@ export const twoWayPlanner: PushPlanner = {
       if (decision.action === 'keep-target' && target?.canonical !== undefined)
         entry.keep = { canonical: target.canonical, fp: fingerprint(target.canonical) };
       if (decision.action === 'fail') entry.problem = source.problem;
-      addEntry(plan, entry, toWrite(ctx, entity, source, decision, plan.id));
+      addEntry(plan, entry, toWrite(ctx, entity, source, decision, plan.id, source.canonical, sourceFp));
     }
   },
 };
@@ -491,11 +504,67 @@ async function vanishedReferences(ctx: EngineContext, mapping: AppEntity<unknown
   return gone;
 }
 
+/** The changed app records after `cursor`, decided into a plan (not saved). */
+async function planPage(
+  ctx: EngineContext,
+  mapping: AppEntity<unknown>,
+  cursor: unknown,
+  planner: PushPlanner,
+  taken?: ReadonlySet<string>,
+): Promise<PushPlan> {
+  const page = await ctx.app.readChanges(mapping.entity, cursor, ctx.remote.capabilities.batchSize);
+  const { receipts = {}, nextCursor, done } = page;
+  const plan: PushPlan = { id: randomUUID(), writes: [], entries: [], receipts, nextCursor, done };
+  await planner.plan(ctx, mapping, page, plan, taken);
+  return plan;
+}
+
+/**
+ * Whether the next page may be planned while this one settles: nothing this settle commits may change that plan. So
+ * only the two-way planner, on a backend answering within the activity, after a page whose every write succeeded (no
+ * requeued references) and that adopted no twin (an adopted record's own references resolve once it is linked).
+ */
+function canPlanAhead(ctx: EngineContext, planner: PushPlanner, plan: PushPlan, results: SideWriteResult[]) {
+  return (
+    planner === twoWayPlanner &&
+    ctx.remote.capabilities.transport === 'call' &&
+    !plan.done &&
+    results.every((r) => r.ok) &&
+    plan.entries.every((e) => e.decision.action !== 'link' && !e.vanished?.length)
+  );
+}
+
+/**
+ * The next page's plan, made while this page settles. The backend records this page links (those it created, and the
+ * targets of its decisions) are not twins of anything in it, exactly as once the settle has committed. A record of
+ * this page changed again (in the next page too) or any failure gives nothing: the next page is planned as usual.
+ */
+async function planAhead(
+  ctx: EngineContext,
+  mapping: AppEntity<unknown>,
+  plan: PushPlan,
+  results: SideWriteResult[],
+  planner: PushPlanner,
+): Promise<PushPlan | undefined> {
+  const taken = new Set<string>();
+  for (const e of plan.entries) if ('targetId' in e.decision && e.decision.targetId) taken.add(e.decision.targetId);
+  for (const r of results) if (r.ok) taken.add(r.targetId);
+  const mine = new Set(plan.entries.map((e) => e.sourceId));
+  try {
+    const next = await planPage(ctx, mapping, plan.nextCursor, planner, taken);
+    return next.entries.some((e) => mine.has(e.sourceId)) ? undefined : next;
+  } catch {
+    return undefined; // the next page meets it again when it plans for itself
+  }
+}
+
 /**
  * One page of app → backend, in three phases: *plan* (decide each changed record and save the plan before anything is
  * sent), *send* (the backend writes, recognising a resent plan by its keys), *settle* (links, values the backend filled
  * in stamped back, consumed change rows and the plan's deletion, in one transaction). A crash anywhere resends the
- * saved plan; a backend whose transport is asynchronous carries it between phases.
+ * saved plan; a backend whose transport is asynchronous carries it between phases. While a page settles, the next one
+ * is planned (canPlanAhead) and saved once this one has committed, for the next call to send: the window of a rate
+ * limit does not idle while a page is planned and settled.
  */
 export async function pushPage(
   ctx: EngineContext,
@@ -506,10 +575,7 @@ export async function pushPage(
   const { entity } = mapping;
   let plan = await loadPlan(ctx.db, ctx.tenantId, entity);
   if (!plan) {
-    const page = await ctx.app.readChanges(entity, cursor, ctx.remote.capabilities.batchSize);
-    const { receipts = {}, nextCursor, done } = page;
-    plan = { id: randomUUID(), writes: [], entries: [], receipts, nextCursor, done };
-    await planner.plan(ctx, mapping, page, plan);
+    plan = await planPage(ctx, mapping, cursor, planner);
     if (plan.writes.length > 0) await savePlan(ctx.db, ctx.tenantId, entity, plan);
   }
 
@@ -521,7 +587,19 @@ export async function pushPage(
     if (result && !result.ok && !result.retryable && !result.stale)
       entry.vanished = await vanishedReferences(ctx, mapping, entry.sourceId);
   }
-  return settle(ctx, mapping, plan, results);
+  const ahead = canPlanAhead(ctx, planner, plan, results) ? planAhead(ctx, mapping, plan, results, planner) : undefined;
+  let outcome: PageOutcome;
+  try {
+    outcome = await settle(ctx, mapping, plan, results);
+  } catch (error) {
+    await ahead; // (never rejects) nothing of it is kept: the retry plans the page again
+    throw error;
+  }
+  const next = await ahead;
+  // Saved only after this page committed, so a crash in between leaves no plan (the next page is planned again from
+  // the committed resume point); saved, it is sent like any saved plan, under the same keys on every retry.
+  if (next) await savePlan(ctx.db, ctx.tenantId, entity, next);
+  return outcome;
 }
 
 async function settle(

@@ -9,13 +9,17 @@ export interface RateLimitRealmsTable {
   updated_at: DefaultedTimestamp;
 }
 
-/** One request's start (counted in the rolling window) and its lease (counted as in flight until released). */
+/**
+ * One request: its start, its lease (in flight until released) and its answer, from which it counts in the rolling
+ * window (migration 0020; in the window while unanswered).
+ */
 export interface RateLimitSlotsTable {
   id: Generated<number>;
   realm_id: string;
   started_at: Timestamp;
   batch: boolean;
   lease_until: Timestamp | null;
+  answered_at: Timestamp | null;
 }
 
 export interface RateLimitTables {

@@ -1,14 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { qboApiFromClient } from '../../activities/backends/quickbooks-online/api';
-import { QuickBooksOnlineBackend } from '../../activities/backends/quickbooks-online/backend';
-import { qboEntitiesFor } from '../../activities/backends/quickbooks-online/entities';
-import { AppSide } from '../../activities/sync/appSide';
-import { pushPage, type EngineContext } from '../../activities/sync/engine';
+import { pushPage } from '../../activities/sync/engine';
 import { MAPPINGS } from '../../activities/sync/entities';
-import { LinkStore } from '../../activities/sync/links';
-import { beginRun } from '../../activities/sync/runs';
-import { systemClock } from '../../workers/clock';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { qboPushContext } from '../helpers/qboPush';
 import { failure, startHarness, type Harness } from '../quickbooks/harness';
 
 /**
@@ -32,32 +25,12 @@ test('a pipelined page whose batch answer is lost is resent under the same reque
   const { db } = database;
   const realm = await harness.realm({ seed: 'empty' });
   const { tenantId } = realm;
-  await db.insertInto('tenants').values({ id: tenantId, name: tenantId, backend: 'quickbooks-online' }).execute();
+  const ctx = await qboPushContext(db, realm);
   const names = Array.from({ length: 100 }, (_, i) => `Pipelined ${String(i).padStart(3, '0')}`);
   await db
     .insertInto('customers')
     .values(names.map((display_name) => ({ tenant_id: tenantId, display_name })))
     .execute();
-  const links = new LinkStore(tenantId, 'quickbooks-online');
-  const remote = new QuickBooksOnlineBackend(
-    qboApiFromClient(realm.client),
-    db,
-    links,
-    qboEntitiesFor('billing'),
-    MAPPINGS,
-    systemClock,
-    () => Promise.resolve(false),
-  );
-  const runId = randomUUID();
-  await beginRun(db, { runId, tenantId, workflowId: runId, trigger: 'test' }, new Date());
-  const ctx: EngineContext = {
-    ...{ db, clock: systemClock, tenantId, runId, step: 'customers' as const, remote, links },
-    app: new AppSide(db, tenantId, MAPPINGS),
-    policy: 'quickbooks-wins',
-    onRecordError: 'stop',
-    deferRuns: 2,
-    onVanished: 'stop',
-  };
   const mapping = MAPPINGS.customer!;
 
   // 100 customers: four batches in flight; one is carried out and its answer dropped.

@@ -28,8 +28,8 @@ const LIMITS = { concurrent: 3, requestsPerWindow: 12, batchesPerWindow: 4, wind
 
 test('three workers on one realm: never more than the concurrent limit in flight, nor more starts (or batches) per window than allowed', async () => {
   const realm = 'realm-limits';
-  // The margin stands for what it does in production: a request reaches QuickBooks a little after its slot is taken.
-  const workers = [1, 2, 3].map(() => worker({ limits: LIMITS, marginMs: 100 }).forRealm(realm));
+  // The default margin (clocks only): a request counts from its answer, so starts are a window apart by themselves.
+  const workers = [1, 2, 3].map(() => worker({ limits: LIMITS }).forRealm(realm));
   const starts: Array<{ at: number; batch: boolean }> = [];
   let inFlight = 0;
   let peak = 0;
@@ -61,6 +61,29 @@ test('three workers on one realm: never more than the concurrent limit in flight
     async () => workers.map((w) => w.stats().inFlight),
     (n) => n.every((x) => x === 0),
   );
+});
+
+test('a request counts in the window from its answer (QuickBooks counts it on arrival, before): in flight, it counts', async () => {
+  const realm = 'realm-answered';
+  const windowMs = 200;
+  // One request a window, no margin at all: the next request may start only a whole window after the last answer,
+  // whether the request took less than a window or longer (counted from its start, each would start earlier).
+  const limits = { concurrent: 3, requestsPerWindow: 1, batchesPerWindow: 1, windowMs };
+  const limiter = worker({ limits, marginMs: 0 }).forRealm(realm);
+  const took = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)); // the request's own latency
+  const times: Array<{ start: number; answer: number }> = [];
+  const request = (latencyMs: number) =>
+    limiter.run(false, async () => {
+      const start = performance.now();
+      await took(latencyMs);
+      times.push({ start, answer: performance.now() });
+    });
+  // Queued together, started in this order (FIFO): the second outlives a window in flight.
+  await Promise.all([request(windowMs / 2), request(windowMs * 2), request(0)]);
+  expect(times).toHaveLength(3);
+  for (let i = 1; i < times.length; i++)
+    // (1 ms: PostgreSQL's clock against the test's monotonic one.)
+    expect(times[i].start - times[i - 1].answer).toBeGreaterThanOrEqual(windowMs - 1);
 });
 
 test('a 429 blocks every worker of the realm for its delay, once: a second 429 during the block does not extend it', async () => {

@@ -206,17 +206,23 @@ export class MemoryBackend implements Backend {
     return out;
   }
 
-  async findTwins(entity: EntityName, records: unknown[]): Promise<Array<SideRecord | undefined>> {
-    const all = this.company.all(entity).filter((r) => !r.removed);
+  async findTwins(
+    entity: EntityName,
+    records: unknown[],
+    taken?: ReadonlySet<string>,
+  ): Promise<Array<SideRecord | undefined>> {
+    const all = this.company.all(entity).filter((r) => !r.removed && !taken?.has(r.id));
     const linked = await this.links.byRemoteIds(
       this.db,
       entity,
       all.map((r) => r.id),
     );
-    const taken = new Set<string>();
+    const picked = new Set<string>();
     return records.map((c) => {
-      const hit = all.find((r) => !linked.has(r.id) && !taken.has(r.id) && fingerprint(r.canonical) === fingerprint(c));
-      if (hit) taken.add(hit.id);
+      const hit = all.find(
+        (r) => !linked.has(r.id) && !picked.has(r.id) && fingerprint(r.canonical) === fingerprint(c),
+      );
+      if (hit) picked.add(hit.id);
       return hit ? this.toRecord(entity, hit) : undefined;
     });
   }

@@ -441,7 +441,11 @@ export class QuickBooksDesktopBackend implements Backend {
     return out;
   }
 
-  async findTwins(entity: EntityName, records: unknown[]): Promise<Array<SideRecord | undefined>> {
+  async findTwins(
+    entity: EntityName,
+    records: unknown[],
+    taken?: ReadonlySet<string>,
+  ): Promise<Array<SideRecord | undefined>> {
     if (records.length === 0) return [];
     // A sale's twin is found by its mark when a write is in doubt (send); the handoff's plan has none yet.
     if (entity === 'sale') return records.map(() => undefined);
@@ -456,16 +460,16 @@ export class QuickBooksDesktopBackend implements Backend {
       entity,
       candidates.map((c) => c.id),
     );
-    const free = candidates.filter((c) => !linked.has(c.id) && c.canonical !== undefined);
-    const taken = new Set<string>();
+    const free = candidates.filter((c) => !linked.has(c.id) && !taken?.has(c.id) && c.canonical !== undefined);
+    const picked = new Set<string>();
     return records.map((r) => {
-      const options = free.filter((c) => !taken.has(c.id));
+      const options = free.filter((c) => !picked.has(c.id));
       const index = mapping.pickTwin!(
         r,
         options.map((c) => c.canonical),
       );
       const hit = index === undefined ? undefined : options[index];
-      if (hit) taken.add(hit.id);
+      if (hit) picked.add(hit.id);
       return hit;
     });
   }

@@ -255,26 +255,32 @@ export class QuickBooksOnlineBackend implements Backend {
     return out;
   }
 
-  async findTwins(entity: EntityName, records: unknown[]): Promise<Array<SideRecord | undefined>> {
+  async findTwins(
+    entity: EntityName,
+    records: unknown[],
+    taken?: ReadonlySet<string>,
+  ): Promise<Array<SideRecord | undefined>> {
     if (records.length === 0) return [];
     if (entity === 'sale') return this.findSaleTwins(records as SaleToSend[]);
     const mapping = this.entity(entity);
-    const candidates: SideRecord[] = [];
-    for (const q of mapping.qboMatchQueries(records)) {
-      const { objects } = await this.api.query(q);
-      candidates.push(...(await this.toRecords(mapping, objects)));
-    }
-    // A candidate already linked to another app record is not a twin.
+    const objects: QboObject[] = [];
+    for (const q of mapping.qboMatchQueries(records)) objects.push(...(await this.api.query(q)).objects);
+    // A candidate already linked to another app record is not a twin: left out before it is converted (a big push
+    // queries back mostly its own earlier records — payments by date: up to 1,000 a query).
     const linked = await this.links.byRemoteIds(
       this.db,
       entity,
-      candidates.map((c) => c.id),
+      objects.map((o) => String(o.Id)),
     );
-    const free = candidates.filter((c) => !linked.has(c.id) && c.canonical !== undefined);
-    const taken = new Set<string>();
+    const candidates = await this.toRecords(
+      mapping,
+      objects.filter((o) => !linked.has(String(o.Id)) && !taken?.has(String(o.Id))),
+    );
+    const free = candidates.filter((c) => c.canonical !== undefined);
+    const picked = new Set<string>();
     const { label } = this.app(entity);
     return records.map((r) => {
-      const options = free.filter((c) => !taken.has(c.id));
+      const options = free.filter((c) => !picked.has(c.id));
       const pick = mapping.pickQboMatch(
         r,
         options.map((c) => c.canonical),
@@ -285,7 +291,7 @@ export class QuickBooksOnlineBackend implements Backend {
           pick.ambiguous.map((i) => options[i]),
         );
       const hit = pick === undefined ? undefined : options[pick];
-      if (hit) taken.add(hit.id);
+      if (hit) picked.add(hit.id);
       return hit;
     });
   }
