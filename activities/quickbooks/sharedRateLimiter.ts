@@ -12,7 +12,7 @@ export interface SharedLimiterOptions {
   /** QuickBooks' limits (a shorter window against a time-scaled emulator). */
   limits?: Partial<RateLimits>;
   /**
-   * Added to the window on our side. A request counts from its answer (migration 0020), which comes after QuickBooks
+   * Added to the window on our side. A request counts from its answer (migration 0021), which comes after QuickBooks
    * counted it on arrival, so the window needs no margin for travel; this one covers only PostgreSQL's clock running
    * at another rate than QuickBooks'. Default 0.1 % of the window (60 ms a minute: twice the most NTP slews a clock).
    */
@@ -34,7 +34,7 @@ interface Waiter {
 }
 
 /**
- * A realm's limits kept by every worker together, in PostgreSQL (migrations 0017, 0020): one call of
+ * A realm's limits kept by every worker together, in PostgreSQL (migrations 0017, 0021): one call of
  * qbsync_rate_limit_acquire takes as many slots as the waiters at the head of this process's queue need (and the
  * limits allow) or says how long to wait; one update gives a lease back. Waiters start in the order they asked
  * (FIFO); a local release wakes the queue at once, a release in another worker is seen at the next poll.

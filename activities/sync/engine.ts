@@ -251,8 +251,11 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     const apply = async (source: SideRecord): Promise<void> => {
       const link = links.get(source.id);
       const target = link ? targets.get(String(link.appId)) : matchOf.get(source.id);
+      // Computed once: decide compares it and the agreement written below keeps it.
+      const sourceFp = fp(source);
       const decision = decide({
         source,
+        sourceFp,
         link,
         target,
         matched: !link && !!target,
@@ -269,7 +272,6 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
         await recordProblem(trx, ctx.tenantId, ctx.runId, ctx.step, problem);
         return;
       }
-      const sourceFp = fp(source);
       if ('targetId' in decision) pageLinks.set(source.id, Number(decision.targetId));
       switch (decision.action) {
         case 'skip':
@@ -309,7 +311,11 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
             creating.push({ source, sourceFp: sourceFp! });
             break;
           }
-          const [result] = await ctx.app.applyPage(entity, [toWrite(ctx, entity, source, decision)!], trx);
+          const [result] = await ctx.app.applyPage(
+            entity,
+            [toWrite(ctx, entity, source, decision, '', source.canonical, sourceFp)!],
+            trx,
+          );
           if (!result.ok) throw new Error(`app write failed for ${source.label}: ${result.problem.message}`);
           pageLinks.set(source.id, Number(result.targetId));
           const newLink = agree(Number(result.targetId), source, sourceFp!);

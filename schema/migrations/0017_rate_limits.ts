@@ -37,7 +37,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 
 /**
  * The acquire function. `counted`: from when a request counts in the window — its start (as this migration wrote it;
- * 0020's `down` puts it back), or its answer (migration 0020: in the window while unanswered, and a request whose worker
+ * 0021's `down` puts it back), or its answer (migration 0021: in the window while unanswered, and a request whose worker
  * died holding it counts from the end of its lease). An edge still in flight is answered as wait_ms 0: wait for a
  * release, as when every concurrent slot is taken (counted from the start, no edge is ever in flight).
  */

@@ -11,7 +11,7 @@ export interface RateLimitRealmsTable {
 
 /**
  * One request: its start, its lease (in flight until released) and its answer, from which it counts in the rolling
- * window (migration 0020; in the window while unanswered).
+ * window (migration 0021; in the window while unanswered).
  */
 export interface RateLimitSlotsTable {
   id: Generated<number>;
