@@ -68,6 +68,13 @@ const steps = proxyActivities<Activities>({
  */
 const STEPS_IN_ONE_ACTIVITY = 'steps-in-one-activity';
 
+/**
+ * A step is one activity, so its retry policy counts every attempt of the whole step: a worker killed twenty times
+ * in one big step would fail it although each attempt moved it on. When its attempts run out for a reason retrying
+ * can fix, the step is asked again as long as the failed attempts moved its resume point; it fails once they did not.
+ */
+const STEP_ASKED_AGAIN_WHILE_IT_MOVES = 'step-asked-again-while-it-moves';
+
 export interface SyncTenantInput {
   tenantId: string;
   /** What started the run: `manual`, `schedule`, `signal`, `npm-start`, … */
@@ -79,7 +86,8 @@ export interface SyncTenantInput {
 interface ResumeState {
   runId: string;
   completed: StepName[];
-  step?: { name: StepName; part: number; cursor: unknown };
+  /** `standing`: where the step stood after its last slice (StepResult.standing), absent in older runs. */
+  step?: { name: StepName; part: number; cursor: unknown; standing?: string | null };
   progress: SyncProgress;
 }
 
@@ -231,17 +239,29 @@ async function syncStepInOneActivity(run: Run, step: StepName): Promise<void> {
   const resuming = run.resumeStep?.name === step ? run.resumeStep : undefined;
   run.resumeStep = undefined;
   const last = step === STEPS[STEPS.length - 1];
+  // Where the step stood when the workflow last heard from it: nowhere yet, unless it goes on from an earlier run.
+  let standing: string | null | undefined = resuming ? resuming.standing : null;
   for (;;) {
     const reported = reportProgress(run);
-    const result: StepResult = await steps.syncStep({
-      tenantId: run.input.tenantId,
-      runId: run.runId,
-      step,
-      ...(run.beginRun ? { beginRun: run.beginRun } : {}),
-      ...(last ? { endRun: true } : {}),
-      ...(resuming ? { resume: { part: resuming.part, cursor: resuming.cursor } } : {}),
-    });
+    let result: StepResult;
+    try {
+      result = await steps.syncStep({
+        tenantId: run.input.tenantId,
+        runId: run.runId,
+        step,
+        ...(run.beginRun ? { beginRun: run.beginRun } : {}),
+        ...(last ? { endRun: true } : {}),
+        ...(resuming ? { resume: { part: resuming.part, cursor: resuming.cursor } } : {}),
+      });
+    } catch (error) {
+      await reported;
+      const now = await movedOn(run, step, standing, error);
+      if (now === undefined) throw error;
+      standing = now;
+      continue;
+    }
     await reported;
+    if (result.standing !== undefined) standing = result.standing;
     run.beginRun = undefined;
     progress.pages += result.pages;
     progress.pulled = addCounts(progress.pulled, result.pulled);
@@ -255,7 +275,7 @@ async function syncStepInOneActivity(run: Run, step: StepName): Promise<void> {
           runId: run.runId,
           completed: [...run.completed],
           // The step's activity finds where it stood in sync_step_runs; the part and cursor are only a fallback.
-          step: { name: step, part: 0, cursor: null },
+          step: { name: step, part: 0, cursor: null, standing },
           progress: run.progress,
         },
       });
@@ -264,6 +284,28 @@ async function syncStepInOneActivity(run: Run, step: StepName): Promise<void> {
   progress.status = 'succeeded';
   run.completed.add(step);
   if (last) run.ended = true;
+}
+
+/**
+ * After a step's attempts ran out: where it stands now if they moved it on and retrying can fix what stopped them
+ * (STEP_ASKED_AGAIN_WHILE_IT_MOVES), else undefined — the step fails.
+ */
+async function movedOn(
+  run: Run,
+  step: StepName,
+  before: string | null | undefined,
+  error: unknown,
+): Promise<string | null | undefined> {
+  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+  if (!(error instanceof ActivityFailure)) return undefined;
+  if (
+    cause instanceof ApplicationFailure &&
+    (cause.nonRetryable || NON_RETRYABLE_SYNC_ERRORS.includes(cause.type ?? ''))
+  )
+    return undefined;
+  if (!patched(STEP_ASKED_AGAIN_WHILE_IT_MOVES)) return undefined;
+  const now = await bookkeeping.stepStanding({ runId: run.runId, step });
+  return now !== null && now !== before ? now : undefined;
 }
 
 /** Records the failing step and reason, then returns the failure the workflow ends with (Failed in Temporal Web). */

@@ -15,6 +15,7 @@ import { mappingsFor, stepParts, type StepPart } from './modes';
 import { handoffPlanner } from './orderTaking/handoff';
 import { OPTIONAL_ENTITIES } from './orderTaking/steps';
 import { ReadAhead } from './readAhead';
+import { stableJson } from './fingerprint';
 import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, stepResume, type RunStart } from './runs';
 import { SettingsError } from '../connection/tenantSettings';
 import { readSyncSettings, UnknownTenantError } from './settings';
@@ -70,6 +71,11 @@ export interface StepResult {
   pushed: PageCounts;
   /** The part the attempt was on when it handed back. */
   current?: { entity: EntityName; direction: Direction };
+  /**
+   * Where the step stood when the attempt handed back (its stored resume point; null before its first page): after
+   * the step's attempts run out, the workflow compares it with `stepStanding` to tell whether they moved it on.
+   */
+  standing?: string | null;
 }
 
 /** The part and cursor a step attempt starts at: after the last committed page, else where the workflow says. */
@@ -174,6 +180,12 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
     }
   }
 
+  /** A step's resume point as stored, in one comparable string (null before its first committed page). */
+  async function standing(runId: string, step: StepName): Promise<string | null> {
+    const resume = await stepResume(db, runId, step);
+    return resume ? stableJson(resume) : null;
+  }
+
   async function beginSyncRun(start: RunStart): Promise<void> {
     const settings = await readSyncSettings(db, start.tenantId).catch((e) => {
       throw toFailure(e);
@@ -229,10 +241,10 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
             result.pages++;
             if (direction === 'pull') result.pulled = addCounts(result.pulled, outcome.counts);
             else result.pushed = addCounts(result.pushed, outcome.counts);
-            if (outcome.waiting) return result;
+            if (outcome.waiting) return { ...result, standing: await standing(runId, step) };
             cursor = outcome.nextCursor;
             if (outcome.done) break;
-            if (clock.now().getTime() >= slice) return result;
+            if (clock.now().getTime() >= slice) return { ...result, standing: await standing(runId, step) };
           }
         }
         if (step === 'payments') await settleStepBalances(tenantId);
@@ -240,6 +252,11 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
         if (input.endRun) await finishRun(db, runId, 'succeeded', clock.now());
         return { ...result, done: true };
       });
+    },
+
+    /** Where a step stands now (StepResult.standing): asked by the workflow once the step's attempts ran out. */
+    async stepStanding(input: { runId: string; step: StepName }): Promise<string | null> {
+      return standing(input.runId, input.step);
     },
 
     /** Closes the payments step: invoice and customer balances follow the payments applied (billing mode only). */

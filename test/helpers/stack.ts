@@ -57,6 +57,8 @@ export interface StackOptions {
   encryptionKey?: string;
   /** The in-process worker's step slice (activities/sync/activities.ts); 0 hands back after every page. */
   stepSliceMs?: number;
+  /** What the in-process worker runs instead of the stack's activities (e.g. one that fails on purpose around them). */
+  wrapActivities?: (activities: ReturnType<typeof createActivities>) => ReturnType<typeof createActivities>;
 }
 
 export async function createStack(area: string, options: StackOptions = {}): Promise<Stack> {
@@ -98,7 +100,7 @@ export async function createStack(area: string, options: StackOptions = {}): Pro
           connection: temporal.nativeConnection,
           namespace: 'default',
           taskQueue: temporal.taskQueue,
-          activities,
+          activities: options.wrapActivities ? options.wrapActivities(activities) : activities,
           dataConverter: temporal.dataConverter,
           shutdownGraceTime: '1 second',
         });
