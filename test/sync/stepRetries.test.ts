@@ -46,15 +46,16 @@ async function run(tenantId: string) {
 
 const dying = (n: number) => Array.from({ length: n }, () => false);
 
+/** A new tenant whose app holds 400 customers for an empty QuickBooks company: its customers step pushes 3 pages. */
+async function tenantWithCustomers() {
+  const tenant = await stack.addTenant({ seed: 'empty' });
+  const size = { customers: 400, items: 0, invoices: 0, payments: 0, maxLinesPerInvoice: 1 };
+  await seedAppCompany(stack.database.db, tenant.tenantId, size);
+  return tenant;
+}
+
 test('a step whose 12 attempts died, one of them after committing a page, is asked again and the run succeeds', async () => {
-  const { tenantId, realmId } = await stack.addTenant({ seed: 'empty' });
-  await seedAppCompany(stack.database.db, tenantId, {
-    customers: 400,
-    items: 0,
-    invoices: 0,
-    payments: 0,
-    maxLinesPerInvoice: 1,
-  });
+  const { tenantId, realmId } = await tenantWithCustomers();
   failing = [true, ...dying(13)];
   calls = 0;
   const result = await run(tenantId);
@@ -64,14 +65,7 @@ test('a step whose 12 attempts died, one of them after committing a page, is ask
 });
 
 test('attempts that move nothing fail the step after 12 more, with their own error', async () => {
-  const { tenantId } = await stack.addTenant({ seed: 'empty' });
-  await seedAppCompany(stack.database.db, tenantId, {
-    customers: 400,
-    items: 0,
-    invoices: 0,
-    payments: 0,
-    maxLinesPerInvoice: 1,
-  });
+  const { tenantId } = await tenantWithCustomers();
   // The first execution moved (one page), so it is asked again; the second moves nothing, so the step fails.
   failing = [true, ...dying(1000)];
   calls = 0;
