@@ -24,3 +24,12 @@ export async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
     clearInterval(timer);
   }
 }
+
+/** Which attempt of its activity this is (1 outside an activity, as in tests that call activities directly). */
+export function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}

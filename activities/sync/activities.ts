@@ -3,7 +3,7 @@ import type { StepError, StepResume } from '../../schema/tables/sync';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
 import type { BackendFactory } from '../backends';
-import { withHeartbeat } from '../heartbeat';
+import { currentAttempt, withHeartbeat } from '../heartbeat';
 import { AppSide } from './appSide';
 import type { Db } from './backend';
 import { settleBalances } from './balances';
@@ -223,7 +223,10 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
       return withHeartbeat(async () => {
         const { tenantId, runId, step } = input;
         if (input.beginRun) await beginSyncRun(input.beginRun);
-        const slice = clock.now().getTime() + stepSliceMs;
+        // A retried attempt (its worker died, a transient fault) hands back after its first committed page, so the
+        // workflow's next activity starts Temporal's attempt count and back-off over once the step moves again:
+        // attempts and back-off then count failures in a row, not every failure of a long step.
+        const slice = clock.now().getTime() + (currentAttempt() > 1 ? 0 : stepSliceMs);
         const result: StepResult = { done: false, pages: 0, pulled: emptyCounts(), pushed: emptyCounts() };
         await startStep(db, runId, step, clock.now());
         const parts = stepParts(await runMode(db, runId), step);

@@ -74,3 +74,51 @@ test('attempts that move nothing fail the step after 12 more, with their own err
   expect(String((failure as WorkflowFailedError).cause?.message)).toContain('the attempt died at once');
   expect(calls).toBe(24);
 });
+
+describe('a retried step attempt', () => {
+  let sliced: Stack;
+  let dieFirst = false;
+  const answers: Array<{ done: boolean; pages: number }> = [];
+  beforeAll(async () => {
+    // The default slice (20 s): a first attempt moves the whole small step at once.
+    sliced = await createStack('step_retries_slice', {
+      wrapActivities: (activities) => ({
+        ...activities,
+        async syncStep(input) {
+          if (input.step !== 'customers') return activities.syncStep(input);
+          if (dieFirst) {
+            dieFirst = false;
+            throw ApplicationFailure.create({
+              type: 'AttemptLost',
+              message: 'died',
+              nextRetryDelay: '10 milliseconds',
+            });
+          }
+          const result = await activities.syncStep(input);
+          answers.push({ done: result.done, pages: result.pages });
+          return result;
+        },
+      }),
+    });
+  });
+  afterAll(async () => sliced?.close());
+
+  test('hands back after its first page, so the next activity counts attempts and back-off afresh', async () => {
+    const { tenantId } = await sliced.addTenant({ seed: 'empty' });
+    const size = { customers: 400, items: 0, invoices: 0, payments: 0, maxLinesPerInvoice: 1 };
+    await seedAppCompany(sliced.database.db, tenantId, size);
+    dieFirst = true;
+    const result = await sliced.temporal.client.workflow.execute(syncTenant, {
+      taskQueue: sliced.temporal.taskQueue,
+      workflowId: `step-slice-${tenantId}`,
+      args: [{ tenantId, trigger: 'test' }],
+    });
+    expect(result.status).toBe('succeeded');
+    // Attempt 2 of the first activity: the pull's one page and the first push page, then handed back (a part's last
+    // page goes straight on to the next part); a new activity, attempt 1: the 2 push pages left at once.
+    expect(answers).toEqual([
+      { done: false, pages: 2 },
+      { done: true, pages: 2 },
+    ]);
+  });
+});
