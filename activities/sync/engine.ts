@@ -78,14 +78,19 @@ export interface PageOutcome {
 
 export const PULL_PAGE_SIZE = 1000;
 
+/** The agreed versions (AgreedVersions) of these ids among links already looked up. */
+function versionsOf(links: Map<string, Link>, ids: string[]): Map<string, string> {
+  const versions = new Map<string, string>();
+  for (const id of ids) {
+    const version = links.get(id)?.remoteVersion;
+    if (version) versions.set(id, version);
+  }
+  return versions;
+}
+
 /** The versions the links hold now, for a read that keeps no links of its own (a page read ahead). */
 function agreedNow(ctx: EngineContext, entity: EntityName): AgreedVersions {
-  return async (ids) => {
-    const versions = new Map<string, string>();
-    for (const [id, link] of await ctx.links.byRemoteIds(ctx.db, entity, ids))
-      if (link.remoteVersion) versions.set(id, link.remoteVersion);
-    return versions;
-  };
+  return async (ids) => versionsOf(await ctx.links.byRemoteIds(ctx.db, entity, ids), ids);
 }
 
 const fp = stateFingerprint;
@@ -175,12 +180,7 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
   };
   const agreed: AgreedVersions = async (ids) => {
     await lookUp(ids);
-    const versions = new Map<string, string>();
-    for (const id of ids) {
-      const version = links.get(id)?.remoteVersion;
-      if (version) versions.set(id, version);
-    }
-    return versions;
+    return versionsOf(links, ids);
   };
   const read = await (ctx.readAhead?.take(entity, cursor) ??
     ctx.remote.readChanges(entity, cursor, PULL_PAGE_SIZE, agreed));
