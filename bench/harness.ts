@@ -230,7 +230,12 @@ export async function startWorkerChild(
   const root = options.root ?? path.join(__dirname, '..');
   const child: ChildProcess = fork(path.join(root, 'bench', 'worker.ts'), [], {
     cwd: root,
-    execArgv: ['--require', 'tsx/cjs'],
+    // BENCH_WORKER_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops (where its time goes).
+    execArgv: [
+      '--require',
+      'tsx/cjs',
+      ...(process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_CPU_PROF] : []),
+    ],
     env: {
       ...process.env,
       ...env,

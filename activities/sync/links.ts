@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { BackendId, Db, Trx } from './backend';
 import type { Ref } from './entity';
+import { insertRows } from './entities/common';
 import type { EntityName } from './model';
 
 /** The agreement between an app record and its backend twin: the fingerprint of the last state both sides held. */
@@ -122,18 +123,13 @@ export class LinkStore {
           and (l.app_id, l.remote_id) not in (select * from unnest(${apps}::bigint[], ${remotes}::text[]))`.execute(
         trx,
       );
-      await trx
-        .insertInto('sync_links')
-        .values(part.map((link) => this.row(entity, link, at)))
-        .onConflict((oc) =>
-          oc.columns(['tenant_id', 'entity', 'backend', 'app_id']).doUpdateSet((eb) => ({
-            remote_id: eb.ref('excluded.remote_id'),
-            remote_version: eb.ref('excluded.remote_version'),
-            fingerprint: eb.ref('excluded.fingerprint'),
-            agreed_at: eb.ref('excluded.agreed_at'),
-          })),
-        )
-        .execute();
+      await insertRows(
+        trx,
+        'sync_links',
+        part.map((link) => this.row(entity, link, at)),
+        sql`on conflict (tenant_id, entity, backend, app_id) do update set remote_id = excluded.remote_id,
+          remote_version = excluded.remote_version, fingerprint = excluded.fingerprint, agreed_at = excluded.agreed_at`,
+      );
     }
   }
 
@@ -142,10 +138,11 @@ export class LinkStore {
    * unlinked when the page was read, the app id is new), so they are inserted in bulk instead of one upsert each.
    */
   async insertNew(trx: Trx, entity: EntityName, links: Link[], at: Date): Promise<void> {
-    for (let i = 0; i < links.length; i += 1000) {
-      const rows = links.slice(i, i + 1000).map((link) => this.row(entity, link, at));
-      await trx.insertInto('sync_links').values(rows).execute();
-    }
+    await insertRows(
+      trx,
+      'sync_links',
+      links.map((link) => this.row(entity, link, at)),
+    );
   }
 
   /**

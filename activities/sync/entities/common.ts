@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Insertable, type RawBuilder } from 'kysely';
+import type { Database } from '../../../schema/tables';
 import type { Address } from '../../../schema/tables/app';
 import type { Trx } from '../backend';
 import { centsToString, toCents } from '../../money';
@@ -115,13 +116,60 @@ export async function allocateIds(trx: Trx, table: string, n: number): Promise<n
   return rows.map((r) => Number(r.id));
 }
 
-/** Rows inserted in statements of at most `size` rows (PostgreSQL takes at most 65,535 parameters per statement). */
-export async function insertInParts<R>(
-  rows: R[],
-  size: number,
-  insert: (part: R[]) => Promise<unknown>,
+/** Each table's column types (`format_type`), read once per process: the casts of `insertRows`' arrays. */
+const columnTypes = new Map<string, Promise<Map<string, string>>>();
+
+function typesOf(trx: Trx, table: string): Promise<Map<string, string>> {
+  let types = columnTypes.get(table);
+  if (!types) {
+    types = sql<{ name: string; type: string }>`
+      select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+      where attrelid = to_regclass(${table}) and attnum > 0 and not attisdropped`
+      .execute(trx)
+      .then(({ rows }) => new Map(rows.map((r) => [r.name, r.type])));
+    columnTypes.set(table, types);
+    // A failed read (a table not there yet) is asked again next time, not remembered.
+    types.catch(() => columnTypes.delete(table));
+  }
+  return types;
+}
+
+/** As node-postgres sends a json(b) parameter: a string is JSON text already, anything else is serialised. */
+const jsonText = (value: unknown) =>
+  value === null || value === undefined || typeof value === 'string' ? value : JSON.stringify(value);
+
+/**
+ * Inserts rows into `table` in one statement whatever their number: one array parameter per column, `unnest`ed
+ * (`insert … select * from unnest($1::bigint[], $2::text[], …)`). A page of invoices is thousands of lines: as a
+ * VALUES list that is tens of thousands of parameters to build, send, parse and plan, in parts of 65,535 at most.
+ * Every row must carry the same columns (a missing one would be null here, where a VALUES list gives its default);
+ * `conflict` is appended as is (an `on conflict …` clause).
+ */
+export async function insertRows<T extends keyof Database & string>(
+  trx: Trx,
+  table: T,
+  values: Array<Insertable<Database[T]>>,
+  conflict?: RawBuilder<unknown>,
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
+  if (values.length === 0) return;
+  const rows = values as Array<Record<string, unknown>>;
+  const columns = Object.keys(rows[0]).filter((c) => rows[0][c] !== undefined);
+  for (const row of rows)
+    if (
+      Object.keys(row).filter((c) => row[c] !== undefined).length !== columns.length ||
+      columns.some((c) => row[c] === undefined)
+    )
+      throw new Error(`insertRows(${table}): every row must carry the same columns (${columns.join(', ')})`);
+  const types = await typesOf(trx, table);
+  const arrays = columns.map((c) => {
+    const type = types.get(c);
+    if (!type) throw new Error(`insertRows(${table}): no column ${c}`);
+    const json = type === 'jsonb' || type === 'json';
+    return sql`${rows.map((r) => (json ? jsonText(r[c]) : r[c]))}::${sql.raw(type)}[]`;
+  });
+  await sql`
+    insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
+    select * from unnest(${sql.join(arrays)}) ${conflict ?? sql``}`.execute(trx);
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Address } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
 import { MappingProblem } from '../entity';
-import { addressFromApp, addressProblem, allocateIds, insertInParts, text } from './common';
+import { addressFromApp, addressProblem, allocateIds, insertRows, text } from './common';
 
 export interface CustomerRecord {
   displayName: string;
@@ -131,7 +131,7 @@ export const customerMapping: AppEntity<CustomerRecord> = {
   async createApp(trx, tenantId, cs) {
     const ids = await allocateIds(trx, 'customers', cs.length);
     const rows = cs.map((c, i) => ({ id: ids[i], tenant_id: tenantId, ...customerValues(c) }));
-    await insertInParts(rows, 1000, (part) => trx.insertInto('customers').values(part).execute());
+    await insertRows(trx, 'customers', rows);
     return ids;
   },
 

@@ -1,6 +1,6 @@
 import type { InvoiceStatus } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
-import { allocateIds, insertInParts, isoDate, text, updateRows } from './common';
+import { allocateIds, insertRows, isoDate, text, updateRows } from './common';
 import { lineFromRow, lineToRow, writeLines, type SalesLine } from './lines';
 
 export interface InvoiceRecord {
@@ -216,9 +216,9 @@ export const invoiceMapping: AppEntity<InvoiceRecord> = {
       origin: 'quickbooks' as const,
       ...invoiceValues(c),
     }));
-    await insertInParts(rows, 500, (part) => trx.insertInto('invoices').values(part).execute());
+    await insertRows(trx, 'invoices', rows);
     const lines = cs.flatMap((c, i) => c.lines.map((line, n) => ({ invoice_id: ids[i], ...lineToRow(line, n) })));
-    await insertInParts(lines, 1000, (part) => trx.insertInto('invoice_lines').values(part).execute());
+    await insertRows(trx, 'invoice_lines', lines);
     return ids;
   },
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { ItemType } from '../../../schema/tables/app';
 import type { AppEntity, AppRow } from '../entity';
-import { allocateIds, decimal, insertInParts, text, updateRows } from './common';
+import { allocateIds, decimal, insertRows, text, updateRows } from './common';
 
 export interface ItemRecord {
   type: ItemType;
@@ -115,7 +115,7 @@ export const itemMapping: AppEntity<ItemRecord> = {
   async createApp(trx, tenantId, cs) {
     const ids = await allocateIds(trx, 'items', cs.length);
     const rows = cs.map((c, i) => ({ id: ids[i], tenant_id: tenantId, ...itemValues(c) }));
-    await insertInParts(rows, 1000, (part) => trx.insertInto('items').values(part).execute());
+    await insertRows(trx, 'items', rows);
     return ids;
   },
 

@@ -1,5 +1,5 @@
 import type { AppEntity, AppRow } from '../entity';
-import { allocateIds, insertInParts, isoDate, text } from './common';
+import { allocateIds, insertRows, isoDate, text } from './common';
 
 export interface PaymentApplication {
   invoiceId: number;
@@ -131,11 +131,11 @@ export const paymentMapping: AppEntity<PaymentRecord> = {
   async createApp(trx, tenantId, cs) {
     const ids = await allocateIds(trx, 'payments', cs.length);
     const rows = cs.map((c, i) => ({ id: ids[i], tenant_id: tenantId, ...paymentValues(c) }));
-    await insertInParts(rows, 1000, (part) => trx.insertInto('payments').values(part).execute());
+    await insertRows(trx, 'payments', rows);
     const applications = cs.flatMap((c, i) =>
       c.applications.map((a) => ({ payment_id: ids[i], invoice_id: a.invoiceId, amount_cents: a.amountCents })),
     );
-    await insertInParts(applications, 2000, (part) => trx.insertInto('payment_applications').values(part).execute());
+    await insertRows(trx, 'payment_applications', applications);
     return ids;
   },
 
