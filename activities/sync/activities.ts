@@ -5,7 +5,7 @@ import type { Logger } from '../../workers/logger';
 import type { BackendFactory } from '../backends';
 import { currentAttempt, withHeartbeat } from '../heartbeat';
 import { AppSide } from './appSide';
-import type { Db } from './backend';
+import type { ChangePage, Db, SideWriteResult } from './backend';
 import { settleBalances } from './balances';
 import { pullPage, pushPage, type EngineContext } from './engine';
 import { BackendWaitingError, RecordRejectedError } from './errors';
@@ -14,7 +14,7 @@ import { addCounts, emptyCounts, type Direction, type EntityName, type PageCount
 import { mappingsFor, stepParts, type StepPart } from './modes';
 import { handoffPlanner } from './orderTaking/handoff';
 import { OPTIONAL_ENTITIES } from './orderTaking/steps';
-import { ReadAhead } from './readAhead';
+import { Ahead } from './ahead';
 import { stableJson } from './fingerprint';
 import { addPageCounts, beginRun, finishRun, finishStep, runMode, startStep, stepResume, type RunStart } from './runs';
 import { SettingsError } from '../connection/tenantSettings';
@@ -132,7 +132,10 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
     const links = new LinkStore(tenantId, settings.backend);
     const { backend, mode } = settings;
     const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
-    return { settings, appEntities, links, remote, readAhead: new ReadAhead() };
+    // What a step attempt's pages start for the next one (a pull's read, a push's send) waits here.
+    const readAhead = new Ahead<ChangePage>();
+    const sendAhead = new Ahead<SideWriteResult[]>();
+    return { settings, appEntities, links, remote, readAhead, sendAhead };
   }
 
   /** One page of one part of a step; a backend that is waiting (the Web Connector) moves nothing and says so. */
@@ -143,16 +146,16 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
     try {
       const { tenantId, runId, step, entity } = input;
       // A page of its own (an old history's page activity) reads no page ahead: nothing would take it.
-      const { settings, appEntities, links, remote, readAhead } = connection
+      const { settings, appEntities, links, remote, readAhead, sendAhead } = connection
         ? await connection
-        : { ...(await connect(tenantId, runId)), readAhead: undefined };
+        : { ...(await connect(tenantId, runId)), readAhead: undefined, sendAhead: undefined };
       const mapping = appEntities[entity];
       if (!mapping) throw new Error(`tenant ${tenantId}: ${entity} is not synced in ${settings.mode} mode`);
       // An entity only some backends hold (price levels: QuickBooks Desktop) is nothing to move elsewhere.
       if (OPTIONAL_ENTITIES.has(entity) && !remote.capabilities.changeCapture[entity])
         return { counts: emptyCounts(), nextCursor: null, done: true };
       const ctx: EngineContext = {
-        ...{ db, clock, tenantId, runId, step, remote, links, readAhead },
+        ...{ db, clock, tenantId, runId, step, remote, links, readAhead, sendAhead },
         app: new AppSide(db, tenantId, appEntities),
         policy: settings.conflictPolicy,
         onRecordError: settings.onRecordError,
@@ -247,7 +250,14 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
             if (outcome.waiting) return { ...result, standing: await standing(runId, step) };
             cursor = outcome.nextCursor;
             if (outcome.done) break;
-            if (clock.now().getTime() >= slice) return { ...result, standing: await standing(runId, step) };
+            if (clock.now().getTime() >= slice) {
+              // A push page sent ahead is settled before handing back (else the next attempt sends it again); the
+              // page that settles it starts nothing more.
+              const { readAhead, sendAhead } = await connection;
+              if (!sendAhead.holding()) return { ...result, standing: await standing(runId, step) };
+              readAhead.close();
+              sendAhead.close();
+            }
           }
         }
         if (step === 'payments') await settleStepBalances(tenantId);

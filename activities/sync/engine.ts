@@ -17,7 +17,7 @@ import { readCursor, writeCursor } from './cursors';
 import { decide, stateFingerprint, type Decision } from './decide';
 import type { AppEntity } from './entity';
 import { RecordRejectedError, TransientRecordError } from './errors';
-import { fingerprint } from './fingerprint';
+import { fingerprint, stableJson } from './fingerprint';
 import { notePending, settleLateRefs, type WrittenRecord } from './lateReferences';
 import type { Link, LinkStore } from './links';
 import {
@@ -29,7 +29,7 @@ import {
   type StepName,
 } from './model';
 import { loadPlan, savePlan, settlePlan, type PlanEntry, type PushPlan } from './plans';
-import type { ReadAhead } from './readAhead';
+import type { Ahead } from './ahead';
 import {
   DEFERRED,
   DEPENDENCY_CODES,
@@ -58,7 +58,9 @@ export interface EngineContext {
   /** A linked record the backend no longer has: reported (`stop`) or created again (`recreate`). */
   onVanished: 'stop' | 'recreate';
   /** Where a step attempt keeps the page it reads ahead of a pull (absent: pages are read one after the other). */
-  readAhead?: ReadAhead;
+  readAhead?: Ahead<ChangePage>;
+  /** Where it keeps the answers to the next push page, sent while one settles (absent: sent one after the other). */
+  sendAhead?: Ahead<SideWriteResult[]>;
   /** Called inside each page's transaction, so counts are committed exactly when the page is. */
   countPage?: (
     trx: Trx,
@@ -89,6 +91,12 @@ function versionsOf(links: Map<string, Link>, ids: string[]): Map<string, string
 }
 
 /** The versions the links hold now, for a read that keeps no links of its own (a page read ahead). */
+/** Under which key a page read ahead waits: the entity and the cursor it was read from. */
+const readKey = (entity: EntityName, cursor: unknown) => `${entity} ${stableJson(cursor)}`;
+
+/** Under which key the answers to a plan sent ahead wait: the entity and the plan. */
+const sendKey = (entity: EntityName, plan: PushPlan) => `${entity} ${plan.id}`;
+
 function agreedNow(ctx: EngineContext, entity: EntityName): AgreedVersions {
   return async (ids) => versionsOf(await ctx.links.byRemoteIds(ctx.db, entity, ids), ids);
 }
@@ -182,11 +190,18 @@ export async function pullPage(ctx: EngineContext, mapping: AppEntity<unknown>):
     await lookUp(ids);
     return versionsOf(links, ids);
   };
-  const read = await (ctx.readAhead?.take(entity, cursor) ??
+  const read = await (ctx.readAhead?.take(readKey(entity, cursor)) ??
     ctx.remote.readChanges(entity, cursor, PULL_PAGE_SIZE, agreed));
-  // The next page is read while this one's transaction runs (readAhead.ts says why that is safe).
-  if (!read.done && ctx.readAhead && ctx.remote.capabilities.transport === 'call')
-    ctx.readAhead.start(entity, read.nextCursor, () =>
+  // The next page is read while this one's transaction runs: the backend's answer and mapping overlap PostgreSQL's
+  // work. Safe because what the read-ahead saw of the links can only make it map a record that could have been
+  // settled, never the reverse: a record's link moves to a version only when a page read that version, and then the
+  // record reads as settled on the later page as well. Every link the page is decided against is looked up after the
+  // page before it committed (below), and a child whose parent was on that page waits for it as within a page (the
+  // parent's link is found when the child is resolved again). It is taken only by the pull that starts from the
+  // cursor it was read from.
+  if (!read.done && ctx.readAhead?.open && ctx.remote.capabilities.transport === 'call')
+    ctx.readAhead.start(
+      readKey(entity, read.nextCursor),
       ctx.remote.readChanges(entity, read.nextCursor, PULL_PAGE_SIZE, agreedNow(ctx, entity)),
     );
   // A page read ahead was mapped against the links of its time: its links are looked up now, after the page before
@@ -565,12 +580,53 @@ async function planAhead(
 }
 
 /**
+ * Whether the next page, planned while this one settles, may also be saved and sent before this one has committed:
+ * nothing this settle does may stop the step (a record refused under onRecordError=stop would, and the page after it
+ * must then not have gone out). Its plan is saved first, so a crash resends both saved plans, oldest first, under
+ * their keys; a settle that fails lets the next plan's requests finish before it throws.
+ */
+function sendsAhead(ctx: EngineContext, plan: PushPlan, next: PushPlan): boolean {
+  return (
+    !!ctx.sendAhead?.open &&
+    next.writes.length > 0 &&
+    !(ctx.onRecordError === 'stop' && plan.entries.some((e) => e.decision.action === 'fail'))
+  );
+}
+
+/**
+ * The next page while this one settles: planned (planAhead), and either sent at once (sendsAhead: its answers wait
+ * in ctx.sendAhead for the call that settles it) or kept to be saved once this page has committed.
+ */
+async function nextPage(
+  ctx: EngineContext,
+  mapping: AppEntity<unknown>,
+  plan: PushPlan,
+  results: SideWriteResult[],
+  planner: PushPlanner,
+): Promise<{ later?: PushPlan; sent?: Promise<unknown> }> {
+  const next = await planAhead(ctx, mapping, plan, results, planner);
+  if (!next) return {};
+  if (!sendsAhead(ctx, plan, next)) return { later: next };
+  try {
+    await savePlan(ctx.db, ctx.tenantId, mapping.entity, next);
+  } catch {
+    return {}; // not saved, not sent: the next page is planned again when it comes
+  }
+  const answers = ctx.remote.send(mapping.entity, next.writes);
+  ctx.sendAhead!.start(sendKey(mapping.entity, next), answers);
+  return { sent: answers.catch(() => undefined) };
+}
+
+/**
  * One page of app → backend, in three phases: *plan* (decide each changed record and save the plan before anything is
  * sent), *send* (the backend writes, recognising a resent plan by its keys), *settle* (links, values the backend filled
  * in stamped back, consumed change rows and the plan's deletion, in one transaction). A crash anywhere resends the
  * saved plan; a backend whose transport is asynchronous carries it between phases. While a page settles, the next one
- * is planned (canPlanAhead) and saved once this one has committed, for the next call to send: the window of a rate
- * limit does not idle while a page is planned and settled.
+ * is planned (canPlanAhead) and, where nothing of this settle can stop the step, saved and sent (sendsAhead): its
+ * answers are settled by the next call. Otherwise it is saved once this page has committed, for the next call to
+ * send. Either way the window of a rate limit does not idle while a page is planned and settled, and without limits
+ * QuickBooks writes one page while PostgreSQL settles the one before. The call returns once the requests it started
+ * have answered: none outlives the step attempt that made it.
  */
 export async function pushPage(
   ctx: EngineContext,
@@ -579,13 +635,19 @@ export async function pushPage(
   planner: PushPlanner = twoWayPlanner,
 ): Promise<PageOutcome> {
   const { entity } = mapping;
-  let plan = await loadPlan(ctx.db, ctx.tenantId, entity);
+  const saved = await loadPlan(ctx.db, ctx.tenantId, entity);
+  let plan = saved?.plan;
   if (!plan) {
     plan = await planPage(ctx, mapping, cursor, planner);
     if (plan.writes.length > 0) await savePlan(ctx.db, ctx.tenantId, entity, plan);
   }
 
-  let results: SideWriteResult[] = plan.writes.length ? await ctx.remote.send(entity, plan.writes) : [];
+  const sent = ctx.sendAhead?.take(sendKey(entity, plan));
+  let results: SideWriteResult[] = sent
+    ? await sent
+    : plan.writes.length
+      ? await ctx.remote.send(entity, plan.writes)
+      : [];
   results = await retryStale(ctx, mapping, plan, results);
   // A write refused for a reference the backend no longer has (QuickBooks: 610 Object Not Found) says which.
   for (const entry of plan.entries) {
@@ -593,18 +655,29 @@ export async function pushPage(
     if (result && !result.ok && !result.retryable && !result.stale)
       entry.vanished = await vanishedReferences(ctx, mapping, entry.sourceId);
   }
-  const ahead = canPlanAhead(ctx, planner, plan, results) ? planAhead(ctx, mapping, plan, results, planner) : undefined;
+  // A plan saved after this one is the next page already (sent beside this page's settle before a crash): it is sent
+  // and settled next, and nothing is planned beside this page.
+  const ahead =
+    !saved?.queued && canPlanAhead(ctx, planner, plan, results)
+      ? nextPage(ctx, mapping, plan, results, planner)
+      : undefined;
   let outcome: PageOutcome;
   try {
     outcome = await settle(ctx, mapping, plan, results);
   } catch (error) {
-    await ahead; // (never rejects) nothing of it is kept: the retry plans the page again
+    // (never rejects) a plan sent ahead stays saved and is resent by the retry, after this one; its requests finish
+    // first, so that the retry's never overlap them.
+    await (
+      await ahead
+    )?.sent;
     throw error;
   }
   const next = await ahead;
-  // Saved only after this page committed, so a crash in between leaves no plan (the next page is planned again from
-  // the committed resume point); saved, it is sent like any saved plan, under the same keys on every retry.
-  if (next) await savePlan(ctx.db, ctx.tenantId, entity, next);
+  // A plan kept for later is saved only after this page committed, so a crash in between leaves no plan (the next
+  // page is planned again from the committed resume point); saved, it is sent like any saved plan, under the same keys
+  // on every retry.
+  if (next?.later) await savePlan(ctx.db, ctx.tenantId, entity, next.later);
+  await next?.sent;
   return outcome;
 }
 
@@ -744,7 +817,7 @@ async function settle(
     );
     // A write to retry leaves the resume point at this page's start, so the retried step reads the page again.
     await ctx.countPage?.(trx, 'push', counts, transient ? undefined : { cursor: plan.nextCursor, done: plan.done });
-    await settlePlan(trx, ctx.tenantId, entity);
+    await settlePlan(trx, ctx.tenantId, entity, plan.id);
   });
 
   if (problems.length && ctx.onRecordError === 'stop') throw new RecordRejectedError(ctx.tenantId, problems[0]);

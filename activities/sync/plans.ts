@@ -36,15 +36,24 @@ export interface PushPlan {
   settleWith?: unknown;
 }
 
-/** The plan saved for this tenant and entity, if a page was planned and not settled. */
-export async function loadPlan(db: Db, tenantId: string, entity: EntityName): Promise<PushPlan | undefined> {
-  const row = await db
+/**
+ * The first plan saved for this tenant and entity and not settled, if any; `queued` when another was saved after it
+ * (the next page, sent while this one settled): that one is sent and settled next, nothing is planned beside it.
+ */
+export async function loadPlan(
+  db: Db,
+  tenantId: string,
+  entity: EntityName,
+): Promise<{ plan: PushPlan; queued: boolean } | undefined> {
+  const rows = await db
     .selectFrom('push_intents')
     .select('plan')
     .where('tenant_id', '=', tenantId)
     .where('entity', '=', entity)
-    .executeTakeFirst();
-  return row ? (row.plan as PushPlan) : undefined;
+    .orderBy('seq')
+    .limit(2)
+    .execute();
+  return rows.length ? { plan: rows[0].plan as PushPlan, queued: rows.length > 1 } : undefined;
 }
 
 export async function savePlan(db: Db, tenantId: string, entity: EntityName, plan: PushPlan): Promise<void> {
@@ -54,7 +63,12 @@ export async function savePlan(db: Db, tenantId: string, entity: EntityName, pla
     .execute();
 }
 
-/** Forgets the plan: called inside the transaction that settles it. */
-export async function settlePlan(trx: Trx, tenantId: string, entity: EntityName): Promise<void> {
-  await trx.deleteFrom('push_intents').where('tenant_id', '=', tenantId).where('entity', '=', entity).execute();
+/** Forgets the plan: called inside the transaction that settles it (a plan saved after it stays). */
+export async function settlePlan(trx: Trx, tenantId: string, entity: EntityName, planId: string): Promise<void> {
+  await trx
+    .deleteFrom('push_intents')
+    .where('tenant_id', '=', tenantId)
+    .where('entity', '=', entity)
+    .where('request_id', '=', planId)
+    .execute();
 }

@@ -127,8 +127,11 @@ export interface SyncConflictsTable {
 export interface PushIntentsTable {
   tenant_id: string;
   entity: string;
+  /** The plan's id: a tenant's entity holds two plans while the next one is sent beside a settle (0022). */
   request_id: string;
   plan: Json<unknown>;
+  /** Which of a tenant's entity's plans was saved first: the order they are sent and settled in. */
+  seq: Generated<number>;
   created_at: DefaultedTimestamp;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryBackend, MemoryCompanies, type MemoryCompany } from '../../activities/backends/memory/backend';
 import { AppSide } from '../../activities/sync/appSide';
 import { PULL_PAGE_SIZE, pullPage, pushPage, type EngineContext } from '../../activities/sync/engine';
-import { ReadAhead } from '../../activities/sync/readAhead';
+import { Ahead } from '../../activities/sync/ahead';
 import { MAPPINGS } from '../../activities/sync/entities';
 import type { CustomerRecord } from '../../activities/sync/entities/customer';
 import { LinkStore } from '../../activities/sync/links';
@@ -253,7 +253,7 @@ test('an echo read at its agreed version is settled without loading the app; a r
 test('a pull reads its next page while the page before it is written, and drops it when that page fails', async () => {
   const t = await tenant();
   for (let i = 0; i < 2 * PULL_PAGE_SIZE + 500; i++) t.company.put('customer', record(`Read Ahead ${i}`));
-  t.ctx.readAhead = new ReadAhead();
+  t.ctx.readAhead = new Ahead();
   const order: string[] = [];
   const read = t.ctx.remote.readChanges.bind(t.ctx.remote);
   t.ctx.remote.readChanges = (entity, cursor, limit, agreed) => {

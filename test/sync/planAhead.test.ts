@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { Ahead } from '../../activities/sync/ahead';
 import { pushPage, type EngineContext, type PageOutcome } from '../../activities/sync/engine';
 import { MAPPINGS } from '../../activities/sync/entities';
 import type { OnRecordError } from '../../activities/sync/model';
@@ -63,6 +65,19 @@ async function pushAll(ctx: EngineContext, cursor: unknown = null): Promise<Page
   }
 }
 
+/** Every customer in QuickBooks once, each linked to its own record, and no plan left. */
+async function expectEachOnce(realmId: string, tenantId: string, all: string[]) {
+  const inQuickBooks = (await harness.admin.entities(realmId, 'Customer')).map((c) => c.DisplayName).sort();
+  expect(inQuickBooks).toEqual(all);
+  const linked = await database.db
+    .selectFrom('sync_links')
+    .select('remote_id')
+    .where('tenant_id', '=', tenantId)
+    .execute();
+  expect(new Set(linked.map((l) => l.remote_id)).size).toBe(all.length);
+  expect(await loadPlan(database.db, tenantId, 'customer')).toBeUndefined();
+}
+
 test('the next page is planned while a page settles, saved once it committed, and sent by the next call: each customer once', async () => {
   const all = names(400, 'Ahead');
   const { realm, tenantId, ctx } = await company(all);
@@ -70,20 +85,12 @@ test('the next page is planned while a page settles, saved once it committed, an
   expect(first.counts.created).toBe(160);
   // The second page's plan is saved already, and nothing of it has been written to QuickBooks yet.
   const next = await loadPlan(database.db, tenantId, 'customer');
-  expect(next?.entries.map((e) => e.label)).toEqual(all.slice(160, 320).map((n) => expect.stringContaining(n)));
+  expect(next?.plan.entries.map((e) => e.label)).toEqual(all.slice(160, 320).map((n) => expect.stringContaining(n)));
   expect(await harness.admin.entities(realm.realmId, 'Customer')).toHaveLength(160);
 
   const rest = await pushAll(ctx, first.nextCursor);
   expect(rest.reduce((n, o) => n + o.counts.created, 0)).toBe(240);
-  const inQuickBooks = (await harness.admin.entities(realm.realmId, 'Customer')).map((c) => c.DisplayName).sort();
-  expect(inQuickBooks).toEqual(all);
-  const linked = await database.db
-    .selectFrom('sync_links')
-    .select('remote_id')
-    .where('tenant_id', '=', tenantId)
-    .execute();
-  expect(new Set(linked.map((l) => l.remote_id)).size).toBe(400);
-  expect(await loadPlan(database.db, tenantId, 'customer')).toBeUndefined();
+  await expectEachOnce(realm.realmId, tenantId, all);
 });
 
 test('a settle that fails keeps nothing planned ahead: the retry resends its saved plan under the same requestids', async () => {
@@ -95,7 +102,7 @@ test('a settle that fails keeps nothing planned ahead: the retry resends its sav
   const batchIds = sent.filter((r) => r.operation === 'batch').map((r) => r.requestid);
   // Still the first page's plan (the one sent), not the second's planned beside the failed settle.
   const saved = await loadPlan(database.db, tenantId, 'customer');
-  expect(saved?.entries.map((e) => e.label)).toEqual(all.slice(0, 160).map((n) => expect.stringContaining(n)));
+  expect(saved?.plan.entries.map((e) => e.label)).toEqual(all.slice(0, 160).map((n) => expect.stringContaining(n)));
 
   failNextSettle(false);
   const outcomes = await pushAll(ctx);
@@ -138,4 +145,70 @@ test('a record the settling page created is no twin of one in the page planned b
   expect(
     (await harness.admin.entities(realm.realmId, 'Customer')).filter((c) => c.DisplayName === 'Same Name'),
   ).toHaveLength(1);
+});
+
+describe('sent ahead (a step attempt keeps the answers: ctx.sendAhead)', () => {
+  const batchIds = async (realmId: string) =>
+    (await harness.admin.requests({ realmId })).filter((r) => r.operation === 'batch').map((r) => r.requestid);
+
+  test('the next page is saved and sent while a page settles, and settled by the next call without sending again', async () => {
+    const all = names(400, 'Sent');
+    const { realm, tenantId, ctx } = await company(all);
+    ctx.sendAhead = new Ahead();
+    const first = await pushPage(ctx, MAPPINGS.customer!, null);
+    expect(first.counts.created).toBe(160);
+    // Page two is in QuickBooks already, its plan saved and not settled: nothing of it is linked yet.
+    expect(await harness.admin.entities(realm.realmId, 'Customer')).toHaveLength(320);
+    const saved = await loadPlan(database.db, tenantId, 'customer');
+    expect(saved?.plan.entries.map((e) => e.label)).toEqual(all.slice(160, 320).map((n) => expect.stringContaining(n)));
+    expect(saved?.queued).toBe(false);
+    const sentSoFar = await batchIds(realm.realmId);
+
+    const rest = await pushAll(ctx, first.nextCursor);
+    expect(rest.map((o) => o.counts.created)).toEqual([160, 80]);
+    // Page two was not sent again: only page three's batches were added.
+    const sent = await batchIds(realm.realmId);
+    expect(sent.slice(0, sentSoFar.length)).toEqual(sentSoFar);
+    expect(new Set(sent).size).toBe(sent.length);
+    await expectEachOnce(realm.realmId, tenantId, all);
+  });
+
+  test('a settle that fails after the next page went out: the retry resends both saved plans, oldest first, each customer once', async () => {
+    const all = names(320, 'Crash');
+    const { realm, tenantId, ctx, failNextSettle } = await company(all);
+    ctx.sendAhead = new Ahead();
+    failNextSettle(true);
+    await failure(pushPage(ctx, MAPPINGS.customer!, null));
+    // Both pages are in QuickBooks (the second's requests answered before the failure surfaced); both plans saved.
+    expect(await harness.admin.entities(realm.realmId, 'Customer')).toHaveLength(320);
+    const firstAttempt = await batchIds(realm.realmId);
+    const saved = await loadPlan(database.db, tenantId, 'customer');
+    expect(saved?.plan.entries.map((e) => e.label)).toEqual(all.slice(0, 160).map((n) => expect.stringContaining(n)));
+    expect(saved?.queued).toBe(true);
+
+    // The retry (a new attempt: nothing kept from the failed one) starts again from the step's resume point.
+    failNextSettle(false);
+    ctx.sendAhead = new Ahead();
+    const outcomes = await pushAll(ctx);
+    expect(outcomes.map((o) => o.counts.created)).toEqual([160, 160, 0]);
+    // The same requests again, in the same order, and no others: QuickBooks answered them from its requestids.
+    expect(await batchIds(realm.realmId)).toEqual([...firstAttempt, ...firstAttempt]);
+    const inQuickBooks = (await harness.admin.entities(realm.realmId, 'Customer')).map((c) => c.DisplayName).sort();
+    expect(inQuickBooks).toEqual(all);
+    expect(await loadPlan(database.db, tenantId, 'customer')).toBeUndefined();
+  });
+
+  test('a page with a record refused under onRecordError=stop sends nothing ahead and saves nothing', async () => {
+    const all = names(200, 'Stop');
+    const { realm, tenantId, ctx } = await company(all);
+    ctx.sendAhead = new Ahead();
+    // An address stored as a JSON array: refused before sending (never sent half of it).
+    await sql`update customers set billing_address = '[1]'::jsonb where tenant_id = ${tenantId} and display_name = ${all[10]}`.execute(
+      database.db,
+    );
+    await expect(pushPage(ctx, MAPPINGS.customer!, null)).rejects.toThrow(/billing_address/);
+    const names_ = (await harness.admin.entities(realm.realmId, 'Customer')).map((c) => c.DisplayName).sort();
+    expect(names_).toEqual(all.slice(0, 160).filter((n) => n !== all[10]));
+    expect(await loadPlan(database.db, tenantId, 'customer')).toBeUndefined();
+  });
 });

@@ -114,11 +114,12 @@ describe('a retried step attempt', () => {
       args: [{ tenantId, trigger: 'test' }],
     });
     expect(result.status).toBe('succeeded');
-    // Attempt 2 of the first activity: the pull's one page and the first push page, then handed back (a part's last
-    // page goes straight on to the next part); a new activity, attempt 1: the 2 push pages left at once.
+    // Attempt 2 of the first activity: the pull's one page, the first push page and the second (sent while the first
+    // settled, so settled before handing back: a part's last page goes straight on to the next part); a new activity,
+    // attempt 1: the push page left at once.
     expect(answers).toEqual([
-      { done: false, pages: 2 },
-      { done: true, pages: 2 },
+      { done: false, pages: 3 },
+      { done: true, pages: 1 },
     ]);
   });
 });
