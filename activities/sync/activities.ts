@@ -5,9 +5,9 @@ import type { Logger } from '../../workers/logger';
 import type { BackendFactory } from '../backends';
 import { currentAttempt, withHeartbeat } from '../heartbeat';
 import { AppSide } from './appSide';
-import type { ChangePage, Db, SideWriteResult } from './backend';
+import type { ChangePage, Db } from './backend';
 import { settleBalances } from './balances';
-import { pullPage, pushPage, type EngineContext } from './engine';
+import { pullPage, pushPage, type EngineContext, type SentPage } from './engine';
 import { BackendWaitingError, RecordRejectedError } from './errors';
 import { LinkStore } from './links';
 import { addCounts, emptyCounts, type Direction, type EntityName, type PageCounts, type StepName } from './model';
@@ -134,7 +134,7 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
     const remote = await backendFor({ tenantId, runId, backend, mode, links, appEntities });
     // What a step attempt's pages start for the next one (a pull's read, a push's send) waits here.
     const readAhead = new Ahead<ChangePage>();
-    const sendAhead = new Ahead<SideWriteResult[]>();
+    const sendAhead = new Ahead<SentPage>();
     return { settings, appEntities, links, remote, readAhead, sendAhead };
   }
 
@@ -254,7 +254,7 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
               // A push page sent ahead is settled before handing back (else the next attempt sends it again); the
               // page that settles it starts nothing more.
               const { readAhead, sendAhead } = await connection;
-              if (!sendAhead.holding()) return { ...result, standing: await standing(runId, step) };
+              if (sendAhead.held === undefined) return { ...result, standing: await standing(runId, step) };
               readAhead.close();
               sendAhead.close();
             }

@@ -19,9 +19,9 @@ export class Ahead<T> {
     this.closed = true;
   }
 
-  /** Whether work started ahead is waiting to be taken. */
-  holding(): boolean {
-    return this.next !== undefined;
+  /** The key of the work started ahead and waiting to be taken, if any. */
+  get held(): string | undefined {
+    return this.next?.key;
   }
 
   start(key: string, work: Promise<T>): void {

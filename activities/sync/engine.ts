@@ -59,8 +59,8 @@ export interface EngineContext {
   onVanished: 'stop' | 'recreate';
   /** Where a step attempt keeps the page it reads ahead of a pull (absent: pages are read one after the other). */
   readAhead?: Ahead<ChangePage>;
-  /** Where it keeps the answers to the next push page, sent while one settles (absent: sent one after the other). */
-  sendAhead?: Ahead<SideWriteResult[]>;
+  /** Where it keeps the next push page sent while one settles, with its answers (absent: sent one after the other). */
+  sendAhead?: Ahead<SentPage>;
   /** Called inside each page's transaction, so counts are committed exactly when the page is. */
   countPage?: (
     trx: Trx,
@@ -94,8 +94,11 @@ function versionsOf(links: Map<string, Link>, ids: string[]): Map<string, string
 /** Under which key a page read ahead waits: the entity and the cursor it was read from. */
 const readKey = (entity: EntityName, cursor: unknown) => `${entity} ${stableJson(cursor)}`;
 
-/** Under which key the answers to a plan sent ahead wait: the entity and the plan. */
-const sendKey = (entity: EntityName, plan: PushPlan) => `${entity} ${plan.id}`;
+/** A push page sent ahead: its plan (kept, not read back from PostgreSQL) and the backend's answers. */
+export interface SentPage {
+  plan: PushPlan;
+  results: SideWriteResult[];
+}
 
 function agreedNow(ctx: EngineContext, entity: EntityName): AgreedVersions {
   return async (ids) => versionsOf(await ctx.links.byRemoteIds(ctx.db, entity, ids), ids);
@@ -613,7 +616,11 @@ async function nextPage(
     return {}; // not saved, not sent: the next page is planned again when it comes
   }
   const answers = ctx.remote.send(mapping.entity, next.writes);
-  ctx.sendAhead!.start(sendKey(mapping.entity, next), answers);
+  // Under its plan id (random, so never another entity's), taken by the call that finds it the oldest plan saved.
+  ctx.sendAhead!.start(
+    next.id,
+    answers.then((results) => ({ plan: next, results })),
+  );
   return { sent: answers.catch(() => undefined) };
 }
 
@@ -635,19 +642,20 @@ export async function pushPage(
   planner: PushPlanner = twoWayPlanner,
 ): Promise<PageOutcome> {
   const { entity } = mapping;
-  const saved = await loadPlan(ctx.db, ctx.tenantId, entity);
-  let plan = saved?.plan;
-  if (!plan) {
-    plan = await planPage(ctx, mapping, cursor, planner);
-    if (plan.writes.length > 0) await savePlan(ctx.db, ctx.tenantId, entity, plan);
+  // The plan sent ahead is not read back: only which plan is oldest (the one this call sends and settles).
+  const saved = await loadPlan(ctx.db, ctx.tenantId, entity, ctx.sendAhead?.held);
+  const sent = saved && ctx.sendAhead?.take(saved.id);
+  let plan: PushPlan;
+  let results: SideWriteResult[];
+  if (sent) ({ plan, results } = await sent);
+  else {
+    if (saved?.plan) plan = saved.plan;
+    else {
+      plan = await planPage(ctx, mapping, cursor, planner);
+      if (plan.writes.length > 0) await savePlan(ctx.db, ctx.tenantId, entity, plan);
+    }
+    results = plan.writes.length ? await ctx.remote.send(entity, plan.writes) : [];
   }
-
-  const sent = ctx.sendAhead?.take(sendKey(entity, plan));
-  let results: SideWriteResult[] = sent
-    ? await sent
-    : plan.writes.length
-      ? await ctx.remote.send(entity, plan.writes)
-      : [];
   results = await retryStale(ctx, mapping, plan, results);
   // A write refused for a reference the backend no longer has (QuickBooks: 610 Object Not Found) says which.
   for (const entry of plan.entries) {

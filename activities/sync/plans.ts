@@ -38,22 +38,35 @@ export interface PushPlan {
 
 /**
  * The first plan saved for this tenant and entity and not settled, if any; `queued` when another was saved after it
- * (the next page, sent while this one settled): that one is sent and settled next, nothing is planned beside it.
+ * (the next page, sent while this one settled): that one is sent and settled next, nothing is planned beside it. The
+ * plan itself is not read when it is `known` (kept in memory by the step attempt that sent it).
  */
 export async function loadPlan(
   db: Db,
   tenantId: string,
   entity: EntityName,
-): Promise<{ plan: PushPlan; queued: boolean } | undefined> {
+  known?: string,
+): Promise<{ id: string; plan?: PushPlan; queued: boolean } | undefined> {
   const rows = await db
     .selectFrom('push_intents')
-    .select('plan')
+    .select((eb) => [
+      'request_id',
+      eb
+        .case()
+        .when('request_id', '=', known ?? '')
+        .then(null)
+        .else(eb.ref('plan'))
+        .end()
+        .as('plan'),
+    ])
     .where('tenant_id', '=', tenantId)
     .where('entity', '=', entity)
     .orderBy('seq')
     .limit(2)
     .execute();
-  return rows.length ? { plan: rows[0].plan as PushPlan, queued: rows.length > 1 } : undefined;
+  if (rows.length === 0) return undefined;
+  const [first] = rows;
+  return { id: first.request_id, plan: (first.plan as PushPlan | null) ?? undefined, queued: rows.length > 1 };
 }
 
 export async function savePlan(db: Db, tenantId: string, entity: EntityName, plan: PushPlan): Promise<void> {

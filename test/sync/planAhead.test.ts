@@ -85,7 +85,7 @@ test('the next page is planned while a page settles, saved once it committed, an
   expect(first.counts.created).toBe(160);
   // The second page's plan is saved already, and nothing of it has been written to QuickBooks yet.
   const next = await loadPlan(database.db, tenantId, 'customer');
-  expect(next?.plan.entries.map((e) => e.label)).toEqual(all.slice(160, 320).map((n) => expect.stringContaining(n)));
+  expect(next?.plan?.entries.map((e) => e.label)).toEqual(all.slice(160, 320).map((n) => expect.stringContaining(n)));
   expect(await harness.admin.entities(realm.realmId, 'Customer')).toHaveLength(160);
 
   const rest = await pushAll(ctx, first.nextCursor);
@@ -102,7 +102,7 @@ test('a settle that fails keeps nothing planned ahead: the retry resends its sav
   const batchIds = sent.filter((r) => r.operation === 'batch').map((r) => r.requestid);
   // Still the first page's plan (the one sent), not the second's planned beside the failed settle.
   const saved = await loadPlan(database.db, tenantId, 'customer');
-  expect(saved?.plan.entries.map((e) => e.label)).toEqual(all.slice(0, 160).map((n) => expect.stringContaining(n)));
+  expect(saved?.plan?.entries.map((e) => e.label)).toEqual(all.slice(0, 160).map((n) => expect.stringContaining(n)));
 
   failNextSettle(false);
   const outcomes = await pushAll(ctx);
@@ -160,7 +160,9 @@ describe('sent ahead (a step attempt keeps the answers: ctx.sendAhead)', () => {
     // Page two is in QuickBooks already, its plan saved and not settled: nothing of it is linked yet.
     expect(await harness.admin.entities(realm.realmId, 'Customer')).toHaveLength(320);
     const saved = await loadPlan(database.db, tenantId, 'customer');
-    expect(saved?.plan.entries.map((e) => e.label)).toEqual(all.slice(160, 320).map((n) => expect.stringContaining(n)));
+    expect(saved?.plan?.entries.map((e) => e.label)).toEqual(
+      all.slice(160, 320).map((n) => expect.stringContaining(n)),
+    );
     expect(saved?.queued).toBe(false);
     const sentSoFar = await batchIds(realm.realmId);
 
@@ -183,7 +185,7 @@ describe('sent ahead (a step attempt keeps the answers: ctx.sendAhead)', () => {
     expect(await harness.admin.entities(realm.realmId, 'Customer')).toHaveLength(320);
     const firstAttempt = await batchIds(realm.realmId);
     const saved = await loadPlan(database.db, tenantId, 'customer');
-    expect(saved?.plan.entries.map((e) => e.label)).toEqual(all.slice(0, 160).map((n) => expect.stringContaining(n)));
+    expect(saved?.plan?.entries.map((e) => e.label)).toEqual(all.slice(0, 160).map((n) => expect.stringContaining(n)));
     expect(saved?.queued).toBe(true);
 
     // The retry (a new attempt: nothing kept from the failed one) starts again from the step's resume point.
