@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ScaleResults } from './scale';
+import { SPEED_REPEATS, type ScaleResults } from './scale';
 
 const num = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en-US'));
 const pct = (r: number) => `${(r * 100).toFixed(1)} %`;
@@ -54,11 +54,13 @@ export function scaleSection(r: ScaleResults, file: string): string {
       '',
       '### Limits off: the engine’s own speed',
       '',
-      '| code | direction | records | wall | records/s | batches | single | queries | verified |',
-      '|---|---|---|---|---|---|---|---|---|',
+      `Median of ${SPEED_REPEATS} runs per row, before and after alternating run by run; every run's records/s in order.`,
+      '',
+      '| code | direction | records | wall (median run) | records/s (median) | every run | batches | single | queries | verified |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...r.speed.map(
         (s) =>
-          `| ${s.code} | ${s.direction} | ${num(s.records)} | ${(s.wallMs / 1000).toFixed(1)} s | **${num(s.recordsPerSecond)}** | ${num(s.requests.batch)} | ${num(s.requests.single)} | ${num(s.requests.query)} | ${s.verified ? 'yes' : '**no**'} |`,
+          `| ${s.code} | ${s.direction} | ${num(s.records)} | ${(s.wallMs / 1000).toFixed(1)} s | **${num(s.recordsPerSecond)}** | ${(s.runs ?? [s.recordsPerSecond]).map(num).join(' / ')} | ${num(s.requests.batch)} | ${num(s.requests.single)} | ${num(s.requests.query)} | ${s.verified ? 'yes' : '**no**'} |`,
       ),
     );
   }
