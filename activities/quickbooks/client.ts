@@ -44,7 +44,13 @@ export interface QboClientOptions {
   minorVersion?: number;
   fetchImpl?: typeof fetch;
   logger?: Logger;
+  /** How long a token read serves later requests too (default TOKEN_REUSE_MS; 0: each request reads). */
+  tokenReuseMs?: number;
 }
+
+/** A token read serves the requests of the next second: a disconnection is seen within a second, a page's requests
+ * do not each read and decrypt it. */
+export const TOKEN_REUSE_MS = 1_000;
 
 /** The `where` of a query: a builder (its conditions and ORDERBY are used) or trusted condition text without WHERE. */
 export type Where = QueryBuilder | string | undefined;
@@ -135,6 +141,7 @@ export class QboClient {
       // 3200 (or a 401 without a readable code) is an expired or revoked access token: refresh once and retry once.
       if (!fault?.code || fault.code === '3200') {
         this.requests.refreshes++;
+        this.tokenRead = undefined;
         token = await this.options.tokens.refreshAfterUnauthorized(token);
         answer = await this.limiter.run(c.batch === true, () => this.send(c, url, body, token));
         if (answer.status === 401) {
@@ -156,12 +163,24 @@ export class QboClient {
     return this.interpret<T>(c, url, body, answer);
   }
 
-  private tokenRead?: Promise<string>;
+  private tokenRead?: { token: Promise<string>; until: number };
 
-  /** Requests started together (a page's batches and single writes) share one read of the token source. */
+  /**
+   * Requests started together (a page's batches and single writes) share one read of the token source, and so do
+   * requests within `tokenReuseMs` after it (a push page is a few requests every ~100 ms: one PostgreSQL read and
+   * decryption per second instead of per request). The token is at least 5 minutes from expiry when read (the
+   * source refreshes it otherwise); one QuickBooks refuses is refreshed and never reused.
+   */
   private accessToken(): Promise<string> {
-    this.tokenRead ??= this.options.tokens.accessToken().finally(() => (this.tokenRead = undefined));
-    return this.tokenRead;
+    const now = Date.now();
+    if (this.tokenRead && this.tokenRead.until > now) return this.tokenRead.token;
+    const read = { token: this.options.tokens.accessToken(), until: Number.POSITIVE_INFINITY };
+    this.tokenRead = read;
+    read.token.then(
+      () => (read.until = Date.now() + (this.options.tokenReuseMs ?? TOKEN_REUSE_MS)),
+      () => (read.until = 0),
+    );
+    return read.token;
   }
 
   private fields(c: RawCall, answer: Answer | undefined, extra: Partial<QboError> & { userAction: string }) {

@@ -264,6 +264,46 @@ describe('QboClient against the emulator', () => {
     expect(garbled.message).toMatch(/unreadable JSON/);
   });
 
+  it('one token read serves the requests of the next second; a token QuickBooks refuses is refreshed, never reused', async () => {
+    const realm = await h.realm();
+    let reads = 0;
+    let refreshes = 0;
+    const counting = (tokenReuseMs?: number) => {
+      const tokens: TokenSource = {
+        accessToken: async () => {
+          reads++;
+          return realm.tokens.accessToken();
+        },
+        refreshAfterUnauthorized: async (rejected) => {
+          refreshes++;
+          return realm.tokens.refreshAfterUnauthorized(rejected);
+        },
+      };
+      return new QboClient({
+        baseUrl: h.emulator.url,
+        realmId: realm.realmId,
+        tenantId: realm.tenantId,
+        tokens,
+        tokenReuseMs,
+      });
+    };
+    const { QboClient } = await import('../../activities/quickbooks');
+    const reusing = counting(60_000);
+    for (let i = 0; i < 5; i++) await reusing.companyInfo();
+    expect(reads).toBe(1);
+    // QuickBooks no longer takes it: refreshed once, and the requests after use the new token, not the refused one.
+    await h.admin.expireTokens(realm.realmId);
+    await reusing.companyInfo();
+    await reusing.companyInfo();
+    expect(refreshes).toBe(1);
+    expect(reads).toBe(2);
+
+    reads = 0;
+    const everyTime = counting(0);
+    for (let i = 0; i < 3; i++) await everyTime.companyInfo();
+    expect(reads).toBe(3);
+  });
+
   it('a 401 that a refresh does not cure → QboReconnectRequiredError; no token string in any error', async () => {
     const realm = await h.realm();
     // A token source whose "refresh" hands back a token QuickBooks does not know.
