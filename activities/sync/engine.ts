@@ -94,6 +94,24 @@ function versionsOf(links: Map<string, Link>, ids: string[]): Map<string, string
 /** Under which key a page read ahead waits: the entity and the cursor it was read from. */
 const readKey = (entity: EntityName, cursor: unknown) => `${entity} ${stableJson(cursor)}`;
 
+/** Under which key a push page's app records read ahead wait: the entity and the cursor, apart from a pull's. */
+const appReadKey = (entity: EntityName, cursor: unknown) => `app ${entity} ${stableJson(cursor)}`;
+
+/**
+ * The app's changed records after a page that is being sent, read while QuickBooks writes it: the plan of the page
+ * after it (planAhead) starts from them instead of reading them once the answers are in. Only where that page is
+ * planned ahead (the same conditions as canPlanAhead, but those known before the answers), and taken only there: a page
+ * planned after this one committed reads afresh. Any failure drops it unread — the read changed nothing.
+ */
+function readAppAhead(ctx: EngineContext, mapping: AppEntity<unknown>, plan: PushPlan, planner: PushPlanner): void {
+  if (plan.done || planner !== twoWayPlanner || ctx.remote.capabilities.transport !== 'call' || !ctx.readAhead?.open)
+    return;
+  ctx.readAhead.start(
+    appReadKey(mapping.entity, plan.nextCursor),
+    ctx.app.readChanges(mapping.entity, plan.nextCursor, ctx.remote.capabilities.batchSize),
+  );
+}
+
 /** A push page sent ahead: its plan (kept, not read back from PostgreSQL) and the backend's answers. */
 export interface SentPage {
   plan: PushPlan;
@@ -535,8 +553,9 @@ async function planPage(
   cursor: unknown,
   planner: PushPlanner,
   taken?: ReadonlySet<string>,
+  readAlready?: Promise<ChangePage>,
 ): Promise<PushPlan> {
-  const page = await ctx.app.readChanges(mapping.entity, cursor, ctx.remote.capabilities.batchSize);
+  const page = await (readAlready ?? ctx.app.readChanges(mapping.entity, cursor, ctx.remote.capabilities.batchSize));
   const { receipts = {}, nextCursor, done } = page;
   const plan: PushPlan = { id: randomUUID(), writes: [], entries: [], receipts, nextCursor, done };
   await planner.plan(ctx, mapping, page, plan, taken);
@@ -575,7 +594,8 @@ async function planAhead(
   for (const r of results) if (r.ok) taken.add(r.targetId);
   const mine = new Set(plan.entries.map((e) => e.sourceId));
   try {
-    const next = await planPage(ctx, mapping, plan.nextCursor, planner, taken);
+    const readAlready = ctx.readAhead?.take(appReadKey(mapping.entity, plan.nextCursor));
+    const next = await planPage(ctx, mapping, plan.nextCursor, planner, taken, readAlready);
     return next.entries.some((e) => mine.has(e.sourceId)) ? undefined : next;
   } catch {
     return undefined; // the next page meets it again when it plans for itself
@@ -621,6 +641,7 @@ async function nextPage(
     next.id,
     answers.then((results) => ({ plan: next, results })),
   );
+  readAppAhead(ctx, mapping, next, planner);
   return { sent: answers.catch(() => undefined) };
 }
 
@@ -654,7 +675,9 @@ export async function pushPage(
       plan = await planPage(ctx, mapping, cursor, planner);
       if (plan.writes.length > 0) await savePlan(ctx.db, ctx.tenantId, entity, plan);
     }
-    results = plan.writes.length ? await ctx.remote.send(entity, plan.writes) : [];
+    const sending = plan.writes.length ? ctx.remote.send(entity, plan.writes) : undefined;
+    if (sending && !saved?.queued) readAppAhead(ctx, mapping, plan, planner);
+    results = (await sending) ?? [];
   }
   results = await retryStale(ctx, mapping, plan, results);
   // A write refused for a reference the backend no longer has (QuickBooks: 610 Object Not Found) says which.

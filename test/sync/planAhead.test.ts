@@ -213,4 +213,37 @@ describe('sent ahead (a step attempt keeps the answers: ctx.sendAhead)', () => {
     expect(names_).toEqual(all.slice(0, 160).filter((n) => n !== all[10]));
     expect(await loadPlan(database.db, tenantId, 'customer')).toBeUndefined();
   });
+  test('the page after one being sent is read from the app while QuickBooks writes that one, and read once', async () => {
+    const all = names(500, 'Early');
+    const { realm, tenantId, ctx } = await company(all);
+    ctx.sendAhead = new Ahead();
+    ctx.readAhead = new Ahead();
+    const events: string[] = [];
+    const { app, remote } = ctx;
+    const readChanges = app.readChanges.bind(app);
+    app.readChanges = async (entity, cursor, limit) => {
+      events.push(`read after ${(cursor as { afterRecordId?: number } | null)?.afterRecordId ?? 'start'}`);
+      return readChanges(entity, cursor, limit);
+    };
+    const send = remote.send.bind(remote);
+    remote.send = async (entity, writes) => {
+      events.push(`send from ${writes[0]?.sourceId}`);
+      const answers = await send(entity, writes);
+      events.push(`answered from ${writes[0]?.sourceId}`);
+      return answers;
+    };
+    await pushAll(ctx);
+    const ids = (
+      await database.db.selectFrom('customers').select('id').where('tenant_id', '=', tenantId).orderBy('id').execute()
+    ).map((c) => Number(c.id));
+    // Page n + 1's records are read between page n's send and its answers (pages of 160): each page is read once.
+    for (const n of [0, 1, 2]) {
+      const read = events.indexOf(`read after ${ids[(n + 1) * 160 - 1]}`);
+      expect(read).toBeGreaterThan(events.indexOf(`send from ${ids[n * 160]}`));
+      expect(read).toBeLessThan(events.indexOf(`answered from ${ids[n * 160]}`));
+    }
+    const reads = events.filter((e) => e.startsWith('read'));
+    expect(new Set(reads).size).toBe(reads.length);
+    await expectEachOnce(realm.realmId, tenantId, all);
+  });
 });
