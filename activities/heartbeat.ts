@@ -1,7 +1,10 @@
 import { Context } from '@temporalio/activity';
 
-/** How often a running activity tells Temporal it is alive; well inside the workflows' heartbeatTimeout. */
-export const HEARTBEAT_EVERY_MS = 4_000;
+/**
+ * How often a running activity tells Temporal it is alive; well inside the workflows' heartbeatTimeout (a step's: 10 s),
+ * and sent as called (the worker's maxHeartbeatThrottleInterval, workers/worker.ts).
+ */
+export const HEARTBEAT_EVERY_MS = 2_000;
 
 /**
  * Runs `work` while heartbeating on a timer, so a worker that dies mid-page is noticed within the heartbeat timeout

@@ -38,6 +38,9 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     activities: options.activities,
     dataConverter: options.dataConverter,
     shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
+    // Heartbeats reach Temporal every call (activities/heartbeat.ts: 2 s), not every 0.8 heartbeat timeout: a step's
+    // 10-s heartbeat timeout then tolerates 8 s without one, where 20 s with the SDK's 16-s throttle tolerated 4 s.
+    maxHeartbeatThrottleInterval: '2 seconds',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...workflowSource(),

@@ -58,8 +58,12 @@ const steps = proxyActivities<Activities>({
   // A step attempt moves pages for up to 20 s, then hands back; one page may take minutes (a slow QuickBooks, the Web
   // Connector's exchange), so the attempt's limit is a page's plus the slice.
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: WORK_RETRY,
+  // Heartbeats arrive every 2 s (activities/heartbeat.ts): a killed worker's attempt is retried within 10 s.
+  heartbeatTimeout: '10 seconds',
+  // A failed attempt says its own back-off (nextRetryDelay: 2 s doubling to 2 minutes, a 429 QuickBooks' delay), so
+  // the policy's interval is what an attempt whose worker died waits after its heartbeat timeout: a second, not a
+  // back-off grown by every kill before it (activities/sync/activities.ts withStepBackoff).
+  retry: { ...WORK_RETRY, initialInterval: '1 second', backoffCoefficient: 1, maximumInterval: '1 second' },
 });
 
 /**

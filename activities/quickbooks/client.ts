@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '../../workers/logger';
 import type { z } from 'zod';
 import {
@@ -97,8 +96,6 @@ interface Answer {
   retryAfter?: string | null;
 }
 
-const FAILED_500_MEMORY = 1000;
-
 /**
  * QuickBooks Online's Accounting API v3 for one realm: typed calls validated with zod, one error taxonomy, the realm's
  * limits kept, tokens never exposed. It does not retry (Temporal does), except the one token refresh after a 401.
@@ -110,8 +107,6 @@ export class QboClient {
   private readonly fetch: typeof fetch;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
-  /** Requests that already failed with HTTP 500, by fingerprint: QuickBooks says to retry a 500 once only. */
-  private readonly failed500 = new Map<string, true>();
   /** Requests sent, by kind (for benchmarks and tests). */
   readonly requests = { single: 0, batch: 0, query: 0, cdc: 0, refreshes: 0 };
 
@@ -160,7 +155,7 @@ export class QboClient {
     }
     // Every worker of the realm waits QuickBooks' delay out once (the limiter keeps the block).
     if (answer.status === 429) await this.limiter.throttled(retryAfterMs(answer.retryAfter));
-    return this.interpret<T>(c, url, body, answer);
+    return this.interpret<T>(c, answer);
   }
 
   private tokenRead?: { token: Promise<string>; until: number };
@@ -262,7 +257,7 @@ export class QboClient {
     }
   }
 
-  private interpret<T>(c: RawCall, url: URL, body: string | undefined, answer: Answer): T {
+  private interpret<T>(c: RawCall, answer: Answer): T {
     let json: unknown;
     let readable = true;
     try {
@@ -279,7 +274,7 @@ export class QboClient {
       }
       // QuickBooks can answer 200 with a Fault (batch-level, some validation answers).
       const fault = parseFaultJson(json);
-      if (fault) throw errorFromFault(fault, this.faultContext(c, answer, false));
+      if (fault) throw errorFromFault(fault, this.faultContext(c, answer));
       if (c.expect) {
         const parsed = c.expect.schema.safeParse(json);
         if (!parsed.success) {
@@ -298,20 +293,10 @@ export class QboClient {
       return json as T;
     }
     const fault = (readable ? parseFaultJson(json) : undefined) ?? parseFaultXml(answer.text);
-    let repeated500 = false;
-    if (answer.status === 500) {
-      const key = createHash('sha256')
-        .update(`${c.method} ${url.pathname}${url.search}\n${body ?? ''}`)
-        .digest('base64url');
-      repeated500 = this.failed500.has(key);
-      this.failed500.delete(key);
-      this.failed500.set(key, true);
-      if (this.failed500.size > FAILED_500_MEMORY) this.failed500.delete(this.failed500.keys().next().value as string);
-    }
-    throw errorFromFault(fault, this.faultContext(c, answer, repeated500));
+    throw errorFromFault(fault, this.faultContext(c, answer));
   }
 
-  private faultContext(c: RawCall, answer: Answer, repeated500: boolean) {
+  private faultContext(c: RawCall, answer: Answer) {
     return {
       tenantId: this.tenantId,
       realmId: this.realmId,
@@ -320,7 +305,6 @@ export class QboClient {
       status: answer.status,
       intuitTid: answer.intuitTid,
       retryAfter: answer.retryAfter,
-      repeated500,
     };
   }
 

@@ -102,7 +102,7 @@ export abstract class QboError extends Error implements QboErrorFields {
   }
 }
 
-/** 429, 500 (the first time), 502/503/504, timeouts, dropped connections, code 10000, unreadable answers: Temporal retries. */
+/** 429, 500 (however often it repeats), 502/503/504, timeouts, dropped connections, code 10000, unreadable answers: Temporal retries. */
 export class QboTransientError extends QboError {
   override name: string = 'QboTransientError';
   readonly kind: QboErrorKind = 'transient';

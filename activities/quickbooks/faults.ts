@@ -92,8 +92,6 @@ export interface FaultContext extends Omit<
 > {
   /** Retry-After header of a 429. */
   retryAfter?: string | null;
-  /** This same request already failed with HTTP 500 once: QuickBooks says to retry a 500 only once. */
-  repeated500?: boolean;
 }
 
 const AUTH_RECONNECT_CODES = new Set(['3100', '120', 'invalid_grant']);
@@ -104,7 +102,7 @@ const TRANSIENT_CODES = new Set(['10000']);
  * whatever the body says), then QuickBooks' code. A 401 with 3200 only reaches here when the one refresh did not help.
  */
 export function errorFromFault(fault: ParsedFault | undefined, ctx: FaultContext): QboError {
-  const { retryAfter, repeated500, ...where } = ctx;
+  const { retryAfter, ...where } = ctx;
   const code = fault?.code;
   const f = { ...where, code, qboMessage: fault?.message, detail: fault?.detail, element: fault?.element };
   const status = ctx.status;
@@ -135,17 +133,16 @@ export function errorFromFault(fault: ParsedFault | undefined, ctx: FaultContext
     });
   if (status === 400 && code === '500')
     return new QboValidationError('QuickBooks does not support this operation', { ...f, userAction: actionFor('500') });
-  if (status === 500 && repeated500) {
-    return new QboValidationError('QuickBooks failed with a server error twice on the same request', {
-      ...f,
-      userAction:
-        'check the record in QuickBooks and status.developer.intuit.com; QuickBooks advises retrying a 500 only once, so qbsync stops here',
-    });
-  }
+  // A 500 (SystemFault, code 10000) is QuickBooks failing, not the request: Intuit asks for one prompt resubmission,
+  // not a loop, so it is retried with growing delays (the step's retry policy: 2 s, 4 s, … 2 min) however often it
+  // repeats. One that outlasts the step's attempts fails the run with this message.
   if ((status !== undefined && status >= 500) || (code && TRANSIENT_CODES.has(code)) || fault?.type === 'SystemFault') {
     return new QboTransientError(`QuickBooks is failing or unavailable`, {
       ...f,
-      userAction: 'nothing: the request is retried; if it persists, check status.developer.intuit.com',
+      userAction:
+        `nothing while qbsync retries with growing delays; if the sync failed with this error, QuickBooks kept ` +
+        `failing: check status.developer.intuit.com, contact Intuit support with the intuit_tid if it shows no ` +
+        `incident, then run the sync again (\`qbsync sync ${ctx.tenantId ?? '<tenant>'}\`)`,
     });
   }
   return new QboValidationError(

@@ -17,7 +17,11 @@ export interface SharedLimiterOptions {
    * at another rate than QuickBooks'. Default 0.1 % of the window (60 ms a minute: twice the most NTP slews a clock).
    */
   marginMs?: number;
-  /** How long a slot counts as in flight if its worker dies before releasing it. Default 2 minutes. */
+  /**
+   * How long a slot counts as in flight if its worker dies before releasing it: a live worker renews the leases of its
+   * requests in flight every quarter of it, so a request may take longer. Default 20 s (a killed worker's slots were
+   * held 2 minutes before: the realm's other requests waited that long).
+   */
   leaseMs?: number;
   /** How often the head waiter asks again while every concurrent slot is held elsewhere. Default 20 ms. */
   pollMs?: number;
@@ -49,6 +53,9 @@ export class SharedRealmLimiter implements RequestLimiter {
   private pumping = false;
   private readonly wakers = new Set<() => void>();
   private counters = { waits: 0, peakInFlight: 0, started: 0 };
+  /** This process's slots in flight, whose leases it renews while their requests run. */
+  private readonly held = new Set<number>();
+  private renewer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: Db,
@@ -59,7 +66,7 @@ export class SharedRealmLimiter implements RequestLimiter {
     for (const [k, v] of Object.entries(this.limits))
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`rate limit ${k} must be a positive integer, not ${v}`);
     this.windowMs = this.limits.windowMs + (options.marginMs ?? defaultMarginMs(this.limits.windowMs));
-    this.leaseMs = options.leaseMs ?? 120_000;
+    this.leaseMs = options.leaseMs ?? 20_000;
     this.pollMs = options.pollMs ?? 20;
   }
 
@@ -73,12 +80,30 @@ export class SharedRealmLimiter implements RequestLimiter {
       this.queue.push({ batch, resolve, reject });
       void this.pump();
     });
+    this.held.add(slot);
+    this.renewer ??= setInterval(() => void this.renew(), this.leaseMs / 4).unref();
     try {
       return await fn();
     } finally {
+      this.held.delete(slot);
       // The answer goes back to the caller now; the lease is given back beside it, and the request counts in the
       // window from then (a release later than the answer only counts it a little longer).
       void this.release(slot);
+    }
+  }
+
+  /** Keeps the leases of this process's requests in flight; with none left, the timer stops. */
+  private async renew(): Promise<void> {
+    if (this.held.size === 0) {
+      clearInterval(this.renewer);
+      this.renewer = undefined;
+      return;
+    }
+    try {
+      await sql`update rate_limit_slots set lease_until = clock_timestamp() + make_interval(secs => ${this.leaseMs} / 1000.0)
+                where id = any(${[...this.held]}::bigint[]) and lease_until is not null`.execute(this.db);
+    } catch {
+      // PostgreSQL unreachable: the leases run out, and another worker may start a request a little early.
     }
   }
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { StepError, StepResume } from '../../schema/tables/sync';
 import type { Clock } from '../../workers/clock';
 import type { Logger } from '../../workers/logger';
@@ -122,6 +122,32 @@ export function toFailure(error: unknown): unknown {
   if (error instanceof UnknownTenantError || error instanceof SettingsError)
     return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
   return error;
+}
+
+/** The wait before a failed step attempt's retry: 2 s, doubling with each attempt that failed in a row, up to 2 minutes. */
+export function stepRetryDelayMs(attempt: number): number {
+  return Math.min(2_000 * 2 ** (attempt - 1), 120_000);
+}
+
+/**
+ * A step attempt's failure with its own back-off (`nextRetryDelay`): the step's retry policy waits only a second, for
+ * attempts whose worker died (heartbeat timeout) — a crash is no fault of QuickBooks or PostgreSQL to back off from,
+ * and a killed attempt waited the growing back-off of every kill before it. Failures that say their own delay (a 429),
+ * that are final, or that are Temporal's own (a cancellation) are left as they are.
+ */
+export function withStepBackoff(failure: unknown, attempt: number): unknown {
+  const nextRetryDelay = stepRetryDelayMs(attempt);
+  if (failure instanceof ApplicationFailure) {
+    if (failure.nonRetryable || failure.nextRetryDelay != null) return failure;
+    const { message, type, details, cause } = failure;
+    const delayed = new ApplicationFailure(message, type, false, details, cause, nextRetryDelay, failure.category);
+    delayed.stack = failure.stack;
+    return delayed;
+  }
+  if (!(failure instanceof Error) || failure instanceof TemporalFailure) return failure;
+  const delayed = ApplicationFailure.create({ type: failure.name, message: failure.message, nextRetryDelay });
+  delayed.stack = failure.stack;
+  return delayed;
 }
 
 export function createSyncActivities({ db, clock, logger, backendFor, stepSliceMs = STEP_SLICE_MS }: SyncDeps) {
@@ -264,6 +290,8 @@ export function createSyncActivities({ db, clock, logger, backendFor, stepSliceM
         await finishStep(db, runId, step, 'succeeded', clock.now());
         if (input.endRun) await finishRun(db, runId, 'succeeded', clock.now());
         return { ...result, done: true };
+      }).catch((error: unknown) => {
+        throw withStepBackoff(toFailure(error), currentAttempt());
       });
     },
 

@@ -1,23 +1,28 @@
+import fs from 'node:fs';
 import { createStack, type Stack } from '../helpers/stack';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
 import { compareTenant, summary } from './compare';
 import { recordScenario } from './record';
 import { until } from '../helpers/until';
 import { closed, logSeq, seededRandom, seedBothSides, startRun } from './scenario';
+import { formatTimeline, historyLines, watchRun } from './timeline';
 
 /**
  * SIGKILL of the worker process at 20 random moments of one large run (both directions), restarting it each time.
  * A moment is "after k more QuickBooks requests (k random in 1..3) plus a random 0–250 ms": inside a page, between a
  * batch being executed and its answer being committed, inside PostgreSQL transactions, between pages.
+ * CHAOS_TIMELINE=<file> writes the run's timeline there: kills, restarts, each step attempt and its retry, the history.
  */
 const KILLS = 20;
 let stack: Stack;
 let worker: WorkerProcess | undefined;
+let watch: ReturnType<typeof watchRun> | undefined;
 
 beforeAll(async () => {
   stack = await createStack('chaos_kill', { inProcessWorker: false });
 });
 afterAll(async () => {
+  await watch?.stop();
   await worker?.kill();
   await stack?.close();
 });
@@ -32,6 +37,8 @@ test(`SIGKILL of the worker at ${KILLS} random moments of one large run: QuickBo
   });
   worker = await startWorkerProcess(stack);
   const handle = await startRun(stack, tenantId, 'kill');
+  watch = watchRun(handle);
+  const restarts: number[] = [];
   const moments: string[] = [];
   let kills = 0;
   let from = 0;
@@ -50,9 +57,22 @@ test(`SIGKILL of the worker at ${KILLS} random moments of one large run: QuickBo
     moments.push(`${last?.operation ?? '?'} ${last?.entity ?? ''}`.trim());
     await worker.kill('SIGKILL');
     kills++;
+    watch.mark(`kill ${kills} after ${moments.at(-1)}`);
+    const spawned = Date.now();
     worker = await startWorkerProcess(stack);
+    restarts.push(Date.now() - spawned);
+    watch.mark(`worker ${kills} started in ${restarts.at(-1)} ms`);
   }
   const result = await handle.result();
+  await watch.stop();
+  if (process.env.CHAOS_TIMELINE)
+    fs.writeFileSync(
+      process.env.CHAOS_TIMELINE,
+      formatTimeline(
+        [...watch.marks, ...(await historyLines(handle)).map((h) => ({ ...h, what: `history: ${h.what}` }))],
+        startedAt,
+      ),
+    );
   expect(result.status).toBe('succeeded');
   expect({ kills, seed: random.seed }).toEqual({ kills: KILLS, seed: random.seed });
 
@@ -62,7 +82,10 @@ test(`SIGKILL of the worker at ${KILLS} random moments of one large run: QuickBo
     scenario: 'worker SIGKILL',
     what: `the worker process SIGKILLed at ${KILLS} random moments of one run (QuickBooks → app and app → QuickBooks), restarted each time`,
     disruptions: { kills, 'writes answered from requestid memory': replayed },
-    notes: [`seed ${random.seed}; last request before each kill: ${moments.join('; ')}`],
+    notes: [
+      `seed ${random.seed}; last request before each kill: ${moments.join('; ')}`,
+      `worker restarts (spawn to polling): ${restarts.join(', ')} ms`,
+    ],
     comparison,
     startedAt,
   });

@@ -105,8 +105,21 @@ describe('fault parsing and the error taxonomy', () => {
     expect(errorFromFault({ code: '6240' }, where)).toBeInstanceOf(QboValidationError);
   });
 
-  it('a second 500 on the same request is no longer retried (QuickBooks: retry a 500 once)', () => {
-    expect(errorFromFault(undefined, { ...where, status: 500, repeated500: true })).toBeInstanceOf(QboValidationError);
+  it('a 500 is retried however often it repeats; the message says what to do if it outlasts the retries', () => {
+    const e = errorFromFault(
+      {
+        code: '10000',
+        message: 'An application error has occurred while processing your request',
+        detail: 'System Failure Error',
+        type: 'SystemFault',
+      },
+      { ...where, status: 500, intuitTid: 'tid-2' },
+    );
+    expect(e).toBeInstanceOf(QboTransientError);
+    expect(toActivityFailure(e).nonRetryable).toBe(false);
+    expect(e.message).toBe(
+      'tenant acme, Invoice 55: QuickBooks is failing or unavailable — QuickBooks code 10000: An application error has occurred while processing your request (System Failure Error) [HTTP 500] [intuit_tid tid-2]. What to do: nothing while qbsync retries with growing delays; if the sync failed with this error, QuickBooks kept failing: check status.developer.intuit.com, contact Intuit support with the intuit_tid if it shows no incident, then run the sync again (`qbsync sync acme`)',
+    );
   });
 
   it('cuts token fragments QuickBooks echoes in faults out of messages and details', () => {

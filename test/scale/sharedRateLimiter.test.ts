@@ -18,8 +18,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function worker(options: SharedLimiterOptions): SharedRateLimiterRegistry {
-  const db = createDb(database.url, { max: 3 });
+function worker(options: SharedLimiterOptions, db = createDb(database.url, { max: 3 })): SharedRateLimiterRegistry {
   pools.push(db);
   return new SharedRateLimiterRegistry(db, options);
 }
@@ -116,8 +115,9 @@ test('a 429 blocks every worker of the realm for its delay, once: a second 429 d
 test('a slot whose worker died is freed when its lease runs out', async () => {
   const realm = 'realm-lease';
   const limits = { ...LIMITS, concurrent: 1 };
-  const dead = worker({ limits, leaseMs: 300 }).forRealm(realm);
-  // A request that never settles stands for a worker that died holding the slot.
+  const deadPool = createDb(database.url, { max: 3 });
+  const dead = worker({ limits, leaseMs: 300 }, deadPool).forRealm(realm);
+  // A request that never settles, from a worker whose PostgreSQL connections are gone: one that died holding the slot.
   let holding!: () => void;
   const held = new Promise<void>((resolve) => (holding = resolve));
   void dead.run(false, () => {
@@ -125,8 +125,42 @@ test('a slot whose worker died is freed when its lease runs out', async () => {
     return new Promise(() => undefined);
   });
   await held;
+  await deadPool.destroy();
+  pools.splice(pools.indexOf(deadPool), 1);
   const alive = worker({ limits, leaseMs: 300 }).forRealm(realm);
   const t0 = performance.now();
   await alive.run(false, async () => undefined);
   expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+});
+
+test('a live worker renews the leases of its requests in flight: a request longer than the lease keeps its slot', async () => {
+  const realm = 'realm-renew';
+  const limits = { ...LIMITS, concurrent: 1 };
+  const slow = worker({ limits, leaseMs: 300 }).forRealm(realm);
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const first = slow.run(false, async () => {
+    holding();
+    await finished;
+    return 'first';
+  });
+  await held;
+  const order: string[] = [];
+  const second = worker({ limits, leaseMs: 300 })
+    .forRealm(realm)
+    .run(false, async () => order.push('second'));
+  // Four leases long: the other worker is still waiting, as the slot's lease was renewed all along.
+  const t0 = performance.now();
+  await until(
+    'four leases to pass',
+    () => performance.now() - t0,
+    (ms) => ms >= 1200,
+    { everyMs: 100 },
+  );
+  order.push('first done');
+  finish();
+  await Promise.all([first, second]);
+  expect(order).toEqual(['first done', 'second']);
 });
