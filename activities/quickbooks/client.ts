@@ -47,8 +47,10 @@ export interface QboClientOptions {
   tokenReuseMs?: number;
 }
 
-/** A token read serves the requests of the next second: a disconnection is seen within a second, a page's requests
- * do not each read and decrypt it. */
+/**
+ * A token read serves the requests of the next second: a disconnection is seen within a second, and a page's requests
+ * do not each read and decrypt it.
+ */
 export const TOKEN_REUSE_MS = 1_000;
 
 /** The `where` of a query: a builder (its conditions and ORDERBY are used) or trusted condition text without WHERE. */
