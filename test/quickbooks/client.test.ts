@@ -264,6 +264,34 @@ describe('QboClient against the emulator', () => {
     expect(garbled.message).toMatch(/unreadable JSON/);
   });
 
+  it('a transient failure is sent again under the same requestid before it fails: twice, then it surfaces', async () => {
+    const realm = await h.realm({ client: { resendDelaysMs: [0, 0] } });
+    const requestId = 'resend-0123456789';
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'create' },
+      count: 2,
+      fault: { kind: 'status', status: 503 },
+    });
+    const created = await realm.client.create('Customer', { DisplayName: 'Resent Ltd' }, { requestId });
+    expect(created.DisplayName).toBe('Resent Ltd');
+    const creates = (await h.admin.requests({ realmId: realm.realmId })).filter((r) => r.operation === 'create');
+    expect(creates.map((r) => r.requestid)).toEqual([requestId, requestId, requestId]);
+    expect(realm.client.requests.resends).toBe(2);
+    expect(
+      (await h.admin.entities(realm.realmId, 'Customer')).filter((c) => c.DisplayName === 'Resent Ltd'),
+    ).toHaveLength(1);
+
+    // A third failure in a row is the activity's to retry; a 429 is never resent by the client.
+    await h.admin.injectFaults({
+      realmId: realm.realmId,
+      match: { operation: 'read' },
+      count: 3,
+      fault: { kind: 'status', status: 500 },
+    });
+    expect(await caught(realm, realm.client.companyInfo())).toBeInstanceOf(QboTransientError);
+  });
+
   it('one token read serves the requests of the next second; a token QuickBooks refuses is refreshed, never reused', async () => {
     const realm = await h.realm();
     let reads = 0;

@@ -92,6 +92,8 @@ export async function startHarness(
         tenantId,
         tokens,
         limiter: new RealmRateLimiter(),
+        // Each fault surfaces as it is answered (the client's own resends are tested on their own): opts.client to resend.
+        resendDelaysMs: [],
         ...opts.client,
       });
       return {
