@@ -5,20 +5,22 @@ import { recordScenario } from './record';
 import { seedBothSides, startRun } from './scenario';
 
 /**
- * QuickBooks failing about 10% of the tenant's requests for a whole run: 500, 503 and 429 answers, answers held past
- * the client's timeout, connections dropped before the request is executed and dropped after it was (the write
- * happened, the answer is lost).
+ * QuickBooks failing about 10% of the tenant's requests for a whole run: 500 and 503 answers, answers held past the
+ * client's timeout, connections dropped before the request is executed and dropped after it was (the write happened,
+ * the answer is lost) — and a 429 once. QuickBooks answers 429 only to a company over its limits, which qbsync's shared
+ * limiter keeps it under; each 429 costs the 60 s QuickBooks asks every worker to wait, so 429s at random on 10 % of
+ * a push's requests (a page is ~45) would be a run of hours spent waiting, not a fault to survive.
  */
 const TIMEOUT_MS = 1500;
 const FAULTS: Array<{ name: string; fault: FaultKind }> = [
   { name: '500', fault: { kind: 'status', status: 500 } },
   { name: '503', fault: { kind: 'status', status: 503 } },
-  { name: '429', fault: { kind: 'status', status: 429 } },
   { name: 'timeout', fault: { kind: 'delay', ms: TIMEOUT_MS * 2 } },
   { name: 'dropped before executing', fault: { kind: 'drop' } },
   { name: 'dropped after executing', fault: { kind: 'drop', afterExecute: true } },
 ];
-// Six rules tried in turn, each taking this share of what reaches it: 1 - (1 - p)^6 ≈ 10% of requests.
+const THROTTLED: FaultKind = { kind: 'status', status: 429 };
+// Five rules tried in turn, each taking this share of what reaches it: 1 - (1 - p)^5 ≈ 10% of requests.
 const P = 1 - Math.pow(0.9, 1 / FAULTS.length);
 
 let stack: Stack;
@@ -28,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-test('QuickBooks failing 10% of requests (500, 503, 429, timeouts, dropped connections): the run completes, both sides identical', async () => {
+test('QuickBooks failing 10% of requests (500, 503, timeouts, dropped connections) and a 429: the run completes, both sides identical', async () => {
   const startedAt = Date.now();
   const { tenantId, realmId } = await stack.addTenant();
   await seedBothSides(stack, tenantId, realmId, {
@@ -36,7 +38,7 @@ test('QuickBooks failing 10% of requests (500, 503, 429, timeouts, dropped conne
     app: { customers: 150, items: 40, invoices: 1200, payments: 600, maxLinesPerInvoice: 5 },
   });
   // Each kind at least once on a batch write (the requests whose loss could duplicate), then ~10% of everything at random.
-  for (const { fault } of FAULTS)
+  for (const fault of [...FAULTS.map((f) => f.fault), THROTTLED])
     await stack.admin.injectFaults({ realmId, match: { operation: 'batch' }, count: 1, fault });
   for (const { fault } of FAULTS) await stack.admin.injectFaults({ realmId, count: 1_000_000, probability: P, fault });
   const handle = await startRun(stack, tenantId, 'faults');
@@ -61,7 +63,7 @@ test('QuickBooks failing 10% of requests (500, 503, 429, timeouts, dropped conne
   const comparison = await compareTenant(stack.database.db, stack.admin, tenantId, realmId);
   recordScenario({
     scenario: 'QuickBooks faults',
-    what: `about 10% of the tenant's QuickBooks requests fail: ${FAULTS.map((f) => f.name).join(', ')} (client timeout ${TIMEOUT_MS} ms)`,
+    what: `about 10% of the tenant's QuickBooks requests fail: ${FAULTS.map((f) => f.name).join(', ')} (client timeout ${TIMEOUT_MS} ms); one 429`,
     disruptions: {
       requests: log.length,
       'faults injected': injected.length,
