@@ -106,7 +106,8 @@ interface Answer {
 
 /**
  * QuickBooks Online's Accounting API v3 for one realm: typed calls validated with zod, one error taxonomy, the realm's
- * limits kept, tokens never exposed. It does not retry (Temporal does), except the one token refresh after a 401.
+ * limits kept, tokens never exposed. Beyond the one token refresh after a 401 it only resends a transient failure
+ * twice under the same requestid (call); anything longer is Temporal's retry.
  */
 export class QboClient {
   readonly realmId: string;

@@ -90,7 +90,6 @@ function versionsOf(links: Map<string, Link>, ids: string[]): Map<string, string
   return versions;
 }
 
-/** The versions the links hold now, for a read that keeps no links of its own (a page read ahead). */
 /** Under which key a page read ahead waits: the entity and the cursor it was read from. */
 const readKey = (entity: EntityName, cursor: unknown) => `${entity} ${stableJson(cursor)}`;
 
@@ -100,12 +99,11 @@ const appReadKey = (entity: EntityName, cursor: unknown) => `app ${entity} ${sta
 /**
  * The app's changed records after a page that is being sent, read while QuickBooks writes it: the plan of the page
  * after it (planAhead) starts from them instead of reading them once the answers are in. Only where that page is
- * planned ahead (the same conditions as canPlanAhead, but those known before the answers), and taken only there: a page
+ * planned ahead (mayPlanAhead: canPlanAhead's conditions known before the answers), and taken only there: a page
  * planned after this one committed reads afresh. Any failure drops it unread — the read changed nothing.
  */
 function readAppAhead(ctx: EngineContext, mapping: AppEntity<unknown>, plan: PushPlan, planner: PushPlanner): void {
-  if (plan.done || planner !== twoWayPlanner || ctx.remote.capabilities.transport !== 'call' || !ctx.readAhead?.open)
-    return;
+  if (!mayPlanAhead(ctx, planner, plan) || !ctx.readAhead?.open) return;
   ctx.readAhead.start(
     appReadKey(mapping.entity, plan.nextCursor),
     ctx.app.readChanges(mapping.entity, plan.nextCursor, ctx.remote.capabilities.batchSize),
@@ -118,6 +116,7 @@ export interface SentPage {
   results: SideWriteResult[];
 }
 
+/** The versions the links hold now, for a read that keeps no links of its own (a page read ahead). */
 function agreedNow(ctx: EngineContext, entity: EntityName): AgreedVersions {
   return async (ids) => versionsOf(await ctx.links.byRemoteIds(ctx.db, entity, ids), ids);
 }
@@ -562,6 +561,11 @@ async function planPage(
   return plan;
 }
 
+/** canPlanAhead's conditions known before a page's answers: a next page, the two-way planner, a backend that answers. */
+function mayPlanAhead(ctx: EngineContext, planner: PushPlanner, plan: PushPlan): boolean {
+  return !plan.done && planner === twoWayPlanner && ctx.remote.capabilities.transport === 'call';
+}
+
 /**
  * Whether the next page may be planned while this one settles: nothing this settle commits may change that plan. So
  * only the two-way planner, on a backend answering within the activity, after a page whose every write succeeded (no
@@ -569,9 +573,7 @@ async function planPage(
  */
 function canPlanAhead(ctx: EngineContext, planner: PushPlanner, plan: PushPlan, results: SideWriteResult[]) {
   return (
-    planner === twoWayPlanner &&
-    ctx.remote.capabilities.transport === 'call' &&
-    !plan.done &&
+    mayPlanAhead(ctx, planner, plan) &&
     results.every((r) => r.ok) &&
     plan.entries.every((e) => e.decision.action !== 'link' && !e.vanished?.length)
   );
@@ -698,9 +700,8 @@ export async function pushPage(
   } catch (error) {
     // (never rejects) a plan sent ahead stays saved and is resent by the retry, after this one; its requests finish
     // first, so that the retry's never overlap them.
-    await (
-      await ahead
-    )?.sent;
+    const pending = await ahead;
+    await pending?.sent;
     throw error;
   }
   const next = await ahead;

@@ -126,7 +126,10 @@ function typesOf(trx: Trx, table: string): Promise<Map<string, string>> {
       select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
       where attrelid = to_regclass(${table}) and attnum > 0 and not attisdropped`
       .execute(trx)
-      .then(({ rows }) => new Map(rows.map((r) => [r.name, r.type])));
+      .then(({ rows }) => {
+        if (rows.length === 0) throw new Error(`insertRows: no table ${table}`);
+        return new Map(rows.map((r) => [r.name, r.type]));
+      });
     columnTypes.set(table, types);
     // A failed read (a table not there yet) is asked again next time, not remembered.
     types.catch(() => columnTypes.delete(table));
